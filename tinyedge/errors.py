@@ -15,3 +15,7 @@ class DatasetError(TinyedgeError):
 
 class CheckpointError(TinyedgeError):
     """A checkpoint that is missing, corrupt or does not match the request."""
+
+
+class ModelError(TinyedgeError):
+    """A model file that is corrupt, malformed or uses an op or option the runtime lacks."""

@@ -1,0 +1,5 @@
+import sys
+
+from tinyedge.cli import main
+
+sys.exit(main())

@@ -1,0 +1,228 @@
+"""The ``tinyedge`` command line: parses arguments and calls the library, nothing more.
+
+User errors (:class:`tinyedge.errors.TinyedgeError`) end as one line on stderr, exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tinyedge import __version__
+from tinyedge.errors import TinyedgeError
+
+DEMO_EPOCHS = 15
+
+
+def _add_model_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    parser.add_argument("--arch", required=required, help="scalecnn or mobilenetv2")
+    parser.add_argument("--width", required=required,
+                        help="c for scalecnn (4…64), m for mobilenetv2 (0.10…3.00)")
+    parser.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+
+
+def _add_dataset_option(parser: argparse.ArgumentParser, default: str | None) -> None:
+    from tinyedge.data import DATASETS
+
+    parser.add_argument("--dataset", choices=DATASETS, default=default,
+                        help=f"dataset (default {default or 'the one the model was trained on'})")
+    parser.add_argument("--data-root", type=Path, default=None,
+                        help="folder holding cifar-100-python/ (default $TINYEDGE_DATA or ./data)")
+
+
+def _progress(args: argparse.Namespace):
+    from tinyedge.progress import ConsoleProgress, SilentProgress
+
+    return SilentProgress() if getattr(args, "quiet", False) else ConsoleProgress()
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from tinyedge.models import all_specs, describe
+
+    rows = [describe(spec) for spec in all_specs()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'arch':<12} {'width':>6} {'params':>12} {'MACs':>14}")
+    for row in rows:
+        width = row["name"].split("-w")[1]
+        print(f"{row['arch']:<12} {width:>6} {row['params']:>12,} {row['macs']:>14,}")
+    return 0
+
+
+def cmd_data_fetch(args: argparse.Namespace) -> int:
+    from tinyedge.data import default_root
+    from tinyedge.data.cifar100 import URL, fetch
+
+    root = args.root or default_root()
+    task = None
+
+    def report(done: int, total: int | None) -> None:
+        nonlocal task
+        if task is None:
+            task = _progress(args).task(total, "download cifar-100", unit="B")
+        task.advance(done - report.last)  # type: ignore[attr-defined]
+        report.last = done  # type: ignore[attr-defined]
+
+    report.last = 0  # type: ignore[attr-defined]
+    try:
+        folder = fetch(root, url=args.url or URL, progress=report)
+    finally:
+        if task is not None:
+            task.close()
+    print(f"CIFAR-100 ready in {folder}")
+    return 0
+
+
+def _train_config(args: argparse.Namespace):
+    from tinyedge.models import resolve
+    from tinyedge.train import TrainConfig
+
+    spec = resolve(args.arch, args.width)
+    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "lr_min",
+                                               "momentum", "weight_decay", "crop_padding",
+                                               "cutout") if getattr(args, k) is not None}
+    if args.no_hflip:
+        overrides["hflip"] = False
+    return TrainConfig(arch=spec.arch, width=spec.width, seed=args.seed, dataset=args.dataset,
+                       **overrides)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from tinyedge.data import load_dataset
+    from tinyedge.evaluate import evaluate_checkpoint
+    from tinyedge.train import train
+
+    config = _train_config(args)
+    dataset = load_dataset(config.dataset, args.data_root)
+    result = train(config, dataset, args.out, device=args.device, force=args.force,
+                   progress=_progress(args))
+    print(f"checkpoint: {result.checkpoint}")
+    if not args.no_eval:
+        out = args.results / result.run_dir.name / "float"
+        metrics = evaluate_checkpoint(result.checkpoint, dataset, out, device=args.device,
+                                      progress=_progress(args))
+        _print_metrics(out, metrics)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from tinyedge.data import load_dataset
+    from tinyedge.evaluate import evaluate_checkpoint
+    from tinyedge.models import resolve
+    from tinyedge.train import read_checkpoint
+
+    if args.checkpoint is None:
+        raise TinyedgeError("nothing to evaluate: pass --checkpoint PATH (a trained model)")
+    payload = read_checkpoint(args.checkpoint)
+    dataset = load_dataset(args.dataset or payload.get("dataset", "cifar100"), args.data_root)
+    run_name = resolve(payload["arch"], payload["width"]).run_name(int(payload.get("seed", 0)))
+    out = args.out or args.results / run_name / "float"
+    metrics = evaluate_checkpoint(args.checkpoint, dataset, out, device=args.device,
+                                  limit=args.limit, progress=_progress(args))
+    _print_metrics(out, metrics)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The pipeline on embedded defaults: train a small ScaleCNN on digits, evaluate it."""
+    from tinyedge.data import load_dataset
+    from tinyedge.evaluate import evaluate_checkpoint
+    from tinyedge.train import TrainConfig, train
+
+    dataset = load_dataset("digits")
+    config = TrainConfig(arch="scalecnn", width=8, seed=0, dataset="digits", epochs=args.epochs)
+    result = train(config, dataset, args.out, progress=_progress(args))
+    out = args.results / result.run_dir.name / "float"
+    metrics = evaluate_checkpoint(result.checkpoint, dataset, out, progress=_progress(args))
+    _print_metrics(out, metrics)
+    return 0
+
+
+def _print_metrics(out: Path, metrics: dict) -> None:
+    print(f"{metrics['runtime']}: top-1 {metrics['top1']:.4f}  top-5 {metrics['top5']:.4f}  "
+          f"ECE {metrics['ece']:.4f}  on {metrics['n']} test images → {out}")
+
+
+# --- parser -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinyedge", description="Train, deploy and evaluate tiny int8 image classifiers.")
+    parser.add_argument("--version", action="version", version=f"tinyedge {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("models", help="list the model zoo with parameters and MACs")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("data", help="dataset management")
+    data_sub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    f = data_sub.add_parser("fetch", help="download and verify a dataset")
+    f.add_argument("name", choices=["cifar100"])
+    f.add_argument("--root", type=Path, default=None,
+                   help="destination folder (default $TINYEDGE_DATA or ./data)")
+    f.add_argument("--url", default=None, help="mirror URL of cifar-100-python.tar.gz")
+    f.set_defaults(func=cmd_data_fetch)
+
+    p = sub.add_parser("train", help="train one width variant (the paper's protocol)")
+    _add_model_options(p)
+    _add_dataset_option(p, "cifar100")
+    p.add_argument("--epochs", type=int, default=None, help="default 200")
+    p.add_argument("--batch-size", type=int, default=None, help="default 128")
+    p.add_argument("--lr", type=float, default=None, help="initial learning rate, default 0.1")
+    p.add_argument("--lr-min", type=float, default=None, help="final learning rate, default 1e-5")
+    p.add_argument("--momentum", type=float, default=None, help="default 0.9")
+    p.add_argument("--weight-decay", type=float, default=None, help="default 5e-4")
+    p.add_argument("--crop-padding", type=int, default=None, help="default 4 (0 = no crop)")
+    p.add_argument("--cutout", type=int, default=None, help="patch size, default 8 (0 = off)")
+    p.add_argument("--no-hflip", action="store_true", help="disable horizontal flips")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--out", type=Path, default=Path("runs"), help="runs folder (default runs/)")
+    p.add_argument("--results", type=Path, default=Path("results"),
+                   help="where the float evaluation goes (default results/)")
+    p.add_argument("--no-eval", action="store_true", help="skip the float evaluation")
+    p.add_argument("--force", action="store_true", help="discard an existing run and retrain")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="evaluate a model on the test split")
+    p.add_argument("--checkpoint", type=Path, default=None, help="float PyTorch checkpoint")
+    _add_dataset_option(p, None)
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
+    p.add_argument("--out", type=Path, default=None, help="output folder")
+    p.add_argument("--results", type=Path, default=Path("results"))
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("demo", help="the pipeline on embedded defaults (digits)")
+    p.add_argument("--epochs", type=int, default=DEMO_EPOCHS)
+    p.add_argument("--out", type=Path, default=Path("runs"))
+    p.add_argument("--results", type=Path, default=Path("results"))
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except TinyedgeError as exc:
+        print(f"tinyedge: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tinyedge: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

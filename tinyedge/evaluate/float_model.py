@@ -1,0 +1,78 @@
+"""Float evaluation of a trained checkpoint on a test split, into the shared record format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from tinyedge.data import ImageDataset
+from tinyedge.errors import TinyedgeError
+from tinyedge.fileio import file_entry, write_manifest
+from tinyedge.progress import Progress, SilentProgress
+from tinyedge.records import make_record, write_record
+from tinyedge.train.augment import normalize, to_float
+from tinyedge.train.checkpoint import load_model
+from tinyedge.train.loop import resolve_device
+
+
+def float_logits(
+    model: torch.nn.Module,
+    images: np.ndarray,
+    mean: tuple[float, ...],
+    std: tuple[float, ...],
+    *,
+    batch_size: int = 256,
+    device: str = "cpu",
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """Logits (N, C) float32 of an eval-mode model on uint8 NHWC ``images``."""
+    dev = resolve_device(device)
+    model = model.to(dev).eval()
+    mean_t, std_t = torch.tensor(mean, device=dev), torch.tensor(std, device=dev)
+    bar = (progress or SilentProgress()).task(len(images), "evaluate float", unit="img")
+    out = []
+    with torch.no_grad():
+        for begin in range(0, len(images), batch_size):
+            batch = torch.from_numpy(images[begin : begin + batch_size]).to(dev)
+            out.append(model(normalize(to_float(batch), mean_t, std_t)).float().cpu().numpy())
+            bar.advance(len(batch))
+    bar.close()
+    return np.concatenate(out).astype(np.float32)
+
+
+def evaluate_checkpoint(
+    checkpoint: str | Path,
+    dataset: ImageDataset,
+    out_dir: str | Path,
+    *,
+    device: str = "cpu",
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Evaluate ``checkpoint`` on ``dataset``'s test split; write the record and manifest
+    into ``out_dir``; return the metrics."""
+    model, spec, payload = load_model(checkpoint)
+    if tuple(payload["class_names"]) != dataset.class_names:
+        raise TinyedgeError(
+            f"{checkpoint} was trained on {payload.get('dataset', 'another dataset')} "
+            f"({payload['num_classes']} classes), not {dataset.name}; pass the matching --dataset"
+        )
+    images, labels = dataset.split("test")
+    if limit is not None:
+        images, labels = images[:limit], labels[:limit]
+    norm = payload["normalization"]
+    logits = float_logits(model, images, tuple(norm["mean"]), tuple(norm["std"]),
+                          device=device, progress=progress)
+    record = make_record(labels, logits)
+    metrics = write_record(out_dir, record, dataset.class_names, runtime="float",
+                           extra={"model": spec.name, "dataset": dataset.name})
+    write_manifest(
+        out_dir, "evaluate",
+        inputs={"checkpoint": file_entry(checkpoint), "dataset": dataset.name},
+        parameters={"runtime": "float", "device": device, "limit": limit},
+        figures={k: metrics[k] for k in ("top1", "top5", "ece", "n")},
+    )
+    return metrics

@@ -1,0 +1,17 @@
+"""Training: the paper's protocol with resumable, reproducible runs."""
+
+from tinyedge.train.checkpoint import load_model, read_checkpoint, save_checkpoint
+from tinyedge.train.config import TrainConfig, cosine_lr
+from tinyedge.train.loop import CHECKPOINT_NAME, TrainResult, run_dir_for, train
+
+__all__ = [
+    "CHECKPOINT_NAME",
+    "TrainConfig",
+    "TrainResult",
+    "cosine_lr",
+    "load_model",
+    "read_checkpoint",
+    "run_dir_for",
+    "save_checkpoint",
+    "train",
+]
