@@ -1,0 +1,51 @@
+/* FULLY_CONNECTED, int8 with per-tensor or per-channel requantization (reference). */
+#include "te_kernel_util.h"
+#include "te_quant.h"
+
+int32_t te_fully_connected_s8_get_buffer_size(const te_dims *filter_dims)
+{
+    (void)filter_dims;
+    return 0;
+}
+
+te_status te_fully_connected_s8(const te_context *ctx, const te_fc_params *params,
+                                const te_quant_params *quant, const te_dims *input_dims,
+                                const int8_t *input, const te_dims *filter_dims,
+                                const int8_t *filter, const te_dims *bias_dims,
+                                const int32_t *bias, const te_dims *output_dims,
+                                int8_t *output)
+{
+    (void)ctx;
+    (void)bias_dims;
+    if (params == NULL || !te_dims_ok(input_dims) || !te_dims_ok(filter_dims) ||
+        !te_dims_ok(output_dims) || input == NULL || filter == NULL || output == NULL) {
+        return TE_ERROR_ARG;
+    }
+    const int32_t depth = filter_dims->c;
+    const int32_t units = filter_dims->w;
+    const int32_t batches = te_dims_size(output_dims) / units;
+    if (te_dims_size(output_dims) != batches * units ||
+        te_dims_size(input_dims) != batches * depth || !te_quant_ok(quant, units) ||
+        !te_act_ok(params->act_min, params->act_max)) {
+        return TE_ERROR_ARG;
+    }
+    for (int32_t b = 0; b < batches; ++b) {
+        const int8_t *x = input + b * depth;
+        for (int32_t u = 0; u < units; ++u) {
+            const int8_t *w = filter + u * depth;
+            int32_t acc = 0;
+            for (int32_t d = 0; d < depth; ++d) {
+                acc += ((int32_t)w[d] + params->filter_offset) *
+                       ((int32_t)x[d] + params->input_offset);
+            }
+            if (bias != NULL) {
+                acc += bias[u];
+            }
+            const int32_t q = quant->count == 1 ? 0 : u;
+            acc = te_multiply_by_quantized_multiplier(acc, quant->multiplier[q], quant->shift[q]);
+            acc += params->output_offset;
+            output[b * units + u] = (int8_t)te_clamp_i32(acc, params->act_min, params->act_max);
+        }
+    }
+    return TE_OK;
+}

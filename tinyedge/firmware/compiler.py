@@ -1,0 +1,625 @@
+"""Lower a validated TFLite graph to a sequence of int8 kernel calls with a static memory plan.
+
+Everything the C kernels need is computed here, once, exactly as TFLite Micro computes it
+at Prepare time (see :mod:`tinyedge.firmware.quant`): padding, requantization multipliers,
+activation clamp ranges, zero-point offsets. Unsupported operators or options, and any
+inconsistency the reader could not see (shapes that do not follow from the options, a
+missing bias type, mismatched quantization), raise :class:`ModelError` naming the operator.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tinyedge.errors import ModelError
+from tinyedge.firmware import quant
+from tinyedge.firmware.planner import Buffer, GreedyBySizePlanner, MemoryPlanner, arena_size
+from tinyedge.firmware.tflite_reader import Graph, Operator, Tensor, schema
+
+Dims = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a kernel call: ``kind`` is ctx, params, quant, dims, tensor, const,
+    int or null; ``value`` is what it refers to."""
+
+    kind: str
+    value: Any = None
+
+
+@dataclass
+class Layer:
+    """One kernel call."""
+
+    index: int
+    op: str
+    kernel: str
+    params_type: str | None
+    params: dict[str, Any]
+    args: list[Arg]
+    inputs: tuple[int, ...]  # activation tensors read
+    output: int  # activation tensor written
+    consts: dict[str, np.ndarray] = field(default_factory=dict)
+    alias_input: int | None = None  # input whose buffer the output may reuse
+    alias_required: bool = False  # reshape: output is the input's memory
+
+
+@dataclass
+class CompiledModel:
+    """The lowered model: layers in execution order, arena plan and I/O description."""
+
+    graph: Graph
+    layers: list[Layer]
+    offsets: dict[int, int]  # tensor index -> arena offset
+    arena_size: int
+    input: Tensor
+    output: Tensor
+    buffers: list[Buffer]
+
+    @property
+    def tensor_bytes(self) -> int:
+        """Sum of all activation tensor sizes (what an arena without reuse would need)."""
+        return sum(self.graph.tensors[t].nbytes for t in self.offsets)
+
+
+SUPPORTED_OPS = (
+    "CONV_2D",
+    "DEPTHWISE_CONV_2D",
+    "FULLY_CONNECTED",
+    "MAX_POOL_2D",
+    "AVERAGE_POOL_2D",
+    "MEAN",
+    "ADD",
+    "PAD",
+    "PADV2",
+    "RESHAPE",
+)
+
+
+def compile_graph(graph: Graph, planner: MemoryPlanner | None = None) -> CompiledModel:
+    """Validate every operator, lower it to a kernel call and plan the arena."""
+    _check_io(graph)
+    produced = set(graph.inputs)
+    layers = []
+    for op in graph.operators:
+        layer = _lower(graph, op)
+        for t in layer.inputs:
+            if t not in produced:
+                raise ModelError(f"{op.describe()} reads tensor {t} before any operator writes it")
+        if layer.output in produced:
+            raise ModelError(f"{op.describe()} writes tensor {layer.output}, already written")
+        produced.add(layer.output)
+        layers.append(layer)
+    if graph.outputs[0] not in produced:
+        raise ModelError("the model output is never computed")
+    buffers, groups = _lifetimes(graph, layers)
+    offsets_by_group = (planner or GreedyBySizePlanner()).plan(buffers)
+    offsets = {t: offsets_by_group[g] for t, g in groups.items()}
+    return CompiledModel(
+        graph=graph,
+        layers=layers,
+        offsets=offsets,
+        arena_size=arena_size(buffers, offsets_by_group),
+        input=graph.tensors[graph.inputs[0]],
+        output=graph.tensors[graph.outputs[0]],
+        buffers=buffers,
+    )
+
+
+# ---------------------------------------------------------------- graph-level checks
+
+
+def _check_io(graph: Graph) -> None:
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise ModelError(
+            f"expected one input and one output, found {len(graph.inputs)} and "
+            f"{len(graph.outputs)}"
+        )
+    if not graph.operators:
+        raise ModelError("the model has no operators")
+    for role, idx in (("input", graph.inputs[0]), ("output", graph.outputs[0])):
+        t = graph.tensors[idx]
+        if t.dtype != "INT8" or t.is_constant:
+            raise ModelError(
+                f"model {role} {t.describe()} must be a non-constant int8 tensor; export with "
+                "int8 input and output (full-integer quantization)"
+            )
+        _activation_quant(t, f"model {role}")
+
+
+def _activation_quant(t: Tensor, where: str) -> tuple[float, int]:
+    if len(t.scales) != 1:
+        raise ModelError(f"{where}: {t.describe()} needs per-tensor quantization")
+    if not quant.INT8_MIN <= t.zero_point <= quant.INT8_MAX:
+        raise ModelError(f"{where}: {t.describe()} zero point {t.zero_point} is outside int8")
+    return t.scale, t.zero_point
+
+
+# ---------------------------------------------------------------- lifetimes
+
+
+def _lifetimes(graph: Graph, layers: list[Layer]) -> tuple[list[Buffer], dict[int, int]]:
+    """Group tensors that share memory (reshape always, add when an input dies there) and
+    return one buffer per group plus the tensor -> group id map."""
+    last_read: dict[int, int] = {}
+    for layer in layers:
+        for t in layer.inputs:
+            last_read[t] = layer.index
+    last_read[graph.outputs[0]] = len(layers)
+    produced_at = {graph.inputs[0]: 0} | {layer.output: layer.index for layer in layers}
+    group: dict[int, int] = {graph.inputs[0]: graph.inputs[0]}
+    members: dict[int, list[int]] = {graph.inputs[0]: [graph.inputs[0]]}
+    for layer in layers:
+        g = layer.output
+        if layer.alias_input is not None:
+            candidate = group[layer.alias_input]
+            others = [group[t] for t in layer.inputs if t != layer.alias_input]
+            dies_here = all(last_read.get(t, -1) <= layer.index for t in members[candidate])
+            if layer.alias_required or (dies_here and candidate not in others):
+                g = candidate
+        group[layer.output] = g
+        members.setdefault(g, []).append(layer.output)
+    buffers = []
+    for g, ts in sorted(members.items()):
+        size = max(graph.tensors[t].nbytes for t in ts)
+        first = min(produced_at[t] for t in ts)
+        last = max(max(last_read.get(t, produced_at[t]) for t in ts), first)
+        buffers.append(Buffer(g, size, first, last))
+    return buffers, group
+
+
+# ---------------------------------------------------------------- per-op lowering
+
+
+def _lower(graph: Graph, op: Operator) -> Layer:
+    lower = _LOWERINGS.get(op.opcode)
+    if lower is None:
+        raise ModelError(
+            f"{op.describe()} is not supported by the tinyedge runtime; supported operators: "
+            f"{', '.join(SUPPORTED_OPS)}"
+        )
+    return lower(graph, op)
+
+
+def _tensor(graph: Graph, op: Operator, position: int, role: str, kind: str) -> Tensor:
+    """Input ``position`` of ``op``: kind 'act' (non-constant int8), 'const' or 'any'."""
+    if position >= len(op.inputs) or op.inputs[position] < 0:
+        raise ModelError(f"{op.describe()} is missing its {role} input")
+    t = graph.tensors[op.inputs[position]]
+    if kind == "act" and (t.is_constant or t.dtype != "INT8"):
+        raise ModelError(f"{op.describe()} {role} {t.describe()} must be a non-constant int8 tensor")
+    if kind == "const" and not t.is_constant:
+        raise ModelError(f"{op.describe()} {role} {t.describe()} must be constant")
+    return t
+
+
+def _output(graph: Graph, op: Operator) -> Tensor:
+    if len(op.outputs) != 1:
+        raise ModelError(f"{op.describe()} must have exactly one output, has {len(op.outputs)}")
+    t = graph.tensors[op.outputs[0]]
+    if t.is_constant or t.dtype != "INT8":
+        raise ModelError(f"{op.describe()} output {t.describe()} must be a non-constant int8 tensor")
+    _activation_quant(t, op.describe())
+    return t
+
+
+def _options(op: Operator, class_name: str) -> Any:
+    expected = getattr(schema(), class_name)
+    if not isinstance(op.options, expected):
+        raise ModelError(f"{op.describe()} lacks its {class_name.removesuffix('T')}")
+    return op.options
+
+
+def _n_inputs(op: Operator, allowed: tuple[int, ...]) -> None:
+    if len(op.inputs) not in allowed:
+        raise ModelError(f"{op.describe()} has {len(op.inputs)} inputs, expected {allowed}")
+
+
+def _dims4(t: Tensor, op: Operator, role: str) -> Dims:
+    if len(t.shape) != 4:
+        raise ModelError(f"{op.describe()} {role} {t.describe()} must be 4-D NHWC")
+    return (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
+
+
+def _as_dims(shape: tuple[int, ...]) -> Dims:
+    padded = (1,) * (4 - len(shape)) + tuple(shape)
+    return (padded[0], padded[1], padded[2], padded[3])
+
+
+_ENUM_CACHE: dict[str, dict[int, str]] = {}
+
+
+def _enum(name: str, value: int) -> str:
+    if name not in _ENUM_CACHE:
+        cls = getattr(schema(), name)
+        _ENUM_CACHE[name] = {v: k for k, v in vars(cls).items() if not k.startswith("_")}
+    return _ENUM_CACHE[name].get(int(value), f"UNKNOWN({value})")
+
+
+def _activation(op: Operator, options: Any, out: Tensor) -> tuple[int, int]:
+    name = _enum("ActivationFunctionType", options.fusedActivationFunction)
+    if name not in quant.ACTIVATIONS:
+        raise ModelError(
+            f"{op.describe()} fused activation {name} is not supported "
+            f"(supported: {', '.join(quant.ACTIVATIONS)})"
+        )
+    return quant.activation_range(name, out.scale, out.zero_point)
+
+
+def _padding(op: Operator, options: Any) -> str:
+    name = _enum("Padding", options.padding)
+    if name not in ("SAME", "VALID"):
+        raise ModelError(f"{op.describe()} padding {name} is not supported (SAME or VALID)")
+    return name
+
+
+def _out_size(padding: str, size: int, kernel: int, stride: int, dilation: int) -> int:
+    effective = (kernel - 1) * dilation + 1
+    if padding == "SAME":
+        return (size + stride - 1) // stride
+    return (size + stride - effective) // stride
+
+
+def _pad_before(size: int, kernel: int, stride: int, dilation: int, out: int) -> int:
+    """TFLM's ComputePaddingWithOffset: the smaller half goes before, any odd row after."""
+    effective = (kernel - 1) * dilation + 1
+    total = max((out - 1) * stride + effective - size, 0)
+    return total // 2
+
+
+def _positive(op: Operator, **values: int) -> None:
+    for name, v in values.items():
+        if v < 1:
+            raise ModelError(f"{op.describe()} option {name}={v} must be >= 1")
+
+
+def _spatial(
+    op: Operator, padding: str, in_dims: Dims, kernel: tuple[int, int],
+    stride: tuple[int, int], dilation: tuple[int, int],
+) -> tuple[int, int, int, int]:
+    """Output height/width and before-padding for a windowed op."""
+    out_h = _out_size(padding, in_dims[1], kernel[0], stride[0], dilation[0])
+    out_w = _out_size(padding, in_dims[2], kernel[1], stride[1], dilation[1])
+    if out_h < 1 or out_w < 1:
+        raise ModelError(f"{op.describe()} window is larger than its input {list(in_dims)}")
+    pad_h = _pad_before(in_dims[1], kernel[0], stride[0], dilation[0], out_h)
+    pad_w = _pad_before(in_dims[2], kernel[1], stride[1], dilation[1], out_w)
+    return out_h, out_w, pad_h, pad_w
+
+
+def _expect_shape(op: Operator, out: Tensor, expected: tuple[int, ...]) -> None:
+    if tuple(out.shape) != tuple(expected):
+        raise ModelError(
+            f"{op.describe()} output shape {list(out.shape)} does not match the shape "
+            f"{list(expected)} implied by its inputs and options"
+        )
+
+
+def _weights(op: Operator, w: Tensor, channels: int, channel_axis: int) -> list[float]:
+    if w.dtype != "INT8":
+        raise ModelError(f"{op.describe()} weights {w.describe()} must be int8 (got {w.dtype})")
+    if len(w.scales) not in (1, channels):
+        raise ModelError(
+            f"{op.describe()} weights have {len(w.scales)} scales for {channels} channels"
+        )
+    if len(w.scales) > 1 and w.quantized_dimension != channel_axis:
+        raise ModelError(
+            f"{op.describe()} weights are quantized along dimension {w.quantized_dimension}, "
+            f"expected {channel_axis}"
+        )
+    if any(z != 0 for z in w.zero_points):
+        raise ModelError(f"{op.describe()} weights must be symmetric (zero point 0)")
+    return list(w.scales)
+
+
+def _bias(graph: Graph, op: Operator, position: int, channels: int) -> np.ndarray | None:
+    if len(op.inputs) <= position or op.inputs[position] < 0:
+        return None
+    b = _tensor(graph, op, position, "bias", "const")
+    if b.dtype != "INT32" or b.shape != (channels,):
+        raise ModelError(
+            f"{op.describe()} bias {b.describe()} must be int32 of shape [{channels}]"
+        )
+    return b.data.astype(np.int32)
+
+
+def _quant_arrays(
+    layer_consts: dict[str, np.ndarray], multipliers: list[int], shifts: list[int]
+) -> Arg:
+    layer_consts["multiplier"] = np.asarray(multipliers, dtype=np.int32)
+    layer_consts["shift"] = np.asarray(shifts, dtype=np.int32)
+    return Arg("quant", len(multipliers))
+
+
+def _lower_conv(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (2, 3))
+    opts = _options(op, "Conv2DOptionsT")
+    x = _tensor(graph, op, 0, "input", "act")
+    w = _tensor(graph, op, 1, "filter", "const")
+    out = _output(graph, op)
+    in_dims, f_dims = _dims4(x, op, "input"), _dims4(w, op, "filter")
+    if f_dims[3] != in_dims[3]:
+        raise ModelError(
+            f"{op.describe()} filter depth {f_dims[3]} != input channels {in_dims[3]} "
+            "(grouped convolution is not supported)"
+        )
+    _positive(op, stride_h=opts.strideH, stride_w=opts.strideW,
+              dilation_h=opts.dilationHFactor, dilation_w=opts.dilationWFactor)
+    stride, dilation = (opts.strideH, opts.strideW), (opts.dilationHFactor, opts.dilationWFactor)
+    oh, ow, ph, pw = _spatial(op, _padding(op, opts), in_dims, f_dims[1:3], stride, dilation)
+    _expect_shape(op, out, (in_dims[0], oh, ow, f_dims[0]))
+    scales = _weights(op, w, f_dims[0], 0)
+    bias = _bias(graph, op, 2, f_dims[0])
+    in_scale, in_zp = _activation_quant(x, op.describe())
+    mults, shifts = quant.conv_multipliers(in_scale, scales, out.scale, f_dims[0])
+    act_min, act_max = _activation(op, opts, out)
+    params = {
+        "input_offset": -in_zp, "output_offset": out.zero_point,
+        "stride_h": stride[0], "stride_w": stride[1], "pad_h": ph, "pad_w": pw,
+        "dilation_h": dilation[0], "dilation_w": dilation[1],
+        "act_min": act_min, "act_max": act_max,
+    }
+    return _conv_like(op, "te_conv_2d_s8", "te_conv_params", params, x, w, bias, out,
+                      mults, shifts)
+
+
+def _conv_like(
+    op: Operator, kernel: str, params_type: str, params: dict[str, Any], x: Tensor,
+    w: Tensor, bias: np.ndarray | None, out: Tensor, mults: list[int], shifts: list[int],
+) -> Layer:
+    consts: dict[str, np.ndarray] = {"filter": w.data.astype(np.int8)}
+    if bias is not None:
+        consts["bias"] = bias
+    q = _quant_arrays(consts, mults, shifts)
+    bias_arg = Arg("const", "bias") if bias is not None else Arg("null")
+    args = [
+        Arg("ctx"), Arg("params"), q,
+        Arg("dims", _as_dims(x.shape)), Arg("tensor", x.index),
+        Arg("dims", _as_dims(w.shape)), Arg("const", "filter"),
+        Arg("dims", (1, 1, 1, len(mults))), bias_arg,
+        Arg("dims", _as_dims(out.shape)), Arg("tensor", out.index),
+    ]
+    return Layer(op.index, op.opcode, kernel, params_type, params, args, (x.index,), out.index,
+                 consts)
+
+
+def _lower_depthwise(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (2, 3))
+    opts = _options(op, "DepthwiseConv2DOptionsT")
+    x = _tensor(graph, op, 0, "input", "act")
+    w = _tensor(graph, op, 1, "filter", "const")
+    out = _output(graph, op)
+    in_dims, f_dims = _dims4(x, op, "input"), _dims4(w, op, "filter")
+    channels = f_dims[3]
+    multiplier = int(opts.depthMultiplier)
+    if f_dims[0] != 1 or multiplier < 1 or channels != in_dims[3] * multiplier:
+        raise ModelError(
+            f"{op.describe()} filter shape {list(f_dims)} and depth_multiplier {multiplier} "
+            f"do not fit {in_dims[3]} input channels"
+        )
+    _positive(op, stride_h=opts.strideH, stride_w=opts.strideW,
+              dilation_h=opts.dilationHFactor, dilation_w=opts.dilationWFactor)
+    stride, dilation = (opts.strideH, opts.strideW), (opts.dilationHFactor, opts.dilationWFactor)
+    oh, ow, ph, pw = _spatial(op, _padding(op, opts), in_dims, f_dims[1:3], stride, dilation)
+    _expect_shape(op, out, (in_dims[0], oh, ow, channels))
+    scales = _weights(op, w, channels, 3)
+    bias = _bias(graph, op, 2, channels)
+    in_scale, in_zp = _activation_quant(x, op.describe())
+    mults, shifts = quant.conv_multipliers(in_scale, scales, out.scale, channels)
+    act_min, act_max = _activation(op, opts, out)
+    params = {
+        "conv": {
+            "input_offset": -in_zp, "output_offset": out.zero_point,
+            "stride_h": stride[0], "stride_w": stride[1], "pad_h": ph, "pad_w": pw,
+            "dilation_h": dilation[0], "dilation_w": dilation[1],
+            "act_min": act_min, "act_max": act_max,
+        },
+        "depth_multiplier": multiplier,
+    }
+    return _conv_like(op, "te_depthwise_conv_2d_s8", "te_dw_conv_params", params, x, w, bias,
+                      out, mults, shifts)
+
+
+def _lower_fully_connected(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (2, 3))
+    opts = _options(op, "FullyConnectedOptionsT")
+    if _enum("FullyConnectedOptionsWeightsFormat", opts.weightsFormat) != "DEFAULT":
+        raise ModelError(f"{op.describe()} uses a shuffled weights format; only DEFAULT works")
+    if opts.asymmetricQuantizeInputs:
+        raise ModelError(f"{op.describe()} uses hybrid (asymmetric_quantize_inputs) mode")
+    x = _tensor(graph, op, 0, "input", "act")
+    w = _tensor(graph, op, 1, "weights", "const")
+    out = _output(graph, op)
+    if len(w.shape) != 2:
+        raise ModelError(f"{op.describe()} weights {w.describe()} must be 2-D [units, depth]")
+    units, depth = w.shape
+    if x.size % depth:
+        raise ModelError(f"{op.describe()} input size {x.size} is not a multiple of {depth}")
+    batches = x.size // depth
+    if out.size != batches * units or out.shape[-1] != units:
+        raise ModelError(
+            f"{op.describe()} output shape {list(out.shape)} does not match {batches}x{units}"
+        )
+    if w.dtype != "INT8" or len(w.scales) not in (1, units):
+        raise ModelError(f"{op.describe()} weights must be int8 with 1 or {units} scales")
+    if len(w.scales) > 1:
+        _weights(op, w, units, 0)
+    filter_offset = -w.zero_points[0] if w.zero_points else 0
+    bias = _bias(graph, op, 2, units)
+    in_scale, in_zp = _activation_quant(x, op.describe())
+    mults, shifts = quant.conv_multipliers(in_scale, list(w.scales), out.scale, len(w.scales))
+    act_min, act_max = _activation(op, opts, out)
+    params = {
+        "input_offset": -in_zp, "filter_offset": filter_offset,
+        "output_offset": out.zero_point, "act_min": act_min, "act_max": act_max,
+    }
+    consts: dict[str, np.ndarray] = {"filter": w.data.astype(np.int8)}
+    if bias is not None:
+        consts["bias"] = bias
+    q = _quant_arrays(consts, mults, shifts)
+    args = [
+        Arg("ctx"), Arg("params"), q,
+        Arg("dims", (1, 1, batches, depth)), Arg("tensor", x.index),
+        Arg("dims", (1, 1, units, depth)), Arg("const", "filter"),
+        Arg("dims", (1, 1, 1, units)), Arg("const", "bias") if bias is not None else Arg("null"),
+        Arg("dims", (1, 1, batches, units)), Arg("tensor", out.index),
+    ]
+    return Layer(op.index, op.opcode, "te_fully_connected_s8", "te_fc_params", params, args,
+                 (x.index,), out.index, consts)
+
+
+def _same_quant(op: Operator, a: Tensor, b: Tensor) -> None:
+    if a.scales != b.scales or a.zero_points != b.zero_points:
+        raise ModelError(
+            f"{op.describe()} needs the same scale and zero point on input and output "
+            f"(input {a.scales}/{a.zero_points}, output {b.scales}/{b.zero_points})"
+        )
+
+
+def _lower_pool(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (1,))
+    opts = _options(op, "Pool2DOptionsT")
+    x = _tensor(graph, op, 0, "input", "act")
+    out = _output(graph, op)
+    in_dims = _dims4(x, op, "input")
+    _positive(op, stride_h=opts.strideH, stride_w=opts.strideW,
+              filter_h=opts.filterHeight, filter_w=opts.filterWidth)
+    kernel, stride = (opts.filterHeight, opts.filterWidth), (opts.strideH, opts.strideW)
+    oh, ow, ph, pw = _spatial(op, _padding(op, opts), in_dims, kernel, stride, (1, 1))
+    _expect_shape(op, out, (in_dims[0], oh, ow, in_dims[3]))
+    _activation_quant(x, op.describe())
+    _same_quant(op, x, out)
+    act_min, act_max = _activation(op, opts, out)
+    params = {
+        "stride_h": stride[0], "stride_w": stride[1], "pad_h": ph, "pad_w": pw,
+        "filter_h": kernel[0], "filter_w": kernel[1], "act_min": act_min, "act_max": act_max,
+    }
+    kernel_name = "te_max_pool_2d_s8" if op.opcode == "MAX_POOL_2D" else "te_average_pool_2d_s8"
+    args = [Arg("ctx"), Arg("params"), Arg("dims", in_dims), Arg("tensor", x.index),
+            Arg("dims", _as_dims(out.shape)), Arg("tensor", out.index)]
+    return Layer(op.index, op.opcode, kernel_name, "te_pool_params", params, args, (x.index,),
+                 out.index)
+
+
+def _lower_mean(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (2,))
+    opts = _options(op, "ReducerOptionsT")
+    x = _tensor(graph, op, 0, "input", "act")
+    axis_t = _tensor(graph, op, 1, "axis", "const")
+    out = _output(graph, op)
+    if axis_t.dtype != "INT32" or len(axis_t.shape) > 1:
+        raise ModelError(f"{op.describe()} axis {axis_t.describe()} must be an int32 vector")
+    rank = len(x.shape)
+    axes = set()
+    for a in axis_t.data.reshape(-1).tolist():
+        if not -rank <= a < rank:
+            raise ModelError(f"{op.describe()} axis {a} is out of range for rank {rank}")
+        axes.add(a % rank)
+    if not axes:
+        raise ModelError(f"{op.describe()} has no axes to reduce")
+    kept = [1 if i in axes else d for i, d in enumerate(x.shape)]
+    expected = kept if opts.keepDims else [d for i, d in enumerate(x.shape) if i not in axes]
+    _expect_shape(op, out, tuple(expected))
+    in_scale, in_zp = _activation_quant(x, op.describe())
+    count = math.prod(x.shape[i] for i in axes)
+    mult, shift = quant.mean_multiplier(in_scale, out.scale, count)
+    offset = 4 - rank  # axes of the rank-r tensor map onto the last r of NHWC
+    params = {
+        "input_zero_point": in_zp, "output_zero_point": out.zero_point,
+        "multiplier": mult, "shift": shift,
+        "axis_mask": sum(1 << (a + offset) for a in sorted(axes)),
+    }
+    args = [Arg("ctx"), Arg("params"), Arg("dims", _as_dims(x.shape)), Arg("tensor", x.index),
+            Arg("dims", _as_dims(tuple(kept))), Arg("tensor", out.index)]
+    return Layer(op.index, op.opcode, "te_mean_s8", "te_mean_params", params, args, (x.index,),
+                 out.index)
+
+
+def _lower_add(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (2,))
+    opts = _options(op, "AddOptionsT")
+    a = _tensor(graph, op, 0, "input1", "act")
+    b = _tensor(graph, op, 1, "input2", "act")
+    out = _output(graph, op)
+    if a.shape != b.shape or out.shape != a.shape:
+        raise ModelError(
+            f"{op.describe()} broadcasting is not supported (shapes {list(a.shape)}, "
+            f"{list(b.shape)} -> {list(out.shape)})"
+        )
+    s1, z1 = _activation_quant(a, op.describe())
+    s2, z2 = _activation_quant(b, op.describe())
+    act_min, act_max = _activation(op, opts, out)
+    params = {"input1_offset": -z1, "input2_offset": -z2, "output_offset": out.zero_point}
+    params |= quant.add_multipliers(s1, s2, out.scale)
+    params |= {"act_min": act_min, "act_max": act_max}
+    args = [Arg("ctx"), Arg("params"), Arg("int", out.size), Arg("tensor", a.index),
+            Arg("tensor", b.index), Arg("tensor", out.index)]
+    layer = Layer(op.index, op.opcode, "te_add_s8", "te_add_params", params, args,
+                  (a.index, b.index), out.index)
+    layer.alias_input = a.index
+    return layer
+
+
+def _lower_pad(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (2, 3) if op.opcode == "PADV2" else (2,))
+    x = _tensor(graph, op, 0, "input", "act")
+    paddings = _tensor(graph, op, 1, "paddings", "const")
+    out = _output(graph, op)
+    rank = len(x.shape)
+    if paddings.dtype not in ("INT32", "INT64") or paddings.shape != (rank, 2):
+        raise ModelError(f"{op.describe()} paddings {paddings.describe()} must be int [{rank}, 2]")
+    pads = paddings.data.astype(np.int64)
+    if (pads < 0).any() or (pads > 1 << 16).any():
+        raise ModelError(f"{op.describe()} paddings {pads.tolist()} must be small and >= 0")
+    _expect_shape(op, out, tuple(int(d + p.sum()) for d, p in zip(x.shape, pads, strict=True)))
+    _activation_quant(x, op.describe())
+    _same_quant(op, x, out)
+    pad_value = out.zero_point
+    if len(op.inputs) == 3 and op.inputs[2] >= 0:
+        value = _tensor(graph, op, 2, "constant_values", "const")
+        if value.dtype != "INT8" or value.size != 1:
+            raise ModelError(f"{op.describe()} constant_values must be a single int8 value")
+        pad_value = int(value.data.reshape(-1)[0])
+    lead = [[0, 0]] * (4 - rank)
+    full = lead + pads.tolist()
+    params = {"before": [int(p[0]) for p in full], "after": [int(p[1]) for p in full],
+              "pad_value": pad_value}
+    args = [Arg("ctx"), Arg("params"), Arg("dims", _as_dims(x.shape)), Arg("tensor", x.index),
+            Arg("dims", _as_dims(out.shape)), Arg("tensor", out.index)]
+    return Layer(op.index, op.opcode, "te_pad_s8", "te_pad_params", params, args, (x.index,),
+                 out.index)
+
+
+def _lower_reshape(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (1, 2))
+    x = _tensor(graph, op, 0, "input", "act")
+    out = _output(graph, op)
+    if x.size != out.size:
+        raise ModelError(f"{op.describe()} changes the element count ({x.size} -> {out.size})")
+    _activation_quant(x, op.describe())
+    _same_quant(op, x, out)
+    args = [Arg("ctx"), Arg("int", out.size), Arg("tensor", x.index), Arg("tensor", out.index)]
+    layer = Layer(op.index, op.opcode, "te_reshape_s8", None, {}, args, (x.index,), out.index)
+    layer.alias_input = x.index
+    layer.alias_required = True
+    return layer
+
+
+_LOWERINGS: dict[str, Callable[[Graph, Operator], Layer]] = {
+    "CONV_2D": _lower_conv,
+    "DEPTHWISE_CONV_2D": _lower_depthwise,
+    "FULLY_CONNECTED": _lower_fully_connected,
+    "MAX_POOL_2D": _lower_pool,
+    "AVERAGE_POOL_2D": _lower_pool,
+    "MEAN": _lower_mean,
+    "ADD": _lower_add,
+    "PAD": _lower_pad,
+    "PADV2": _lower_pad,
+    "RESHAPE": _lower_reshape,
+}

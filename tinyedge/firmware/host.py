@@ -1,0 +1,201 @@
+"""Host build of the generated C model: a shared library, cached by content hash, that
+evaluates many int8 inputs quickly. Used for fast evaluation and for bit-exactness tests.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tinyedge.errors import ModelError, TinyedgeError
+from tinyedge.firmware.codegen import GeneratedSource, generate
+from tinyedge.firmware.compiler import CompiledModel, compile_graph
+from tinyedge.firmware.tflite_reader import parse_model
+
+KERNEL_VARIANTS = ("reference", "optimized")
+CFLAGS = ("-std=c11", "-O3", "-fPIC", "-shared", "-pthread", "-Wall", "-Wextra")
+
+
+def firmware_root() -> Path:
+    """The ``firmware/`` source tree shipped next to the package."""
+    root = Path(__file__).resolve().parents[2] / "firmware"
+    if not (root / "include" / "te_kernels.h").is_file():
+        raise TinyedgeError(f"firmware sources not found at {root}; reinstall tinyedge")
+    return root
+
+
+def default_build_dir() -> Path:
+    env = os.environ.get("TINYEDGE_NATIVE_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "tinyedge" / "native"
+
+
+def kernel_sources(variant: str = "reference") -> list[Path]:
+    """One file per op: the variant's file when it has one, else the reference file."""
+    if variant not in KERNEL_VARIANTS:
+        raise TinyedgeError(
+            f"unknown kernel variant {variant!r}; choose one of {', '.join(KERNEL_VARIANTS)}"
+        )
+    kernels = firmware_root() / "kernels"
+    sources = []
+    for ref in sorted((kernels / "reference").glob("*.c")):
+        override = kernels / variant / ref.name
+        sources.append(override if override.is_file() else ref)
+    return sources
+
+
+def compile_model_bytes(data: bytes, source_name: str) -> tuple[CompiledModel, GeneratedSource]:
+    """Validate, lower and generate C for a model held in memory."""
+    compiled = compile_graph(parse_model(data, source=source_name))
+    sha = hashlib.sha256(data).hexdigest()
+    return compiled, generate(compiled, sha, source_name)
+
+
+def compile_model(model_path: str | Path) -> tuple[CompiledModel, GeneratedSource]:
+    """Validate, lower and generate C for the model at ``model_path``."""
+    path = Path(model_path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"cannot read model {path}: {exc.strerror or exc}") from exc
+    return compile_model_bytes(data, path.name)
+
+
+def write_sources(model_path: str | Path, out_dir: str | Path) -> list[Path]:
+    """Write the generated ``model.c``/``model.h`` for ``model_path`` into ``out_dir``."""
+    _, generated = compile_model(model_path)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in generated.files.items():
+        tmp = out / f".{name}.tmp"
+        tmp.write_text(text)
+        tmp.replace(out / name)
+        written.append(out / name)
+    return written
+
+
+@dataclass
+class NativeModel:
+    """A loaded host build of one model."""
+
+    library_path: Path
+    compiled: CompiledModel
+
+    def __post_init__(self) -> None:
+        self._lib = ctypes.CDLL(str(self.library_path))
+        fn = self._lib.te_host_run_batch
+        fn.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32]
+        fn.restype = ctypes.c_int32
+        self._run = fn
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self.compiled.input.shape
+
+    def run(self, inputs_int8: np.ndarray, threads: int | None = None) -> np.ndarray:
+        """int8 outputs, one row per input; ``inputs_int8`` is (N, *input shape without batch)
+        or a single input."""
+        x = _as_batch(inputs_int8, self.compiled.input.shape)
+        n = x.shape[0]
+        out_size = self.compiled.output.size
+        out = np.empty((n, out_size), dtype=np.int8)
+        workers = threads if threads is not None else min(os.cpu_count() or 1, 8)
+        status = self._run(x.ctypes.data, n, out.ctypes.data, workers)
+        if status != 0:
+            raise ModelError(f"native model failed with status {status}")
+        return out
+
+
+def _as_batch(inputs: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
+    x = np.asarray(inputs)
+    if x.dtype != np.int8:
+        raise ValueError(f"inputs must be int8, got {x.dtype}")
+    per_item = int(np.prod(input_shape))
+    if x.size % per_item or (x.ndim > 1 and int(np.prod(x.shape[1:])) != per_item):
+        raise ValueError(f"inputs of shape {x.shape} do not fit model input {input_shape}")
+    return np.ascontiguousarray(x.reshape(-1, per_item))
+
+
+def _compiler_id(cc: str) -> str:
+    try:
+        return subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
+    except OSError as exc:
+        raise TinyedgeError(f"host C compiler {cc!r} not found; install gcc") from exc
+
+
+def _build_key(generated: GeneratedSource, sources: list[Path], cc: str, flags: list[str]) -> str:
+    h = hashlib.sha256()
+    h.update(generated.digest.encode())
+    headers = sorted((firmware_root() / "include").glob("*.h")) + sorted(
+        (firmware_root() / "kernels").glob("*.h")
+    )
+    for path in [*sources, *headers, firmware_root() / "host" / "te_host.c"]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    h.update(" ".join([cc, *flags, platform.machine(), _compiler_id(cc)]).encode())
+    return h.hexdigest()[:24]
+
+
+def build_native(
+    model_path: str | Path,
+    build_dir: str | Path | None = None,
+    variant: str = "reference",
+    cc: str = "gcc",
+    extra_flags: tuple[str, ...] = ("-march=native",),
+) -> NativeModel:
+    """Generate, compile (or reuse a cached build) and load the host library for a model."""
+    compiled, generated = compile_model(model_path)
+    sources = kernel_sources(variant)
+    flags = [*CFLAGS, *extra_flags]
+    key = _build_key(generated, sources, cc, flags)
+    target = Path(build_dir or default_build_dir()) / key
+    library = target / "libtemodel.so"
+    if not library.is_file():
+        _compile(generated, sources, cc, flags, target)
+    return NativeModel(library, compiled)
+
+
+def _compile(
+    generated: GeneratedSource, sources: list[Path], cc: str, flags: list[str], target: Path
+) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    root = firmware_root()
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
+        work = Path(tmp)
+        for name, text in generated.files.items():
+            (work / name).write_text(text)
+        cmd = [
+            cc, *flags, f"-I{work}", f"-I{root / 'include'}", f"-I{root / 'kernels'}",
+            *(str(s) for s in sources), str(work / "model.c"), str(root / "host" / "te_host.c"),
+            "-o", str(work / "libtemodel.so"),
+        ]
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise TinyedgeError(f"host build failed ({cc}):\n{result.stderr[-4000:]}")
+        try:
+            work.rename(target)
+        except OSError:  # another process finished the same build first
+            if not (target / "libtemodel.so").is_file():
+                shutil.copytree(work, target, dirs_exist_ok=True)
+        else:
+            work.mkdir()  # let TemporaryDirectory clean up an empty directory
+
+
+def run_native(
+    model_path: str | Path,
+    inputs_int8: np.ndarray,
+    build_dir: str | Path | None = None,
+    variant: str = "reference",
+    threads: int | None = None,
+) -> np.ndarray:
+    """Evaluate ``inputs_int8`` (N × input shape without batch) on the host build of the
+    model; returns int8 outputs of shape (N, output size)."""
+    return build_native(model_path, build_dir, variant).run(inputs_int8, threads)

@@ -1,0 +1,117 @@
+"""Requantization constants computed exactly as TFLite Micro computes them at Prepare time.
+
+Scales arrive as float32 in the model; TFLM widens them to double before dividing, rounds
+with ``std::round`` (half away from zero) and stores a Q31 significand plus an exponent.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tinyedge.errors import ModelError
+
+INT8_MIN = -128
+INT8_MAX = 127
+ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+
+
+def round_half_away(x: float) -> int:
+    """``std::round``: nearest integer, ties away from zero (Python's round() is banker's)."""
+    return int(math.floor(x + 0.5)) if x >= 0 else -int(math.floor(-x + 0.5))
+
+
+def quantize_multiplier(real: float, what: str = "multiplier") -> tuple[int, int]:
+    """Split ``real`` into (q, shift) with real ~= q * 2**(shift - 31), q in [2**30, 2**31).
+
+    Example: 0.5 -> (1073741824, 0); 1.0 -> (1073741824, 1); 0.0 -> (0, 0).
+    """
+    if not math.isfinite(real) or real < 0:
+        raise ModelError(f"{what} {real!r} is not a finite non-negative number")
+    if real == 0.0:
+        return 0, 0
+    significand, shift = math.frexp(real)
+    q = round_half_away(significand * (1 << 31))
+    if q == 1 << 31:  # rounding carried into the next power of two
+        q //= 2
+        shift += 1
+    if shift < -31:  # too small to represent: TFLM flushes to zero
+        return 0, 0
+    if shift > 30:
+        raise ModelError(f"{what} {real!r} is too large for int32 fixed point (exponent {shift})")
+    return q, shift
+
+
+def quantize_multiplier_smaller_than_one(real: float, what: str = "multiplier") -> tuple[int, int]:
+    """As TFLM's QuantizeMultiplierSmallerThanOneExp: only 0 < real < 1 is accepted."""
+    if not 0.0 < real < 1.0:
+        raise ModelError(f"{what} {real!r} must lie in (0, 1) for int8 ADD")
+    return quantize_multiplier(real, what)
+
+
+def conv_multipliers(
+    input_scale: float, filter_scales: list[float], output_scale: float, channels: int
+) -> tuple[list[int], list[int]]:
+    """Per-output-channel (multiplier, shift) of conv/depthwise/FC; a single filter scale is
+    broadcast over the channels, as TFLM's PopulateConvolutionQuantizationParams does."""
+    scales = filter_scales if len(filter_scales) == channels else filter_scales[:1] * channels
+    pairs = [
+        quantize_multiplier(float(input_scale) * float(s) / float(output_scale), "conv scale")
+        for s in scales
+    ]
+    return [m for m, _ in pairs], [s for _, s in pairs]
+
+
+def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
+    """Clamp range of a fused activation, in float32 like CalculateActivationRangeQuantized."""
+
+    def quantize(value: float) -> int:
+        ratio = float(np.float32(value) / np.float32(scale))
+        return zero_point + round_half_away(ratio)
+
+    if activation == "NONE":
+        return INT8_MIN, INT8_MAX
+    if activation == "RELU":
+        return max(INT8_MIN, quantize(0.0)), INT8_MAX
+    if activation == "RELU6":
+        return max(INT8_MIN, quantize(0.0)), min(INT8_MAX, quantize(6.0))
+    if activation == "RELU_N1_TO_1":
+        return max(INT8_MIN, quantize(-1.0)), min(INT8_MAX, quantize(1.0))
+    raise ModelError(f"unsupported fused activation {activation}; supported: {ACTIVATIONS}")
+
+
+def mean_multiplier(
+    input_scale: float, output_scale: float, count: int
+) -> tuple[int, int]:
+    """MEAN's requantization with the 1/count factor folded in, as TFLM's QuantizedMeanOrSum:
+    the multiplier is widened by 2**floor(log2 count) (clamped so nothing overflows), divided
+    by count with truncation, and the exponent lowered to match."""
+    multiplier, shift = quantize_multiplier(float(input_scale) / float(output_scale), "MEAN scale")
+    extra = min(count.bit_length() - 1, 32, 31 + shift)
+    multiplier = (multiplier << extra) // count
+    if multiplier >= 1 << 31:
+        raise ModelError(f"MEAN multiplier overflows for count {count}")
+    return multiplier, shift - extra
+
+
+def add_multipliers(
+    scale1: float, scale2: float, output_scale: float, left_shift: int = 20
+) -> dict[str, int]:
+    """ADD's five constants (TFLM's int8 scheme: inputs rescaled to twice the larger input
+    scale after a 2**20 headroom shift, then the sum rescaled to the output)."""
+    twice_max = 2.0 * float(max(np.float32(scale1), np.float32(scale2)))
+    m1, s1 = quantize_multiplier_smaller_than_one(float(scale1) / twice_max, "ADD input1 scale")
+    m2, s2 = quantize_multiplier_smaller_than_one(float(scale2) / twice_max, "ADD input2 scale")
+    mo, so = quantize_multiplier_smaller_than_one(
+        twice_max / ((1 << left_shift) * float(output_scale)), "ADD output scale"
+    )
+    return {
+        "left_shift": left_shift,
+        "input1_multiplier": m1,
+        "input1_shift": s1,
+        "input2_multiplier": m2,
+        "input2_shift": s2,
+        "output_multiplier": mo,
+        "output_shift": so,
+    }
