@@ -87,7 +87,7 @@ def compute_metrics(record: Record, class_names: tuple[str, ...] | list[str]) ->
     conf = probs.max(axis=1)
     per_class = per_class_accuracy(record.labels, record.pred, len(class_names))
     return {
-        "n": int(len(record.labels)),
+        "n": len(record.labels),
         "num_classes": len(class_names),
         "top1": top_k_accuracy(record.labels, record.real_logits(), 1),
         "top5": top_k_accuracy(record.labels, record.real_logits(), 5),

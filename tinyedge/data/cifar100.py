@@ -137,14 +137,14 @@ def _check_member(member: tarfile.TarInfo, archive: Path) -> None:
 class _NumpyOnlyUnpickler(pickle.Unpickler):
     """Unpickles dicts, lists, bytes and numpy arrays; any other class is refused."""
 
-    ALLOWED = {
+    ALLOWED: frozenset[tuple[str, str]] = frozenset({
         ("numpy.core.multiarray", "_reconstruct"),
         ("numpy._core.multiarray", "_reconstruct"),
         ("numpy", "ndarray"),
         ("numpy", "dtype"),
-    }
+    })
 
-    def find_class(self, module: str, name: str):  # noqa: ANN201 - pickle protocol
+    def find_class(self, module: str, name: str):
         if (module, name) not in self.ALLOWED:
             raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
         return super().find_class(module, name)

@@ -51,5 +51,6 @@ def cutout(x: Tensor, size: int, generator: torch.Generator) -> Tensor:
     ys = torch.arange(h, device=x.device)[None, :, None]
     xs = torch.arange(w, device=x.device)[None, None, :]
     half = size // 2
-    inside = (ys >= cy - half) & (ys < cy - half + size) & (xs >= cx - half) & (xs < cx - half + size)
+    top, left = cy - half, cx - half
+    inside = (ys >= top) & (ys < top + size) & (xs >= left) & (xs < left + size)
     return x * (~inside)[:, None].to(x.dtype)

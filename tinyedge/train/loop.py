@@ -44,7 +44,9 @@ def run_dir_for(config: TrainConfig, out_root: str | Path) -> Path:
 
 def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
-        raise TinyedgeError("--device cuda was requested but no CUDA GPU is available; use --device cpu")
+        raise TinyedgeError(
+            "--device cuda was requested but no CUDA GPU is available; use --device cpu"
+        )
     if name not in ("cpu", "cuda"):
         raise TinyedgeError(f"unknown device {name!r}; use cpu or cuda")
     return torch.device(name)
@@ -178,8 +180,10 @@ def train(
     }
     write_manifest(
         run_dir, "train",
-        inputs={"dataset": dataset.name, "train_images": int(len(dataset.train_labels))},
-        parameters={"config": config.to_dict(), "device": str(dev), "num_classes": dataset.num_classes},
+        inputs={"dataset": dataset.name, "train_images": len(dataset.train_labels)},
+        parameters={
+            "config": config.to_dict(), "device": str(dev), "num_classes": dataset.num_classes
+        },
         outputs={"checkpoint": file_entry(checkpoint)},
         figures=figures,
     )

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from tinyedge.errors import TinyedgeError
+from tinyedge.records import load_metrics, load_record, make_record, write_record
+
+NAMES = ("a", "b", "c")
+
+
+def test_float_record_round_trip(tmp_path):
+    logits = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 0.0], [1.0, 1.0, 5.0], [9.0, 0.0, 0.0]])
+    labels = np.array([0, 1, 1, 2])
+    metrics = write_record(tmp_path, make_record(labels, logits), NAMES, runtime="float")
+    with np.load(tmp_path / "predictions.npz") as npz:
+        assert sorted(npz.files) == ["labels", "logits", "pred"]
+        assert npz["labels"].dtype == np.int64 and npz["pred"].dtype == np.int64
+        assert npz["logits"].dtype == np.float32 and npz["logits"].shape == (4, 3)
+        assert npz["pred"].tolist() == [0, 1, 2, 0]
+    assert metrics["top1"] == 0.5 and metrics["n"] == 4
+    assert metrics["per_class_accuracy"] == [1.0, 0.5, 0.0]
+    assert load_metrics(tmp_path) == metrics
+    assert load_record(tmp_path).pred.tolist() == [0, 1, 2, 0]
+
+
+def test_int8_record_keeps_raw_output_and_quantization(tmp_path):
+    q = np.array([[10, -5, -128], [0, 20, 1]], dtype=np.int8)
+    record = make_record(np.array([0, 0]), q, output_scale=0.5, output_zero_point=-2)
+    metrics = write_record(tmp_path, record, NAMES, runtime="tflm")
+    loaded = load_record(tmp_path)
+    assert loaded.logits.dtype == np.int8 and np.array_equal(loaded.logits, q)
+    assert loaded.output_scale == 0.5 and loaded.output_zero_point == -2
+    np.testing.assert_allclose(loaded.real_logits()[0], [6.0, -1.5, -63.0])
+    # Confidence comes from the softmax of the dequantized logits.
+    expected = np.exp(6.0) / np.exp([6.0, -1.5, -63.0]).sum()
+    assert metrics["mean_confidence_correct"] == pytest.approx(expected)
+    assert metrics["runtime"] == "tflm" and metrics["top1"] == 0.5
+
+
+def test_int8_record_without_quantization_is_refused():
+    with pytest.raises(ValueError, match="scale and zero point"):
+        make_record(np.array([0]), np.zeros((1, 3), dtype=np.int8))
+
+
+def test_missing_or_corrupt_record(tmp_path):
+    with pytest.raises(TinyedgeError, match="run `tinyedge evaluate` first"):
+        load_record(tmp_path)
+    (tmp_path / "predictions.npz").write_bytes(b"not a zip")
+    with pytest.raises(TinyedgeError, match="not a valid prediction record"):
+        load_record(tmp_path)
