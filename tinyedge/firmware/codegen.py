@@ -115,7 +115,7 @@ def _initializer(value: object) -> str:
 
 def _arg(arg: Arg, layer: Layer, m: CompiledModel, prefix: str, dims: list[str]) -> str:
     if arg.kind == "ctx":
-        return "&te_no_scratch"
+        return "&ctx" if layer.scratch else "&te_no_scratch"
     if arg.kind == "params":
         return "&params"
     if arg.kind == "quant":
@@ -154,6 +154,9 @@ def _layer_source(layer: Layer, m: CompiledModel) -> str:
             f"    static const te_quant_params quant = {{{prefix}_multiplier, {prefix}_shift, "
             f"{count}}};"
         )
+    if layer.scratch:
+        offset = m.scratch_offsets[layer.index]
+        body.append(f"    const te_context ctx = {{arena + {offset}, {layer.scratch}}};")
     body += dims
     body.append(f"    return {layer.kernel}({', '.join(call_args)});")
     body.append("}")

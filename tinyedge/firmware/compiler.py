@@ -48,6 +48,7 @@ class Layer:
     consts: dict[str, np.ndarray] = field(default_factory=dict)
     alias_input: int | None = None  # input whose buffer the output may reuse
     alias_required: bool = False  # reshape: output is the input's memory
+    scratch: int = 0  # bytes of te_context scratch the kernel variant needs
 
 
 @dataclass
@@ -57,6 +58,7 @@ class CompiledModel:
     graph: Graph
     layers: list[Layer]
     offsets: dict[int, int]  # tensor index -> arena offset
+    scratch_offsets: dict[int, int]  # layer index -> arena offset of its scratch
     arena_size: int
     input: Tensor
     output: Tensor
@@ -82,8 +84,32 @@ SUPPORTED_OPS = (
 )
 
 
-def compile_graph(graph: Graph, planner: MemoryPlanner | None = None) -> CompiledModel:
-    """Validate every operator, lower it to a kernel call and plan the arena."""
+KERNEL_VARIANTS = ("reference", "optimized")
+
+
+def _conv_patch_bytes(layer: Layer) -> int:
+    in_dims, f_dims = layer.args[3].value, layer.args[5].value
+    return f_dims[1] * f_dims[2] * in_dims[3] * 2
+
+
+def _dw_acc_bytes(layer: Layer) -> int:
+    return layer.args[5].value[3] * 4
+
+
+# Python mirror of each variant's te_<op>_s8_get_buffer_size (reference kernels need none).
+_SCRATCH: dict[tuple[str, str], Callable[[Layer], int]] = {
+    ("optimized", "te_conv_2d_s8"): _conv_patch_bytes,
+    ("optimized", "te_depthwise_conv_2d_s8"): _dw_acc_bytes,
+}
+
+
+def compile_graph(
+    graph: Graph, planner: MemoryPlanner | None = None, variant: str = "reference"
+) -> CompiledModel:
+    """Validate every operator, lower it to a kernel call for the given kernel variant and
+    plan the arena (tensors and per-layer scratch)."""
+    if variant not in KERNEL_VARIANTS:
+        raise ModelError(f"unknown kernel variant {variant!r}; choose {KERNEL_VARIANTS}")
     _check_io(graph)
     produced = set(graph.inputs)
     layers = []
@@ -95,16 +121,26 @@ def compile_graph(graph: Graph, planner: MemoryPlanner | None = None) -> Compile
         if layer.output in produced:
             raise ModelError(f"{op.describe()} writes tensor {layer.output}, already written")
         produced.add(layer.output)
+        scratch = _SCRATCH.get((variant, layer.kernel))
+        layer.scratch = scratch(layer) if scratch else 0
         layers.append(layer)
     if graph.outputs[0] not in produced:
         raise ModelError("the model output is never computed")
     buffers, groups = _lifetimes(graph, layers)
+    scratch_id = {layer.index: len(graph.tensors) + layer.index for layer in layers}
+    buffers += [
+        Buffer(scratch_id[layer.index], layer.scratch, layer.index, layer.index)
+        for layer in layers
+        if layer.scratch
+    ]
     offsets_by_group = (planner or GreedyBySizePlanner()).plan(buffers)
     offsets = {t: offsets_by_group[g] for t, g in groups.items()}
     return CompiledModel(
         graph=graph,
         layers=layers,
         offsets=offsets,
+        scratch_offsets={i: offsets_by_group[b] for i, b in scratch_id.items()
+                         if b in offsets_by_group},
         arena_size=arena_size(buffers, offsets_by_group),
         input=graph.tensors[graph.inputs[0]],
         output=graph.tensors[graph.outputs[0]],
@@ -193,7 +229,9 @@ def _tensor(graph: Graph, op: Operator, position: int, role: str, kind: str) -> 
         raise ModelError(f"{op.describe()} is missing its {role} input")
     t = graph.tensors[op.inputs[position]]
     if kind == "act" and (t.is_constant or t.dtype != "INT8"):
-        raise ModelError(f"{op.describe()} {role} {t.describe()} must be a non-constant int8 tensor")
+        raise ModelError(
+            f"{op.describe()} {role} {t.describe()} must be a non-constant int8 tensor"
+        )
     if kind == "const" and not t.is_constant:
         raise ModelError(f"{op.describe()} {role} {t.describe()} must be constant")
     return t
@@ -204,7 +242,9 @@ def _output(graph: Graph, op: Operator) -> Tensor:
         raise ModelError(f"{op.describe()} must have exactly one output, has {len(op.outputs)}")
     t = graph.tensors[op.outputs[0]]
     if t.is_constant or t.dtype != "INT8":
-        raise ModelError(f"{op.describe()} output {t.describe()} must be a non-constant int8 tensor")
+        raise ModelError(
+            f"{op.describe()} output {t.describe()} must be a non-constant int8 tensor"
+        )
     _activation_quant(t, op.describe())
     return t
 

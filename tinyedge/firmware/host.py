@@ -18,10 +18,9 @@ import numpy as np
 
 from tinyedge.errors import ModelError, TinyedgeError
 from tinyedge.firmware.codegen import GeneratedSource, generate
-from tinyedge.firmware.compiler import CompiledModel, compile_graph
+from tinyedge.firmware.compiler import KERNEL_VARIANTS, CompiledModel, compile_graph
 from tinyedge.firmware.tflite_reader import parse_model
 
-KERNEL_VARIANTS = ("reference", "optimized")
 CFLAGS = ("-std=c11", "-O3", "-fPIC", "-shared", "-pthread", "-Wall", "-Wextra")
 
 
@@ -52,26 +51,32 @@ def kernel_sources(variant: str = "reference") -> list[Path]:
     return sources
 
 
-def compile_model_bytes(data: bytes, source_name: str) -> tuple[CompiledModel, GeneratedSource]:
+def compile_model_bytes(
+    data: bytes, source_name: str, variant: str = "reference"
+) -> tuple[CompiledModel, GeneratedSource]:
     """Validate, lower and generate C for a model held in memory."""
-    compiled = compile_graph(parse_model(data, source=source_name))
+    compiled = compile_graph(parse_model(data, source=source_name), variant=variant)
     sha = hashlib.sha256(data).hexdigest()
     return compiled, generate(compiled, sha, source_name)
 
 
-def compile_model(model_path: str | Path) -> tuple[CompiledModel, GeneratedSource]:
+def compile_model(
+    model_path: str | Path, variant: str = "reference"
+) -> tuple[CompiledModel, GeneratedSource]:
     """Validate, lower and generate C for the model at ``model_path``."""
     path = Path(model_path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ModelError(f"cannot read model {path}: {exc.strerror or exc}") from exc
-    return compile_model_bytes(data, path.name)
+    return compile_model_bytes(data, path.name, variant)
 
 
-def write_sources(model_path: str | Path, out_dir: str | Path) -> list[Path]:
+def write_sources(
+    model_path: str | Path, out_dir: str | Path, variant: str = "reference"
+) -> list[Path]:
     """Write the generated ``model.c``/``model.h`` for ``model_path`` into ``out_dir``."""
-    _, generated = compile_model(model_path)
+    _, generated = compile_model(model_path, variant)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -152,8 +157,8 @@ def build_native(
     extra_flags: tuple[str, ...] = ("-march=native",),
 ) -> NativeModel:
     """Generate, compile (or reuse a cached build) and load the host library for a model."""
-    compiled, generated = compile_model(model_path)
     sources = kernel_sources(variant)
+    compiled, generated = compile_model(model_path, variant)
     flags = [*CFLAGS, *extra_flags]
     key = _build_key(generated, sources, cc, flags)
     target = Path(build_dir or default_build_dir()) / key

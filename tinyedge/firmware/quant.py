@@ -19,7 +19,7 @@ ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
 def round_half_away(x: float) -> int:
     """``std::round``: nearest integer, ties away from zero (Python's round() is banker's)."""
-    return int(math.floor(x + 0.5)) if x >= 0 else -int(math.floor(-x + 0.5))
+    return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
 
 
 def quantize_multiplier(real: float, what: str = "multiplier") -> tuple[int, int]:

@@ -1,0 +1,164 @@
+"""Build tiny int8 TFLite models for the firmware tests, and run them on TFLite Micro.
+
+Single-op models come from a small tf.function per case, converted with full-integer
+quantization (int8 input and output). Whole zoo models go PyTorch -> ONNX -> onnx2tf, as the
+export stage does.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@dataclass(frozen=True)
+class OpCase:
+    """One single-op model: ``op`` selects the graph, ``shape`` is the NHWC input."""
+
+    name: str
+    op: str
+    shape: tuple[int, ...]
+    opts: dict = field(default_factory=dict)
+
+
+def _activation(x, name: str | None):
+    import tensorflow as tf
+
+    if name == "relu":
+        return tf.nn.relu(x)
+    if name == "relu6":
+        return tf.nn.relu6(x)
+    return x
+
+
+def _graph(case: OpCase, rng: np.random.Generator):
+    """A function x -> y for the case, with random constants (per-channel magnitudes vary
+    so per-channel scales really differ)."""
+    import tensorflow as tf
+
+    o = case.opts
+    c = case.shape[-1]
+
+    def weights(*shape: int) -> tf.Tensor:
+        spread = rng.uniform(0.2, 2.0, size=shape[-1])
+        return tf.constant(rng.standard_normal(shape) * spread / np.sqrt(np.prod(shape[:-1])),
+                           dtype=tf.float32)
+
+    def bias(n: int) -> tf.Tensor:
+        return tf.constant(rng.standard_normal(n) * 0.3, dtype=tf.float32)
+
+    if case.op == "conv":
+        k, s, d, f = o.get("k", 3), o.get("stride", 1), o.get("dilation", 1), o["filters"]
+        w, b = weights(k, k, c, f), bias(f)
+        return lambda x: _activation(
+            tf.nn.conv2d(x, w, s, o.get("padding", "SAME"), dilations=d) + b, o.get("act"))
+    if case.op == "depthwise":
+        k, s, m = o.get("k", 3), o.get("stride", 1), o.get("mult", 1)
+        w, b = weights(k, k, c, m), bias(c * m)
+        return lambda x: _activation(
+            tf.nn.depthwise_conv2d(x, w, [1, s, s, 1], o.get("padding", "SAME")) + b,
+            o.get("act"))
+    if case.op == "fc":
+        w, b = weights(c, o["units"]), bias(o["units"])
+        return lambda x: _activation(tf.matmul(x, w) + b, o.get("act"))
+    if case.op in ("max_pool", "avg_pool"):
+        pool = tf.nn.max_pool2d if case.op == "max_pool" else tf.nn.avg_pool2d
+        return lambda x: pool(x, o.get("k", 2), o.get("stride", 2), o.get("padding", "VALID"))
+    if case.op == "mean":
+        return lambda x: tf.reduce_mean(x, axis=o.get("axis", [1, 2]), keepdims=o.get("keep"))
+    if case.op == "add":
+        w1, w2 = weights(1, 1, c, c), weights(1, 1, c, c)
+        return lambda x: _activation(
+            tf.nn.conv2d(x, w1, 1, "SAME") + 3.0 * tf.nn.conv2d(x, w2, 1, "SAME"), o.get("act"))
+    if case.op == "pad":
+        w = weights(1, 1, c, c)
+        return lambda x: tf.pad(tf.nn.conv2d(x, w, 1, "SAME"), o["pads"])
+    if case.op == "reshape":
+        w, b = weights(int(np.prod(case.shape[1:])), 6), bias(6)
+        return lambda x: tf.matmul(tf.reshape(x, [case.shape[0], -1]), w) + b
+    raise ValueError(f"unknown op {case.op}")
+
+
+def build_op_model(case: OpCase, path: Path, seed: int = 0) -> Path:
+    """Convert the case's graph to a full-integer int8 TFLite model at ``path``."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    fn = tf.function(_graph(case, rng))
+    concrete = fn.get_concrete_function(tf.TensorSpec(case.shape, tf.float32))
+    calib_rng = np.random.default_rng(seed + 1)
+
+    def representative():
+        for _ in range(16):
+            yield [calib_rng.uniform(-1.5, 2.5, size=case.shape).astype(np.float32)]
+
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], fn)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    path.write_bytes(converter.convert())
+    return path
+
+
+def build_zoo_int8(arch: str, width: float, work_dir: Path, num_classes: int = 10) -> Path:
+    """Export a zoo model (untrained, BatchNorm statistics randomized so folding matters)
+    to ``model_int8.tflite`` through ONNX and onnx2tf. Stand-in until tinyedge.export lands."""
+    import torch
+
+    from tinyedge.models import build_model, resolve
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    model = build_model(resolve(arch, width), num_classes=num_classes).eval()
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.2, 0.2)
+                module.running_var.uniform_(0.5, 2.0)
+    torch.onnx.export(model, torch.randn(1, 3, 32, 32), str(work_dir / "model.onnx"),
+                      dynamo=False, input_names=["input"], output_names=["logits"])
+    rng = np.random.default_rng(0)
+    # onnx2tf downloads this sample file unless it already sits in the working directory.
+    np.save(work_dir / "calibration_image_sample_data_20x128x128x3_float32.npy",
+            rng.random((20, 128, 128, 3), dtype=np.float32))
+    result = subprocess.run(
+        [sys.executable, "-m", "onnx2tf", "-i", "model.onnx", "-o", "tf", "-oiqt",
+         "-qt", "per-channel"],
+        cwd=work_dir, capture_output=True, text=True,
+    )
+    produced = work_dir / "tf" / "model_full_integer_quant.tflite"
+    if result.returncode != 0 or not produced.is_file():
+        raise RuntimeError(f"onnx2tf failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    target = work_dir / "model_int8.tflite"
+    produced.replace(target)
+    return target
+
+
+def tflm_outputs(path: Path, inputs: np.ndarray) -> np.ndarray:
+    """Run every input through the TFLite Micro interpreter; (N, output size) int8."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    interpreter = runtime.Interpreter.from_file(str(path))
+    rows = []
+    for x in inputs:
+        interpreter.set_input(x[None], 0)  # TFLM reuses the input buffer: refill every time
+        interpreter.invoke()
+        rows.append(interpreter.get_output(0).reshape(-1).copy())
+    return np.stack(rows)
+
+
+def random_inputs(shape: tuple[int, ...], count: int, seed: int = 0) -> np.ndarray:
+    """``count`` random int8 inputs of ``shape`` (batch 1 dropped), plus the two extremes."""
+    rng = np.random.default_rng(seed)
+    body = rng.integers(-128, 128, size=(count, *shape[1:]), dtype=np.int8)
+    extremes = np.stack([np.full(shape[1:], -128, np.int8), np.full(shape[1:], 127, np.int8)])
+    return np.concatenate([body, extremes])
