@@ -15,3 +15,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 @pytest.fixture(scope="session")
 def native_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("native")
+
+
+@pytest.fixture(scope="session")
+def zoo_int8(tmp_path_factory: pytest.TempPathFactory):
+    """``zoo_int8(arch, width)`` -> path of that zoo model exported to int8, built once per
+    session. Stand-in for tinyedge.export until it exists."""
+    from firmware_models import build_zoo_int8
+
+    built: dict[tuple[str, float], Path] = {}
+
+    def get(arch: str, width: float) -> Path:
+        if (arch, width) not in built:
+            work = tmp_path_factory.mktemp(f"{arch}-{width}")
+            built[(arch, width)] = build_zoo_int8(arch, width, work)
+        return built[(arch, width)]
+
+    return get

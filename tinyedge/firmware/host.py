@@ -121,13 +121,16 @@ class NativeModel:
 
 
 def _as_batch(inputs: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
+    """(N, per-item size) view of a batch (N, *shape without batch) or of one input."""
     x = np.asarray(inputs)
     if x.dtype != np.int8:
         raise ValueError(f"inputs must be int8, got {x.dtype}")
-    per_item = int(np.prod(input_shape))
-    if x.size % per_item or (x.ndim > 1 and int(np.prod(x.shape[1:])) != per_item):
+    item = tuple(input_shape[1:])
+    if x.shape in (item, tuple(input_shape)):
+        x = x.reshape(1, -1)
+    elif x.ndim < 1 or tuple(x.shape[1:]) != item:
         raise ValueError(f"inputs of shape {x.shape} do not fit model input {input_shape}")
-    return np.ascontiguousarray(x.reshape(-1, per_item))
+    return np.ascontiguousarray(x.reshape(x.shape[0], -1))
 
 
 def _compiler_id(cc: str) -> str:

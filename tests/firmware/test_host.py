@@ -1,0 +1,45 @@
+"""Whole zoo models on the host build: 100% identical outputs to TFLite Micro."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from firmware_models import random_inputs, tflm_outputs
+
+from tinyedge.firmware.host import build_native, run_native
+
+ZOO = [("scalecnn", 4), ("mobilenetv2", 0.10)]
+
+
+@pytest.mark.parametrize("variant", ["reference", "optimized"])
+@pytest.mark.parametrize(("arch", "width"), ZOO, ids=[f"{a}-{w}" for a, w in ZOO])
+def test_zoo_model_bit_exact(zoo_int8, native_cache: Path, arch: str, width: float,
+                             variant: str) -> None:
+    path = zoo_int8(arch, width)
+    native = build_native(path, native_cache, variant)
+    inputs = random_inputs(native.input_shape, 198, seed=1)  # + 2 extremes = 200
+    expected = tflm_outputs(path, inputs)
+    got = native.run(inputs)
+    assert got.shape == (200, 10)
+    assert (got == expected).all(axis=1).mean() == 1.0
+
+
+def test_run_native_accepts_batches_and_single_inputs(zoo_int8, native_cache: Path) -> None:
+    path = zoo_int8("scalecnn", 4)
+    inputs = random_inputs((1, 32, 32, 3), 3)
+    batch = run_native(path, inputs, native_cache)
+    single = run_native(path, inputs[0], native_cache)
+    assert batch.dtype == np.int8 and batch.shape == (5, 10)
+    assert (single[0] == batch[0]).all()
+    with pytest.raises(ValueError, match="int8"):
+        run_native(path, inputs.astype(np.float32), native_cache)
+
+
+def test_build_is_cached_by_content(zoo_int8, native_cache: Path) -> None:
+    path = zoo_int8("scalecnn", 4)
+    first = build_native(path, native_cache, "reference").library_path
+    second = build_native(path, native_cache, "reference").library_path
+    other = build_native(path, native_cache, "optimized").library_path
+    assert first == second and first != other
