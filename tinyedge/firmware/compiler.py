@@ -89,7 +89,12 @@ KERNEL_VARIANTS = ("reference", "optimized")
 
 def _conv_patch_bytes(layer: Layer) -> int:
     in_dims, f_dims = layer.args[3].value, layer.args[5].value
-    return f_dims[1] * f_dims[2] * in_dims[3] * 2
+    k = f_dims[1] * f_dims[2] * in_dims[3]
+    return _align16(k * 2) + _align16(k * f_dims[0] * 2) + f_dims[0] * 4
+
+
+def _align16(n: int) -> int:
+    return (n + 15) // 16 * 16
 
 
 def _dw_acc_bytes(layer: Layer) -> int:
