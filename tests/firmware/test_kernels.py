@@ -68,3 +68,29 @@ def test_kernel_bit_exact_with_tflite_micro(
     got = native.run(inputs)
     mismatches = np.argwhere(got != expected)
     assert mismatches.size == 0, f"{len(mismatches)} outputs differ, first at {mismatches[:5]}"
+
+
+def test_mean_with_equal_input_and_output_quantization(model_dir: Path,
+                                                       native_cache: Path) -> None:
+    """Some TFLM versions take another code path when MEAN keeps its input's scale and zero
+    point; the converter never emits that, so craft it and check against the interpreter."""
+    import flatbuffers
+
+    from tinyedge.firmware.tflite_reader import schema
+
+    case = OpCase("mean_same_quant", "mean", (1, 5, 6, 7), {"keep": True})
+    model = schema().ModelT.InitFromPackedBuf(
+        bytearray(build_op_model(case, model_dir / "mean_src.tflite").read_bytes()), 0)
+    graph = model.subgraphs[0]
+    (op,) = graph.operators
+    source, target = (graph.tensors[op.inputs[0]].quantization,
+                      graph.tensors[op.outputs[0]].quantization)
+    target.scale, target.zeroPoint = list(source.scale), list(source.zeroPoint)
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    path = model_dir / "mean_same_quant.tflite"
+    path.write_bytes(bytes(builder.Output()))
+    inputs = random_inputs(case.shape, 48)
+    for variant in ("reference", "optimized"):
+        got = build_native(path, native_cache, variant).run(inputs)
+        assert (got == tflm_outputs(path, inputs)).all()
