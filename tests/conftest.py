@@ -1,26 +1,12 @@
-"""Shared fixtures: small datasets the project makes, and a CLI runner."""
+"""Shared fixtures: small datasets the project makes, and an in-process CLI runner."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
+from helpers.cli import CliResult
 
 from tinyedge.cli import main
 from tinyedge.data.synthetic import make_synthetic_dataset
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture
@@ -33,14 +19,6 @@ def run_cli(capsys):
         return CliResult(code, captured.out, captured.err)
 
     return run
-
-
-def run_cli_subprocess(*args: str, cwd: Path | None = None, timeout: float = 300) -> CliResult:
-    """Run the installed console script as a user would."""
-    exe = Path(sys.executable).with_name("tinyedge")
-    proc = subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
 @pytest.fixture(scope="session")

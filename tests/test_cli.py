@@ -1,7 +1,7 @@
 import json
 
 import numpy as np
-from conftest import run_cli_subprocess
+from helpers.cli import run_cli_subprocess
 
 
 def test_models_json_has_anchor_counts(run_cli):

@@ -112,20 +112,63 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from tinyedge.data import load_dataset
+    from tinyedge.export import default_checkpoint, export_model
+    from tinyedge.models import resolve
+
+    spec = resolve(args.arch, args.width)
+    checkpoint = args.checkpoint or default_checkpoint(spec, args.seed, args.runs)
+    dataset = load_dataset(args.dataset, args.data_root) if args.dataset else None
+    result = export_model(spec, checkpoint, args.out, seed=args.seed, dataset=dataset,
+                          data_root=args.data_root, calib_samples=args.calib_samples,
+                          verify_samples=args.verify_samples, progress=_progress(args))
+    f = result.manifest["figures"]
+    print(f"{result.tflite}  ({f['tflite_bytes']:,} bytes, TFLite Micro arena "
+          f"{f['tflm_arena_bytes']:,} bytes)")
+    print(f"ONNX vs PyTorch max |logit diff| {f['onnx_max_abs_logit_diff']:.2e}; "
+          f"float↔int8 top-1 agreement {f['float_int8_top1_agreement']:.4f} on "
+          f"{f['verify_samples']} test images; LiteRT-ref ≡ TFLite Micro: "
+          f"{'yes' if f['litert_ref_equals_tflm'] else 'no'} "
+          f"({f['litert_ref_vs_tflm_differing_bytes']} of {f['verify_samples'] * f['output_shape'][-1]}"
+          " output bytes differ)")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.model is not None:
+        return _evaluate_int8(args)
     from tinyedge.data import load_dataset
     from tinyedge.evaluate import evaluate_checkpoint
     from tinyedge.models import resolve
     from tinyedge.train import read_checkpoint
 
     if args.checkpoint is None:
-        raise TinyedgeError("nothing to evaluate: pass --checkpoint PATH (a trained model)")
+        raise TinyedgeError("nothing to evaluate: pass --checkpoint PATH (a trained model) "
+                            "or --model PATH.tflite --runtime RUNTIME")
     payload = read_checkpoint(args.checkpoint)
     dataset = load_dataset(args.dataset or payload.get("dataset", "cifar100"), args.data_root)
     run_name = resolve(payload["arch"], payload["width"]).run_name(int(payload.get("seed", 0)))
     out = args.out or args.results / run_name / "float"
     metrics = evaluate_checkpoint(args.checkpoint, dataset, out, device=args.device,
                                   limit=args.limit, progress=_progress(args))
+    _print_metrics(out, metrics)
+    return 0
+
+
+def _evaluate_int8(args: argparse.Namespace) -> int:
+    from tinyedge.data import load_dataset
+    from tinyedge.evaluate import evaluate_tflite
+
+    if args.runtime is None:
+        raise TinyedgeError("--model needs --runtime tflm, litert, litert-ref or native")
+    if not args.model.is_file():
+        raise TinyedgeError(f"model {args.model} does not exist; create it with `tinyedge export`")
+    dataset = load_dataset(args.dataset, args.data_root) if args.dataset else None
+    out = args.out or args.results / args.model.parent.name / args.runtime
+    metrics = evaluate_tflite(args.model, args.runtime, out, dataset=dataset,
+                              data_root=args.data_root, limit=args.limit,
+                              progress=_progress(args))
     _print_metrics(out, metrics)
     return 0
 
@@ -193,8 +236,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="discard an existing run and retrain")
     p.set_defaults(func=cmd_train)
 
+    p = sub.add_parser("export", help="export a trained model to int8 TFLite (via ONNX)")
+    _add_model_options(p)
+    p.add_argument("--checkpoint", type=Path, default=None,
+                   help="default: runs/<arch>-w<width>-s<seed>/checkpoint.pt")
+    p.add_argument("--calib-samples", type=int, default=500,
+                   help="training images used to calibrate the quantization (default 500)")
+    p.add_argument("--verify-samples", type=int, default=500,
+                   help="test images used to verify the int8 model (default 500)")
+    _add_dataset_option(p, None)
+    p.add_argument("--runs", type=Path, default=Path("runs"), help="runs folder (default runs/)")
+    p.add_argument("--out", type=Path, default=Path("export"), help="default export/")
+    p.set_defaults(func=cmd_export)
+
+    from tinyedge.evaluate.host_int8 import RUNTIMES
+
     p = sub.add_parser("evaluate", help="evaluate a model on the test split")
     p.add_argument("--checkpoint", type=Path, default=None, help="float PyTorch checkpoint")
+    p.add_argument("--model", type=Path, default=None, help="int8 .tflite from tinyedge export")
+    p.add_argument("--runtime", choices=RUNTIMES, default=None,
+                   help="host int8 runtime: tflm (TFLite Micro, the reference), litert "
+                        "(optimized kernels), litert-ref (reference kernels), native "
+                        "(tinyedge's C runtime built for the host)")
     _add_dataset_option(p, None)
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")

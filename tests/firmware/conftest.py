@@ -20,7 +20,7 @@ def native_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def zoo_int8(tmp_path_factory: pytest.TempPathFactory):
     """``zoo_int8(arch, width)`` -> path of that zoo model exported to int8, built once per
-    session. Stand-in for tinyedge.export until it exists."""
+    session through tinyedge.export."""
     from firmware_models import build_zoo_int8
 
     built: dict[tuple[str, float], Path] = {}

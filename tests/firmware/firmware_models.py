@@ -1,15 +1,12 @@
 """Build tiny int8 TFLite models for the firmware tests, and run them on TFLite Micro.
 
 Single-op models come from a small tf.function per case, converted with full-integer
-quantization (int8 input and output). Whole zoo models go PyTorch -> ONNX -> onnx2tf, as the
-export stage does.
+quantization (int8 input and output). Whole zoo models come from the export stage itself.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,37 +107,34 @@ def build_op_model(case: OpCase, path: Path, seed: int = 0) -> Path:
 
 
 def build_zoo_int8(arch: str, width: float, work_dir: Path, num_classes: int = 10) -> Path:
-    """Export a zoo model (untrained, BatchNorm statistics randomized so folding matters)
-    to ``model_int8.tflite`` through ONNX and onnx2tf. Stand-in until tinyedge.export lands."""
+    """Export a zoo model through the real export stage (PyTorch → ONNX → int8 TFLite).
+
+    The model is untrained with randomized BatchNorm statistics, so folding matters;
+    calibration uses the synthetic dataset."""
     import torch
 
+    from tinyedge.data.synthetic import make_synthetic_dataset
+    from tinyedge.export import export_model
     from tinyedge.models import build_model, resolve
+    from tinyedge.train import save_checkpoint
 
     work_dir.mkdir(parents=True, exist_ok=True)
+    spec = resolve(arch, width)
+    dataset = make_synthetic_dataset(num_classes=num_classes, train_per_class=20,
+                                     test_per_class=2)
     torch.manual_seed(0)
-    model = build_model(resolve(arch, width), num_classes=num_classes).eval()
+    model = build_model(spec, num_classes=num_classes).eval()
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, torch.nn.BatchNorm2d):
                 module.running_mean.uniform_(-0.2, 0.2)
                 module.running_var.uniform_(0.5, 2.0)
-    torch.onnx.export(model, torch.randn(1, 3, 32, 32), str(work_dir / "model.onnx"),
-                      dynamo=False, input_names=["input"], output_names=["logits"])
-    rng = np.random.default_rng(0)
-    # onnx2tf downloads this sample file unless it already sits in the working directory.
-    np.save(work_dir / "calibration_image_sample_data_20x128x128x3_float32.npy",
-            rng.random((20, 128, 128, 3), dtype=np.float32))
-    result = subprocess.run(
-        [sys.executable, "-m", "onnx2tf", "-i", "model.onnx", "-o", "tf", "-oiqt",
-         "-qt", "per-channel"],
-        cwd=work_dir, capture_output=True, text=True,
-    )
-    produced = work_dir / "tf" / "model_full_integer_quant.tflite"
-    if result.returncode != 0 or not produced.is_file():
-        raise RuntimeError(f"onnx2tf failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-    target = work_dir / "model_int8.tflite"
-    produced.replace(target)
-    return target
+    checkpoint = work_dir / "checkpoint.pt"
+    save_checkpoint(checkpoint, spec, model, class_names=dataset.class_names,
+                    normalization=dataset.normalization(), extra={"dataset": "synthetic"})
+    result = export_model(spec, checkpoint, work_dir / "export", dataset=dataset,
+                          calib_samples=100, verify_samples=10)
+    return result.tflite
 
 
 def tflm_outputs(path: Path, inputs: np.ndarray) -> np.ndarray:

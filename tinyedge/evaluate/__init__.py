@@ -1,6 +1,15 @@
-"""Evaluation on every runtime (float PyTorch now; host int8 and device later), all
-writing the shared record format of :mod:`tinyedge.records`."""
+"""Evaluation on every runtime — float PyTorch, host int8 interpreters, the native host
+build of the firmware — all writing the shared record format of :mod:`tinyedge.records`."""
 
 from tinyedge.evaluate.float_model import evaluate_checkpoint, float_logits
+from tinyedge.evaluate.host_int8 import RUNTIMES, quantize_images, run_int8
+from tinyedge.evaluate.int8_model import evaluate_tflite
 
-__all__ = ["evaluate_checkpoint", "float_logits"]
+__all__ = [
+    "RUNTIMES",
+    "evaluate_checkpoint",
+    "evaluate_tflite",
+    "float_logits",
+    "quantize_images",
+    "run_int8",
+]

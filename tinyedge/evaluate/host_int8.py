@@ -1,0 +1,127 @@
+"""int8 inference on the host: TFLite Micro (the reference), LiteRT with its optimized or
+reference kernels, and tinyedge's own C runtime built for the host."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from tinyedge.errors import ModelError, TinyedgeError
+from tinyedge.progress import Progress, SilentProgress
+
+Runtime = Literal["tflm", "litert", "litert-ref", "native"]
+RUNTIMES: tuple[str, ...] = ("tflm", "litert", "litert-ref", "native")
+
+
+def quantize_images(
+    images: np.ndarray,
+    mean: tuple[float, ...],
+    std: tuple[float, ...],
+    scale: float,
+    zero_point: int,
+) -> np.ndarray:
+    """uint8 NHWC images → the model's int8 input: q = clamp(round(x / scale) + zero_point)
+    with x the training normalisation (pixel/255 − mean) / std, rounding half away from
+    zero as TFLite's QUANTIZE does. Every runtime, the device included, gets these bytes."""
+    x = (images.astype(np.float64) / 255.0 - np.asarray(mean)) / np.asarray(std)
+    scaled = x / scale
+    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)
+    return np.clip(rounded + zero_point, -128, 127).astype(np.int8)
+
+
+def run_int8(
+    model_path: str | Path,
+    inputs: np.ndarray,
+    runtime: str,
+    *,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """Run int8 ``inputs`` (N×H×W×C) through ``runtime``; return the int8 outputs (N×C)."""
+    if runtime not in RUNTIMES:
+        raise TinyedgeError(f"unknown runtime {runtime!r}; valid runtimes: {', '.join(RUNTIMES)}")
+    if runtime == "native":
+        from tinyedge.firmware.host import run_native
+
+        return run_native(model_path, inputs)
+    invoke = _tflm(model_path) if runtime == "tflm" else _litert(model_path, runtime)
+    bar = (progress or SilentProgress()).task(len(inputs), f"evaluate {runtime}", unit="img")
+    outputs = []
+    for x in inputs:
+        outputs.append(invoke(x[None]))
+        bar.advance(1)
+    bar.close()
+    return np.concatenate(outputs).reshape(len(inputs), -1)
+
+
+def _tflm(model_path: str | Path) -> Callable[[np.ndarray], np.ndarray]:
+    from tflite_micro.python.tflite_micro import runtime
+
+    try:
+        interpreter = runtime.Interpreter.from_file(str(model_path))
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(f"TFLite Micro cannot load {model_path}: {exc}") from exc
+
+    def invoke(x: np.ndarray) -> np.ndarray:
+        # TFLM may reuse the input buffer for intermediates: set it before every invoke.
+        interpreter.set_input(x, 0)
+        interpreter.invoke()
+        return interpreter.get_output(0).copy()
+
+    return invoke
+
+
+def _litert(model_path: str | Path, runtime: str) -> Callable[[np.ndarray], np.ndarray]:
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    resolver = OpResolverType.BUILTIN_REF if runtime == "litert-ref" else OpResolverType.AUTO
+    try:
+        interpreter = Interpreter(model_path=str(model_path), num_threads=1,
+                                  experimental_op_resolver_type=resolver)
+        interpreter.allocate_tensors()
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(f"LiteRT cannot load {model_path}: {exc}") from exc
+    inp = interpreter.get_input_details()[0]["index"]
+    out = interpreter.get_output_details()[0]["index"]
+
+    def invoke(x: np.ndarray) -> np.ndarray:
+        interpreter.set_tensor(inp, x)
+        interpreter.invoke()
+        return interpreter.get_tensor(out).copy()
+
+    return invoke
+
+
+@contextlib.contextmanager
+def _captured_stderr_fd() -> Iterator[list[str]]:
+    """Capture what C code writes to file descriptor 2 (Python's sys.stderr is bypassed)."""
+    captured: list[str] = []
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        saved = os.dup(2)
+        try:
+            os.dup2(sink.fileno(), 2)
+            yield captured
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            captured.append(sink.read().decode(errors="replace"))
+
+
+def tflm_arena_bytes(model_path: str | Path) -> int:
+    """Arena bytes TFLite Micro's recording allocator reports for ``model_path``."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    interpreter = runtime.Interpreter.from_file(str(model_path))
+    with _captured_stderr_fd() as text:
+        interpreter.print_allocations()
+    match = re.search(r"[Aa]rena allocation total (\d+) bytes", "".join(text))
+    if match is None:
+        raise TinyedgeError("could not read TFLite Micro's arena size from print_allocations()")
+    return int(match.group(1))

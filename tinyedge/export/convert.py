@@ -1,0 +1,63 @@
+"""ONNX → full-integer int8 TFLite through onnx2tf and TensorFlow's converter, offline."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from tinyedge.errors import ModelError
+from tinyedge.fileio import atomic_path
+
+ONNX2TF_SAMPLE = "calibration_image_sample_data_20x128x128x3_float32.npy"
+
+
+def onnx_to_int8_tflite(
+    onnx_path: str | Path,
+    calibration_nhwc: np.ndarray,
+    out_path: str | Path,
+    *,
+    timeout: float = 1800,
+) -> Path:
+    """Convert ``onnx_path`` to an int8-in/int8-out TFLite model with per-channel weights,
+    calibrated on ``calibration_nhwc`` (already-normalized float images, N×H×W×C)."""
+    with tempfile.TemporaryDirectory(prefix="tinyedge-onnx2tf-") as scratch:
+        work = Path(scratch)
+        calib = work / "calibration.npy"
+        np.save(calib, calibration_nhwc.astype(np.float32))
+        _write_onnx2tf_sample(work / ONNX2TF_SAMPLE, calibration_nhwc)
+        produced = work / "model_int8.tflite"
+        job = {
+            "onnx": str(Path(onnx_path).resolve()),
+            "out_dir": str(work / "out"),
+            "calibration": str(calib),
+            "tflite": str(produced),
+        }
+        (work / "job.json").write_text(json.dumps(job))
+        proc = subprocess.run(
+            [sys.executable, "-m", "tinyedge.export.onnx2tf_worker", str(work / "job.json")],
+            cwd=work, capture_output=True, text=True, timeout=timeout,
+        )
+        if proc.returncode != 0 or not produced.is_file():
+            tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
+            raise ModelError(f"onnx2tf could not convert {onnx_path} to int8 TFLite: {tail}")
+        with atomic_path(out_path) as tmp:
+            shutil.copyfile(produced, tmp)
+    return Path(out_path)
+
+
+def _write_onnx2tf_sample(path: Path, calibration_nhwc: np.ndarray) -> None:
+    """The 20×128×128×3 float32 file onnx2tf would otherwise download, made from the
+    user's own calibration images (scaled to [0, 1] and enlarged 4×)."""
+    images = np.resize(calibration_nhwc, (20, *calibration_nhwc.shape[1:])).astype(np.float32)
+    images = (images - images.min()) / max(1e-6, float(images.max() - images.min()))
+    factor = 128 // images.shape[1]
+    big = images.repeat(factor, axis=1).repeat(factor, axis=2)
+    sample = np.zeros((20, 128, 128, 3), dtype=np.float32)
+    sample[:, : big.shape[1], : big.shape[2], :] = big[..., :3]
+    np.save(path, sample)

@@ -1,0 +1,48 @@
+"""Runs the TensorFlow side of the export in its own process:
+``python -m tinyedge.export.onnx2tf_worker JOB.json``.
+
+onnx2tf turns the ONNX graph into a TensorFlow SavedModel (NCHW → NHWC); TensorFlow's
+TFLiteConverter then quantizes it to full integer: int8 input and output, per-channel
+int8 weights, int32 biases, calibrated on the user's images. A separate process keeps
+TensorFlow's memory and logging away from the caller and lets the conversion run in a
+scratch working directory (onnx2tf reads a sample-image file from the working
+directory, and would download one if it were absent; the caller writes it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+
+def main(job_path: str) -> int:
+    with open(job_path) as fh:
+        job = json.load(fh)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import numpy as np
+    import onnx2tf
+    import tensorflow as tf
+
+    saved_model = os.path.join(job["out_dir"], "saved_model")
+    onnx2tf.convert(input_onnx_file_path=job["onnx"], output_folder_path=saved_model,
+                    non_verbose=True, verbosity="error")
+    calibration = np.load(job["calibration"]).astype(np.float32)
+
+    def representative_dataset():
+        for i in range(len(calibration)):
+            yield [calibration[i : i + 1]]
+
+    converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative_dataset
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    with open(job["tflite"], "wb") as fh:
+        fh.write(converter.convert())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

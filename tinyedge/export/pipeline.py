@@ -1,0 +1,176 @@
+"""``tinyedge export``: checkpoint → ONNX → int8 TFLite, verified, with a manifest."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinyedge.data import ImageDataset, load_dataset
+from tinyedge.errors import CheckpointError
+from tinyedge.evaluate.float_model import float_logits
+from tinyedge.evaluate.host_int8 import quantize_images, run_int8, tflm_arena_bytes
+from tinyedge.export.convert import onnx_to_int8_tflite
+from tinyedge.export.int8_check import check_int8_model
+from tinyedge.export.onnx_export import export_onnx, onnx_max_abs_diff
+from tinyedge.fileio import file_entry, write_manifest
+from tinyedge.models import ModelSpec, count_macs, count_parameters
+from tinyedge.progress import Progress, SilentProgress
+from tinyedge.records import argmax_pred
+from tinyedge.train import CHECKPOINT_NAME, load_model
+
+ONNX_NAME = "model.onnx"
+TFLITE_NAME = "model_int8.tflite"
+ONNX_CHECK_IMAGES = 32
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    folder: Path
+    onnx: Path
+    tflite: Path
+    manifest: dict[str, Any]
+
+
+def default_checkpoint(spec: ModelSpec, seed: int, runs: str | Path = "runs") -> Path:
+    path = Path(runs) / spec.run_name(seed) / CHECKPOINT_NAME
+    if not path.is_file():
+        raise CheckpointError(
+            f"no trained {spec.name} seed {seed} in {path.parent}; train it first with "
+            f"`tinyedge train --arch {spec.arch} --width {spec.width_label} --seed {seed}` "
+            "or pass --checkpoint"
+        )
+    return path
+
+
+def export_model(
+    spec: ModelSpec,
+    checkpoint: str | Path,
+    out_root: str | Path = "export",
+    *,
+    seed: int = 0,
+    dataset: ImageDataset | None = None,
+    data_root: str | Path | None = None,
+    calib_samples: int = 500,
+    verify_samples: int = 500,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Export ``checkpoint`` (which must hold ``spec``) to ``out_root/<run name>/``."""
+    progress = progress or SilentProgress()
+    model, _, payload = load_model(checkpoint, expect=spec)
+    seed = int(payload.get("seed", seed))
+    if dataset is None:
+        dataset = load_dataset(payload.get("dataset", "cifar100"), data_root)
+    mean, std = tuple(payload["normalization"]["mean"]), tuple(payload["normalization"]["std"])
+    folder = Path(out_root) / spec.run_name(seed)
+    timings: dict[str, float] = {}
+
+    with _timed(timings, "onnx_s"):
+        onnx_path = export_onnx(model, folder / ONNX_NAME)
+        check = _normalized(dataset.test_images[:ONNX_CHECK_IMAGES], mean, std)
+        onnx_diff = onnx_max_abs_diff(model, onnx_path, check.transpose(0, 3, 1, 2))
+    progress.message(f"ONNX written, max |logit diff| vs PyTorch {onnx_diff:.2e}")
+
+    calib = _calibration_images(dataset, calib_samples, seed)
+    with _timed(timings, "tflite_s"):
+        tflite_path = onnx_to_int8_tflite(onnx_path, _normalized(calib, mean, std),
+                                          folder / TFLITE_NAME)
+    signature = check_int8_model(tflite_path)
+    progress.message(f"int8 TFLite written ({tflite_path.stat().st_size:,} bytes)")
+
+    with _timed(timings, "verify_s"):
+        verification = _verify(model, tflite_path, dataset, mean, std, signature,
+                               verify_samples, progress)
+    figures = {
+        "params": count_parameters(model),
+        "macs": count_macs(model),
+        "onnx_bytes": onnx_path.stat().st_size,
+        "tflite_bytes": tflite_path.stat().st_size,
+        "onnx_max_abs_logit_diff": onnx_diff,
+        "tflm_arena_bytes": tflm_arena_bytes(tflite_path),
+        **signature.as_dict(),
+        **verification,
+        "seconds": timings,
+    }
+    manifest_path = write_manifest(
+        folder, "export",
+        inputs={"checkpoint": file_entry(checkpoint), "dataset": dataset.name},
+        parameters={
+            "arch": spec.arch, "width": spec.width, "seed": seed,
+            "num_classes": int(payload["num_classes"]), "class_names": payload["class_names"],
+            "normalization": {"mean": list(mean), "std": list(std)},
+            "calib_samples": len(calib), "verify_samples": verification["verify_samples"],
+            "quantization": "full-integer int8, per-channel weights, int8 input and output",
+        },
+        outputs={"onnx": file_entry(onnx_path), "tflite": file_entry(tflite_path)},
+        figures=figures,
+        versions=_export_versions(),
+    )
+    return ExportResult(folder, onnx_path, tflite_path, json.loads(manifest_path.read_text()))
+
+
+def _verify(
+    model: Any,
+    tflite_path: Path,
+    dataset: ImageDataset,
+    mean: tuple[float, ...],
+    std: tuple[float, ...],
+    signature: Any,
+    samples: int,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Float vs int8 top-1 agreement on a held-out slice of the test split, and whether
+    LiteRT's reference kernels equal TFLite Micro byte for byte."""
+    images, labels = dataset.test_images[:samples], dataset.test_labels[:samples]
+    float_pred = argmax_pred(float_logits(model, images, mean, std))
+    q = quantize_images(images, mean, std, signature.input_scale, signature.input_zero_point)
+    tflm = run_int8(tflite_path, q, "tflm", progress=progress)
+    ref = run_int8(tflite_path, q, "litert-ref", progress=progress)
+    int8_pred = argmax_pred(tflm)
+    differ = tflm != ref
+    return {
+        "verify_samples": len(images),
+        "float_int8_top1_agreement": float((float_pred == int8_pred).mean()),
+        "float_top1": float((float_pred == labels).mean()),
+        "int8_top1": float((int8_pred == labels).mean()),
+        "litert_ref_equals_tflm": bool(not differ.any()),
+        # LiteRT's reference FULLY_CONNECTED rounds once, TFLite Micro's twice: rare ±1.
+        "litert_ref_vs_tflm_differing_bytes": int(differ.sum()),
+        "litert_ref_vs_tflm_max_abs_diff": int(np.abs(tflm.astype(int) - ref).max()),
+        "litert_ref_vs_tflm_top1_agreement": float((argmax_pred(ref) == int8_pred).mean()),
+    }
+
+
+def _calibration_images(dataset: ImageDataset, n: int, seed: int) -> np.ndarray:
+    """``n`` training images drawn without replacement with a fixed seed."""
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(dataset.train_images), size=min(n, len(dataset.train_images)),
+                     replace=False)
+    return dataset.train_images[np.sort(idx)]
+
+
+def _normalized(images: np.ndarray, mean: tuple[float, ...], std: tuple[float, ...]) -> np.ndarray:
+    """uint8 NHWC → normalized float32 NHWC, the training normalisation."""
+    return ((images.astype(np.float32) / 255.0 - np.float32(mean)) / np.float32(std)).astype(
+        np.float32)
+
+
+@contextlib.contextmanager
+def _timed(timings: dict[str, float], key: str):
+    start = time.perf_counter()
+    yield
+    timings[key] = time.perf_counter() - start
+
+
+def _export_versions() -> dict[str, str]:
+    versions = {}
+    for dist in ("onnx", "onnxruntime", "onnx2tf", "tensorflow", "tflite-micro", "ai-edge-litert"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[dist] = importlib.metadata.version(dist)
+    return versions
