@@ -124,14 +124,14 @@ def cmd_export(args: argparse.Namespace) -> int:
                           data_root=args.data_root, calib_samples=args.calib_samples,
                           verify_samples=args.verify_samples, progress=_progress(args))
     f = result.manifest["figures"]
+    output_bytes = f["verify_samples"] * f["output_shape"][-1]
     print(f"{result.tflite}  ({f['tflite_bytes']:,} bytes, TFLite Micro arena "
           f"{f['tflm_arena_bytes']:,} bytes)")
     print(f"ONNX vs PyTorch max |logit diff| {f['onnx_max_abs_logit_diff']:.2e}; "
           f"float↔int8 top-1 agreement {f['float_int8_top1_agreement']:.4f} on "
           f"{f['verify_samples']} test images; LiteRT-ref ≡ TFLite Micro: "
           f"{'yes' if f['litert_ref_equals_tflm'] else 'no'} "
-          f"({f['litert_ref_vs_tflm_differing_bytes']} of {f['verify_samples'] * f['output_shape'][-1]}"
-          " output bytes differ)")
+          f"({f['litert_ref_vs_tflm_differing_bytes']} of {output_bytes} output bytes differ)")
     return 0
 
 
