@@ -1,0 +1,86 @@
+"""Export wall time per variant, and host int8 throughput of each runtime.
+
+For ScaleCNN c=8 and MobileNetV2 m=0.35 (100 classes, CIFAR-shaped synthetic data,
+untrained weights with realistic BatchNorm statistics): time `export_model` end to end
+(ONNX, int8 TFLite, verification), then time tflm / litert / litert-ref / native on the
+same int8 inputs. Writes bench/results/export_and_host_int8.json.
+
+    .venv/bin/python bench/export_and_host_int8.py [--images 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tinyedge.data.synthetic import make_synthetic_dataset
+from tinyedge.evaluate.host_int8 import RUNTIMES, quantize_images, run_int8
+from tinyedge.export import export_model
+from tinyedge.fileio import software_versions, write_json_atomic
+from tinyedge.models import build_model, resolve
+from tinyedge.train import save_checkpoint
+
+VARIANTS = (("scalecnn", 8), ("mobilenetv2", 0.35))
+
+
+def _checkpoint(arch: str, width: float, dataset, folder: Path) -> Path:
+    spec = resolve(arch, width)
+    torch.manual_seed(0)
+    model = build_model(spec, dataset.num_classes).eval()
+    with torch.no_grad():  # stand-in for trained statistics, so BatchNorm folding matters
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.2, 0.2)
+                module.running_var.uniform_(0.5, 2.0)
+    path = folder / f"{spec.name}.pt"
+    save_checkpoint(path, spec, model, class_names=dataset.class_names,
+                    normalization=dataset.normalization(), extra={"dataset": "synthetic"})
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=300, help="images per runtime")
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = parser.parse_args()
+    dataset = make_synthetic_dataset(num_classes=100, train_per_class=5,
+                                     test_per_class=max(1, args.images // 100))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for arch, width in VARIANTS:
+            checkpoint = _checkpoint(arch, width, dataset, Path(tmp))
+            started = time.perf_counter()
+            result = export_model(resolve(arch, width), checkpoint, Path(tmp) / "export",
+                                  dataset=dataset, calib_samples=500, verify_samples=100)
+            export_s = time.perf_counter() - started
+            f = result.manifest["figures"]
+            norm = result.manifest["parameters"]["normalization"]
+            inputs = quantize_images(dataset.test_images, norm["mean"], norm["std"],
+                                     f["input_scale"], f["input_zero_point"])
+            row = {"model": resolve(arch, width).name, "export_s": export_s,
+                   "export_stages_s": f["seconds"], "images": len(inputs)}
+            outputs = {}
+            for runtime in RUNTIMES:
+                run_int8(result.tflite, inputs[:2], runtime)  # load, build and warm caches
+                started = time.perf_counter()
+                outputs[runtime] = run_int8(result.tflite, inputs, runtime)
+                row[f"{runtime}_images_per_s"] = len(inputs) / (time.perf_counter() - started)
+            row["native_equals_tflm"] = bool(np.array_equal(outputs["native"], outputs["tflm"]))
+            row["litert_ref_equals_tflm"] = bool(
+                np.array_equal(outputs["litert-ref"], outputs["tflm"]))
+            row["native_speedup_vs_tflm"] = row["native_images_per_s"] / row["tflm_images_per_s"]
+            rows.append(row)
+            print(f"{row['model']:<20} export {export_s:5.1f} s   " + "   ".join(
+                f"{r} {row[f'{r}_images_per_s']:7.0f} img/s" for r in RUNTIMES))
+    out = args.out / "export_and_host_int8.json"
+    write_json_atomic(out, {"versions": software_versions(), "results": rows})
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
