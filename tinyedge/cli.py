@@ -173,6 +173,14 @@ def _evaluate_int8(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze_scaling(args: argparse.Namespace) -> int:
+    from tinyedge.analysis import analyze_table, format_scaling_report
+
+    report = analyze_table(args.table)
+    print(json.dumps(report, indent=2) if args.json else format_scaling_report(report))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The pipeline on embedded defaults: train a small ScaleCNN on digits, evaluate it."""
     from tinyedge.data import load_dataset
@@ -264,6 +272,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="output folder")
     p.add_argument("--results", type=Path, default=Path("results"))
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("analyze", help="analyses of evaluated models")
+    analyze_sub = p.add_subparsers(dest="analyze_command", required=True, metavar="ANALYSIS")
+    a = analyze_sub.add_parser("scaling", help="fit error vs parameters per architecture: "
+                               "power law, local exponents, broken power law")
+    a.add_argument("--table", type=Path, required=True,
+                   help="CSV with columns arch,width,params,seed,accuracy (one row per model)")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
+    a.set_defaults(func=cmd_analyze_scaling)
 
     p = sub.add_parser("demo", help="the pipeline on embedded defaults (digits)")
     p.add_argument("--epochs", type=int, default=DEMO_EPOCHS)

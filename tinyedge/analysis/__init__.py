@@ -1,10 +1,102 @@
 """Analyses as pure functions on arrays (SPEC §7)."""
 
+from tinyedge.analysis.bootstrap import BootstrapCI, MeanStd, bootstrap_ci, mean_std
+from tinyedge.analysis.calibration import (
+    ConfidenceSplit,
+    ReliabilityCurve,
+    confidence_bins,
+    mean_confidence_split,
+    reliability_curve,
+)
+from tinyedge.analysis.classes import (
+    NullGini,
+    bottom_k_accuracy,
+    class_extremes,
+    gini,
+    null_gini,
+    top_k_class_accuracy,
+)
+from tinyedge.analysis.errors import (
+    Flips,
+    SeedPairJaccard,
+    error_indices,
+    error_mask,
+    error_rate,
+    flips,
+    jaccard,
+    jaccard_containment_baseline,
+    jaccard_independent_baseline,
+    seed_pair_jaccard,
+    top1_agreement,
+)
 from tinyedge.analysis.metrics import (
     expected_calibration_error,
     per_class_accuracy,
     softmax,
     top_k_accuracy,
 )
+from tinyedge.analysis.scaling import (
+    BrokenPowerLawFit,
+    ModelComparison,
+    PowerLawFit,
+    alpha_over_seeds,
+    broken_power_law,
+    compare_scaling_models,
+    fit_broken_power_law,
+    fit_power_law,
+    information_criteria,
+    local_exponents,
+)
+from tinyedge.analysis.scaling_table import (
+    analyze_table,
+    format_scaling_report,
+    read_scaling_table,
+    scaling_report,
+)
 
-__all__ = ["expected_calibration_error", "per_class_accuracy", "softmax", "top_k_accuracy"]
+__all__ = [
+    "BootstrapCI",
+    "BrokenPowerLawFit",
+    "ConfidenceSplit",
+    "Flips",
+    "MeanStd",
+    "ModelComparison",
+    "NullGini",
+    "PowerLawFit",
+    "ReliabilityCurve",
+    "SeedPairJaccard",
+    "alpha_over_seeds",
+    "analyze_table",
+    "bootstrap_ci",
+    "bottom_k_accuracy",
+    "broken_power_law",
+    "class_extremes",
+    "compare_scaling_models",
+    "confidence_bins",
+    "error_indices",
+    "error_mask",
+    "error_rate",
+    "expected_calibration_error",
+    "fit_broken_power_law",
+    "fit_power_law",
+    "flips",
+    "format_scaling_report",
+    "gini",
+    "information_criteria",
+    "jaccard",
+    "jaccard_containment_baseline",
+    "jaccard_independent_baseline",
+    "local_exponents",
+    "mean_confidence_split",
+    "mean_std",
+    "null_gini",
+    "per_class_accuracy",
+    "read_scaling_table",
+    "reliability_curve",
+    "scaling_report",
+    "seed_pair_jaccard",
+    "softmax",
+    "top1_agreement",
+    "top_k_accuracy",
+    "top_k_class_accuracy",
+]

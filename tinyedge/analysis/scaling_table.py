@@ -1,0 +1,222 @@
+"""``tinyedge analyze scaling``: read a table of trained models and fit each architecture's
+error-vs-size curve (SPEC §7 scaling).
+
+The table is a CSV with the columns ``arch, width, params, seed, accuracy`` (accuracy as a
+fraction), one row per trained model; extra columns are ignored.
+
+Seeds: α is fitted on each seed's own curve and reported as mean ± std over seeds (the
+spread of α across training runs). R², the local exponents and the model selection use
+the seed-mean error at each size, mean_s(1 − accuracy_s): averaging removes seed noise
+that would otherwise make adjacent local exponents and the broken-law fit erratic. With one
+seed both are the same curve and α is that single fit (``alpha_std`` is None).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from tinyedge.analysis.scaling import (
+    alpha_over_seeds,
+    compare_scaling_models,
+    local_exponents,
+)
+from tinyedge.errors import TinyedgeError
+
+COLUMNS = ("arch", "width", "params", "seed", "accuracy")
+_FIX = "the table needs the columns arch,width,params,seed,accuracy, one row per model"
+
+
+class ModelRow(NamedTuple):
+    arch: str
+    width: float
+    params: float
+    seed: int
+    accuracy: float
+    line: int
+
+
+def read_scaling_table(path: str | Path) -> list[ModelRow]:
+    """Read and validate the table; any problem raises :class:`TinyedgeError` naming the
+    line and column and saying how to fix it."""
+    path = Path(path)
+    if not path.is_file():
+        raise TinyedgeError(f"scaling table {path} does not exist; pass --table with a CSV "
+                            f"file ({_FIX})")
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            return _read_rows(path, csv.DictReader(fh))
+    except UnicodeDecodeError as exc:
+        raise TinyedgeError(f"{path} is not a UTF-8 text CSV file ({_FIX})") from exc
+    except csv.Error as exc:
+        raise TinyedgeError(f"{path} is not a valid CSV file ({exc}); {_FIX}") from exc
+
+
+def _read_rows(path: Path, reader: csv.DictReader) -> list[ModelRow]:
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise TinyedgeError(f"{path}: missing column(s) {', '.join(missing)}; {_FIX}")
+    reader.fieldnames = header
+    rows, seen = [], {}
+    for raw in reader:
+        row = _parse_row(path, reader.line_num, raw)
+        key = (row.arch, row.params, row.seed)
+        if key in seen:
+            raise TinyedgeError(f"{path}: line {row.line} repeats arch {row.arch}, params "
+                                f"{row.params:g}, seed {row.seed} of line {seen[key]}; "
+                                f"keep one row per trained model")
+        seen[key] = row.line
+        rows.append(row)
+    if not rows:
+        raise TinyedgeError(f"{path}: no data rows; {_FIX}")
+    return rows
+
+
+def _cell(path: Path, line: int, raw: dict, column: str) -> str:
+    value = raw.get(column)
+    if value is None or not value.strip():
+        raise TinyedgeError(f"{path}: line {line}: column '{column}' is empty; fill it in "
+                            f"({_FIX})")
+    return value.strip()
+
+
+def _number(path: Path, line: int, raw: dict, column: str, hint: str) -> float:
+    text = _cell(path, line, raw, column)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise TinyedgeError(f"{path}: line {line}: column '{column}' must be a number, got "
+                            f"{text!r}; {hint}")
+    return value
+
+
+def _parse_row(path: Path, line: int, raw: dict) -> ModelRow:
+    arch = _cell(path, line, raw, "arch")
+    width = _number(path, line, raw, "width", "write the width multiplier, e.g. 8 or 0.35")
+    params = _number(path, line, raw, "params", "write the parameter count, e.g. 21936")
+    if params <= 0:
+        raise TinyedgeError(f"{path}: line {line}: column 'params' must be > 0, got "
+                            f"{params:g}; write the model's parameter count")
+    seed_text = _cell(path, line, raw, "seed")
+    try:
+        seed = int(seed_text)
+    except ValueError:
+        raise TinyedgeError(f"{path}: line {line}: column 'seed' must be an integer, got "
+                            f"{seed_text!r}; write the training seed, e.g. 0") from None
+    accuracy = _number(path, line, raw, "accuracy", "write top-1 accuracy as a fraction, "
+                       "e.g. 0.72")
+    if not 0.0 < accuracy < 1.0:
+        raise TinyedgeError(f"{path}: line {line}: column 'accuracy' must be a fraction in "
+                            f"(0, 1) (the error 1 − accuracy must be > 0 for the log fit), "
+                            f"got {accuracy:g}; divide percentages by 100")
+    return ModelRow(arch, width, params, seed, accuracy, line)
+
+
+def scaling_report(rows: list[ModelRow]) -> dict[str, dict[str, Any]]:
+    """Fit every architecture in ``rows`` (see the module docstring for how seeds are
+    used); architectures keep their order of first appearance. Raises
+    :class:`TinyedgeError` for an architecture (or seed) with fewer than 2 sizes."""
+    by_arch: dict[str, list[ModelRow]] = defaultdict(list)
+    for row in rows:
+        by_arch[row.arch].append(row)
+    return {arch: _arch_report(arch, arch_rows) for arch, arch_rows in by_arch.items()}
+
+
+def _arch_report(arch: str, rows: list[ModelRow]) -> dict[str, Any]:
+    params = np.array([r.params for r in rows])
+    error = np.array([1.0 - r.accuracy for r in rows])
+    seeds = np.array([r.seed for r in rows])
+    sizes = np.unique(params)
+    if len(sizes) < 2:
+        raise TinyedgeError(f"architecture {arch} has only one size (params {sizes[0]:g}); "
+                            f"a scaling fit needs rows for at least 2 sizes")
+    for s in np.unique(seeds):
+        if len(np.unique(params[seeds == s])) < 2:
+            raise TinyedgeError(f"architecture {arch}, seed {s} has only one size; every "
+                                f"seed needs at least 2 sizes for its own fit — add rows "
+                                f"or remove that seed's row")
+    mean_error = np.array([error[params == n].mean() for n in sizes])
+    comparison = compare_scaling_models(sizes, mean_error)
+    fit = comparison.power_law
+    several = len(np.unique(seeds)) > 1
+    if several:
+        per_seed, alpha, alpha_std = alpha_over_seeds(params, error, seeds)
+    else:
+        per_seed, alpha, alpha_std = {int(seeds[0]): fit.alpha}, fit.alpha, None
+    broken = comparison.broken
+    return {
+        "n_models": len(rows),
+        "n_sizes": len(sizes),
+        "seeds": sorted(per_seed),
+        "params": [float(n) for n in sizes],
+        "error": [float(e) for e in mean_error],
+        "alpha": float(alpha),
+        "alpha_std": None if alpha_std is None else float(alpha_std),
+        "alpha_per_seed": {str(s): float(a) for s, a in per_seed.items()},
+        "alpha_mean_curve": fit.alpha,
+        "intercept": fit.intercept,
+        "r2": fit.r2,
+        "local_exponents": [float(a) for a in local_exponents(sizes, mean_error)],
+        "aic": {"power_law": comparison.aic_power_law,
+                "broken_power_law": comparison.aic_broken},
+        "bic": {"power_law": comparison.bic_power_law,
+                "broken_power_law": comparison.bic_broken},
+        "broken_power_law": None if broken is None else {
+            "alpha1": broken.alpha1, "alpha2": broken.alpha2,
+            "n_break": broken.n_break, "smoothness": broken.smoothness},
+        "verdict": comparison.verdict,
+    }
+
+
+def analyze_table(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Read a scaling table (:func:`read_scaling_table`) and fit it (:func:`scaling_report`).
+
+    Returns ``{arch: {"alpha", "alpha_std", "r2", "local_exponents", "aic", "bic",
+    "verdict", "n_models", ...}}``; values are JSON-ready (None where undefined).
+    """
+    return scaling_report(read_scaling_table(path))
+
+
+def format_scaling_report(report: dict[str, dict[str, Any]]) -> str:
+    """The human-readable text of :func:`analyze_table`'s result, one block per arch."""
+    return "\n".join(_format_arch(arch, r) for arch, r in report.items())
+
+
+def _format_arch(arch: str, r: dict[str, Any]) -> str:
+    n_seeds = len(r["seeds"])
+    if r["alpha_std"] is None:
+        alpha = f"{r['alpha']:.4f}  (single fit, 1 seed)"
+    else:
+        alpha = f"{r['alpha']:.4f} ± {r['alpha_std']:.4f}  (mean ± std over {n_seeds} seeds)"
+    local = "  ".join(f"{a:.3f}" for a in r["local_exponents"])
+    lines = [
+        f"{arch}: {r['n_models']} models, {r['n_sizes']} sizes, "
+        f"{n_seeds} seed{'s' if n_seeds > 1 else ''}",
+        f"  alpha            {alpha}",
+        f"  R²               {r['r2']:.4f}",
+        f"  local exponents  {local}  (smallest size first)",
+    ]
+    if r["broken_power_law"] is None:
+        lines.append(f"  AIC / BIC        power law {r['aic']['power_law']:.2f} / "
+                     f"{r['bic']['power_law']:.2f}; broken power law not fitted "
+                     f"(needs ≥ 6 sizes)")
+    else:
+        b = r["broken_power_law"]
+        lines += [
+            f"  AIC              power law {r['aic']['power_law']:.2f}, "
+            f"broken {r['aic']['broken_power_law']:.2f}",
+            f"  BIC              power law {r['bic']['power_law']:.2f}, "
+            f"broken {r['bic']['broken_power_law']:.2f}",
+            f"  broken fit       alpha1 {b['alpha1']:.3f}, alpha2 {b['alpha2']:.3f}, "
+            f"break at N ≈ {b['n_break']:,.0f}",
+        ]
+    lines.append(f"  verdict          {r['verdict']}")
+    return "\n".join(lines)
