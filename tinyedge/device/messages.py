@@ -1,0 +1,138 @@
+"""Typed commands and replies of the device protocol (layer 2, above the framing).
+
+Host → device requests carry a sequence number that the device echoes in its reply, so
+a late reply to a retried request is recognised and dropped. Every request is
+idempotent (setting an input, running, reading counters), which makes retrying safe.
+The firmware side is firmware/app/protocol.c; keep the two in step (PROTOCOL_VERSION).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from enum import IntEnum
+
+from tinyedge.errors import TinyedgeError
+
+PROTOCOL_VERSION = 1
+
+
+class Command(IntEnum):
+    HELLO = 0x01  # → INFO
+    SET_INPUT = 0x02  # offset:u32, data → ACK(offset + len)
+    INVOKE = 0x03  # → RESULT
+    PROFILE = 0x04  # → PROFILE (runs once, layer by layer)
+    STACK = 0x05  # → STACK
+    RUN_BATCH = 0x06  # start:u32, count:u32 → BATCH_RESULT × count, then BATCH_DONE
+
+
+class Reply(IntEnum):
+    BOOT = 0x80  # unsolicited after reset: same payload as INFO
+    INFO = 0x81
+    ACK = 0x82
+    RESULT = 0x83
+    PROFILE = 0x84
+    STACK = 0x85
+    BATCH_RESULT = 0x86
+    BATCH_DONE = 0x87
+    ERROR = 0xFF
+
+
+class ProtocolError(TinyedgeError):
+    """The device answered something the host cannot accept."""
+
+
+class CounterKind(IntEnum):
+    INSTRUCTIONS = 0  # exact instruction count (emulators)
+    CYCLES = 1  # DWT cycle counter (real boards)
+
+
+_INFO = struct.Struct("<BBIIIIIHI32s16s")
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What the device says about itself and the model it carries."""
+
+    protocol: int
+    counter: CounterKind
+    clock_hz: int
+    arena_bytes: int
+    input_bytes: int
+    output_bytes: int
+    stack_bytes: int
+    layers: int
+    batch_capacity: int  # images the preload region holds (0: no batch mode)
+    model_sha256: str
+    board: str
+
+    @classmethod
+    def decode(cls, payload: bytes) -> DeviceInfo:
+        if len(payload) != _INFO.size:
+            raise ProtocolError(f"INFO of {len(payload)} bytes, expected {_INFO.size}")
+        (proto, counter, clock, arena, inp, out, stack, layers, batch, sha,
+         board) = _INFO.unpack(payload)
+        if counter not in (0, 1):
+            raise ProtocolError(f"unknown counter kind {counter}")
+        return cls(proto, CounterKind(counter), clock, arena, inp, out, stack, layers, batch,
+                   sha.hex(), board.rstrip(b"\0").decode("ascii", "replace"))
+
+
+@dataclass(frozen=True)
+class InferenceResult:
+    count: int  # instructions or cycles of this inference
+    output: bytes
+
+    @classmethod
+    def decode(cls, payload: bytes, output_bytes: int) -> InferenceResult:
+        if len(payload) != 8 + output_bytes:
+            raise ProtocolError(f"RESULT of {len(payload)} bytes, expected {8 + output_bytes}")
+        (count,) = struct.unpack_from("<Q", payload)
+        return cls(count, payload[8:])
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    index: int
+    result: InferenceResult
+
+    @classmethod
+    def decode(cls, payload: bytes, output_bytes: int) -> BatchResult:
+        if len(payload) < 4:
+            raise ProtocolError("BATCH_RESULT too short")
+        (index,) = struct.unpack_from("<I", payload)
+        return cls(index, InferenceResult.decode(payload[4:], output_bytes))
+
+
+def decode_profile(payload: bytes, layers: int) -> list[tuple[int, int]]:
+    """Per layer: (op code as in te_model.h, instructions or cycles)."""
+    if len(payload) != 12 * layers:
+        raise ProtocolError(f"PROFILE of {len(payload)} bytes for {layers} layers")
+    return [struct.unpack_from("<IQ", payload, 12 * i) for i in range(layers)]
+
+
+def decode_stack(payload: bytes) -> tuple[int, int]:
+    """(stack bytes ever used — the high-water mark, stack bytes reserved)."""
+    if len(payload) != 8:
+        raise ProtocolError("STACK reply must be 8 bytes")
+    used, reserved = struct.unpack("<II", payload)
+    return used, reserved
+
+
+def encode_set_input(offset: int, data: bytes) -> bytes:
+    return struct.pack("<I", offset) + data
+
+
+def encode_run_batch(start: int, count: int) -> bytes:
+    return struct.pack("<II", start, count)
+
+
+def decode_ack(payload: bytes) -> int:
+    if len(payload) != 4:
+        raise ProtocolError("ACK must be 4 bytes")
+    return struct.unpack("<I", payload)[0]
+
+
+def decode_error(payload: bytes) -> str:
+    code = payload[0] if payload else 0
+    return f"device error {code}: {payload[1:].decode('ascii', 'replace')}"
