@@ -105,7 +105,7 @@ class BatchResult:
 
 
 def decode_profile(payload: bytes, layers: int) -> list[tuple[int, int]]:
-    """Per layer: (op code as in te_model.h, instructions or cycles)."""
+    """Per layer, in execution order: (layer index, counter ticks)."""
     if len(payload) != 12 * layers:
         raise ProtocolError(f"PROFILE of {len(payload)} bytes for {layers} layers")
     return [struct.unpack_from("<IQ", payload, 12 * i) for i in range(layers)]

@@ -1,0 +1,124 @@
+"""QEMU as a device: boots a firmware image with exact instruction counting and exposes
+its UART as a loopback TCP socket (SPEC §5, PLATFORM.md's QEMU facts)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinyedge.errors import TinyedgeError
+
+
+class EmulatorError(TinyedgeError):
+    """QEMU is missing, failed to start, or ran past its time limit."""
+
+
+@dataclass(frozen=True)
+class QemuConfig:
+    machine: str
+    kernel: Path
+    icount_shift: int
+    preload: tuple[Path, int] | None = None  # raw file loaded at an address before boot
+    time_limit_s: float = 3600.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def qemu_command(config: QemuConfig, port: int) -> list[str]:
+    command = [
+        "qemu-system-arm", "-M", config.machine, "-kernel", str(config.kernel),
+        "-nographic", "-monitor", "none", "-no-reboot",
+        # Exact, deterministic instruction counting; the counters tick in virtual time.
+        "-icount", f"shift={config.icount_shift}",
+        "-semihosting-config", "enable=on,target=native",
+        # wait=on: the CPU starts only once the host is connected, so no byte is lost.
+        "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on",
+    ]
+    if config.preload is not None:
+        path, address = config.preload
+        command += ["-device", f"loader,file={path},addr={address:#x},force-raw=on"]
+    return command
+
+
+class QemuProcess:
+    """A running emulator; ``url`` is its serial port for pyserial. Always stopped on
+    exit, and killed if it outlives ``time_limit_s``."""
+
+    def __init__(self, config: QemuConfig) -> None:
+        if shutil.which("qemu-system-arm") is None:
+            raise EmulatorError("qemu-system-arm is not installed; run scripts/setup.sh "
+                                "(or apt-get install qemu-system-arm)")
+        self.config = config
+        self.port = free_port()
+        self.url = f"socket://127.0.0.1:{self.port}"
+        self._deadline = time.monotonic() + config.time_limit_s
+        # stderr goes to a file: a pipe nobody reads could fill up and stall QEMU.
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as QEMU
+        self.process = subprocess.Popen(qemu_command(config, self.port),
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=self._log)
+        self._wait_listening()
+
+    def _wait_listening(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise EmulatorError(f"QEMU exited at start ({self.log_tail() or 'no message'})")
+            # Connecting would take QEMU's one client slot; look for the listener instead.
+            if _listening(self.port):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise EmulatorError("QEMU did not open its serial socket within 20 s")
+
+    def check_alive(self) -> None:
+        if time.monotonic() > self._deadline:
+            self.stop()
+            raise EmulatorError(f"QEMU ran past its {self.config.time_limit_s:g} s limit")
+        if self.process.poll() is not None:
+            raise EmulatorError(f"QEMU stopped unexpectedly (exit code {self.process.returncode})")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+    def log_tail(self) -> str:
+        """The last line QEMU wrote to stderr."""
+        self._log.seek(0)
+        lines = self._log.read().decode(errors="replace").strip().splitlines()
+        return lines[-1] if lines else ""
+
+    def __enter__(self) -> QemuProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _listening(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:``port`` (from /proc, without connecting)."""
+    hex_port = f"{port:04X}"
+    try:
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return False
+    for line in lines:
+        fields = line.split()
+        if fields[1].endswith(f":{hex_port}") and fields[3] == "0A":  # 0A = LISTEN
+            return True
+    return False
