@@ -1,0 +1,290 @@
+"""``tinyedge evaluate --board B``: stream the test set through a device (a real board on
+a serial port, or its emulator) and write the shared record plus ``device.json``.
+
+Results are appended to ``device_results.jsonl`` as they arrive, so a killed evaluation
+resumes where it stopped; the final record is written only when every image has a
+result. With ``jobs`` > 1 the remaining images are sharded over parallel emulators.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from tinyedge.boards import Board
+from tinyedge.data import load_dataset
+from tinyedge.device.emulator import QemuConfig, QemuProcess
+from tinyedge.device.messages import CounterKind, DeviceInfo
+from tinyedge.device.result_log import ResultLog
+from tinyedge.device.session import DeviceSession
+from tinyedge.device.transport import SerialTransport
+from tinyedge.errors import TinyedgeError
+from tinyedge.evaluate.host_int8 import quantize_images
+from tinyedge.evaluate.int8_model import export_info
+from tinyedge.export.int8_check import check_int8_model
+from tinyedge.fileio import file_entry, sha256_file, write_json_atomic, write_manifest
+from tinyedge.progress import Progress, SilentProgress
+from tinyedge.records import make_record, write_record
+
+Mode = Literal["stream", "batch"]
+LOG_NAME = "device_results.jsonl"
+BATCH_CHUNK = 64
+
+
+class DeviceMismatch(TinyedgeError):
+    """The device runs another model than the one being evaluated."""
+
+
+@dataclass(frozen=True)
+class DeviceTarget:
+    """Where the firmware runs: an emulator (``url`` is None) or a serial port."""
+
+    board: Board
+    elf: Path
+    memory: dict[str, Any]
+    port: str | None = None
+    preload_origin: int | None = None
+
+    @property
+    def emulated(self) -> bool:
+        return self.port is None
+
+
+def ticks_to_count(ticks: int, board: Board, emulated: bool) -> int:
+    """Emulator counter ticks → exact instructions: ticks · 10⁹ / (counter_hz · 2^shift)
+    (QEMU's -icount makes one instruction last 2^shift ns); real boards count cycles."""
+    if not emulated:
+        return ticks
+    emu = board.emulator
+    return round(ticks * 1_000_000_000 / (emu.counter_hz * 2**emu.icount_shift))
+
+
+@contextmanager
+def open_session(target: DeviceTarget, inputs_file: Path | None, time_limit_s: float,
+                 timeout: float, url: Callable[[QemuProcess], str] | None = None
+                 ) -> Iterator[DeviceSession]:
+    """A session with the device: boots an emulator when ``target`` is emulated. ``url``
+    overrides where the host connects (tests put a fault-injecting proxy there)."""
+    if not target.emulated:
+        transport = SerialTransport(target.port, target.board.uart.baud)
+        try:
+            yield DeviceSession(transport, timeout=timeout)
+        finally:
+            transport.close()
+        return
+    preload = None
+    if inputs_file is not None and target.preload_origin is not None:
+        preload = (inputs_file, target.preload_origin)
+    config = QemuConfig(target.board.emulator.qemu_machine, target.elf,
+                        target.board.emulator.icount_shift, preload, time_limit_s)
+    with QemuProcess(config) as qemu:
+        transport = SerialTransport(url(qemu) if url is not None else qemu.url)
+        try:
+            yield DeviceSession(transport, timeout=timeout)
+        finally:
+            transport.close()
+
+
+def evaluate_on_device(
+    model_path: str | Path,
+    target: DeviceTarget,
+    out_dir: str | Path,
+    *,
+    mode: Mode = "stream",
+    limit: int | None = None,
+    jobs: int = 1,
+    data_root: str | Path | None = None,
+    timeout: float = 10.0,
+    time_limit_s: float = 3600.0,
+    url: Callable[[QemuProcess], str] | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    progress = progress or SilentProgress()
+    out_dir = Path(out_dir)
+    manifest = export_info(model_path)
+    signature = check_int8_model(model_path)
+    dataset = load_dataset(manifest["inputs"]["dataset"], data_root)
+    images, labels = dataset.split("test")
+    if limit is not None:
+        images, labels = images[:limit], labels[:limit]
+    norm = manifest["parameters"]["normalization"]
+    inputs = quantize_images(images, norm["mean"], norm["std"], signature.input_scale,
+                             signature.input_zero_point)
+    flat = inputs.reshape(len(inputs), -1)
+    if mode == "batch" and not target.emulated:
+        raise TinyedgeError("batch mode preloads inputs into emulator memory; use stream "
+                            "mode (the default) on a real board")
+    if mode == "batch" and target.preload_origin is None:
+        raise TinyedgeError(f"{target.board.name}'s emulator has no memory to preload "
+                            "inputs into; use stream mode")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    inputs_file = out_dir / "inputs.bin" if mode == "batch" else None
+    if inputs_file is not None:
+        inputs_file.write_bytes(flat.tobytes())
+    expected_sha = sha256_file(model_path)
+    output_bytes = int(np.prod(signature.output_shape))
+    with ResultLog(out_dir / LOG_NAME, output_bytes) as log:
+        todo = [i for i in range(len(flat)) if i not in log]
+        if todo:
+            progress.message(f"{len(log)} of {len(flat)} results already on disk; "
+                             f"running {len(todo)}" if len(log) else
+                             f"running {len(todo)} images on {target.board.name}"
+                             f"{' (emulated)' if target.emulated else ''}")
+        bar = progress.task(len(flat), f"device {target.board.name}", unit="img")
+        bar.advance(len(log))
+        lock = threading.Lock()
+
+        def record(index: int, ticks: int, output: bytes) -> None:
+            with lock:
+                if log.add(index, ticks, output):
+                    bar.advance(1)
+
+        shards = [todo[k::jobs] for k in range(jobs)] if target.emulated else [todo]
+        shards = [s for s in shards if s]
+
+        def work(shard: list[int]) -> tuple[DeviceInfo, list[tuple[int, int]], tuple[int, int]]:
+            with open_session(target, inputs_file, time_limit_s, timeout, url) as session:
+                info = session.hello()
+                _check_model(info, expected_sha, target)
+                if mode == "batch":
+                    _run_batches(session, shard, record)
+                else:
+                    for index in shard:
+                        result = session.infer(flat[index].tobytes())
+                        record(index, result.count, result.output)
+                profile = session.profile(flat[0].tobytes())
+                return info, profile, session.stack()
+
+        try:
+            if len(shards) <= 1:
+                reports = [work(shards[0] if shards else [0])]
+            else:
+                with ThreadPoolExecutor(max_workers=len(shards)) as pool:
+                    reports = list(pool.map(work, shards))
+        finally:
+            bar.close()
+        results = dict(log.results)
+    missing = [i for i in range(len(flat)) if i not in results]
+    if missing:
+        raise TinyedgeError(f"{len(missing)} images have no result; run the same command "
+                            "again to finish")
+    return _write_outputs(model_path, target, out_dir, labels, results, reports, signature,
+                          dataset, mode)
+
+
+def _check_model(info: DeviceInfo, expected_sha: str, target: DeviceTarget) -> None:
+    if info.model_sha256 != expected_sha:
+        where = "the emulator image" if target.emulated else f"the board on {target.port}"
+        raise DeviceMismatch(
+            f"{where} runs model {info.model_sha256[:12]}…, not {expected_sha[:12]}…; "
+            f"flash it with `tinyedge flash --board {target.board.name} --model MODEL`")
+
+
+def _run_batches(session: DeviceSession, shard: list[int],
+                 record: Callable[[int, int, bytes], None]) -> None:
+    """Run ``shard`` in contiguous chunks; re-request whatever did not arrive intact."""
+    pending = sorted(shard)
+    for _ in range(session.retries + 1):
+        if not pending:
+            return
+        got: set[int] = set()
+
+        def keep(result, got=got) -> None:
+            got.add(result.index)
+            record(result.index, result.result.count, result.result.output)
+
+        for start, count in _ranges(pending, BATCH_CHUNK):
+            session.run_batch(start, count, keep)
+        pending = [i for i in pending if i not in got]
+    if pending:
+        raise TinyedgeError(f"{len(pending)} batch results never arrived intact; run again")
+
+
+def _ranges(indices: list[int], chunk: int) -> Iterator[tuple[int, int]]:
+    """Contiguous runs of sorted ``indices``, each at most ``chunk`` long."""
+    start = prev = indices[0]
+    for i in [*indices[1:], None]:
+        if i is not None and i == prev + 1 and i - start < chunk:
+            prev = i
+            continue
+        yield start, prev - start + 1
+        if i is not None:
+            start = prev = i
+
+
+def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, results,
+                   reports, signature, dataset, mode: Mode) -> dict[str, Any]:
+    n = len(labels)
+    outputs = np.frombuffer(b"".join(results[i][1] for i in range(n)), dtype=np.int8)
+    record = make_record(labels, outputs.reshape(n, -1), signature.output_scale,
+                         signature.output_zero_point)
+    runtime = f"device-{target.board.name}"
+    metrics = write_record(out_dir, record, dataset.class_names, runtime=runtime,
+                           extra={"model": Path(model_path).parent.name,
+                                  "dataset": dataset.name})
+    device = device_report(target, [results[i][0] for i in range(n)], reports, mode)
+    write_json_atomic(out_dir / "device.json", device)
+    write_manifest(out_dir, "evaluate",
+                   inputs={"model": file_entry(model_path), "firmware": file_entry(target.elf),
+                           "dataset": dataset.name},
+                   parameters={"runtime": runtime, "board": target.board.name,
+                               "emulated": target.emulated, "mode": mode, "n": n},
+                   figures={**{k: metrics[k] for k in ("top1", "top5", "ece", "n")},
+                            "median_count": device["per_inference"]["median"]})
+    (out_dir / "inputs.bin").unlink(missing_ok=True)
+    return {**metrics, "device": device}
+
+
+def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode) -> dict:
+    board = target.board
+    emulated = target.emulated
+    counts = [ticks_to_count(t, board, emulated) for t in ticks]
+    info, profile, (stack_used, stack_reserved) = reports[0]
+    unit = "instructions" if info.counter == CounterKind.INSTRUCTIONS else "cycles"
+    median = statistics.median(counts)
+    # On an emulator the count is instructions, not cycles: latency at the board clock
+    # assumes one instruction per cycle and is labelled as such.
+    latency_s = median / board.clock_hz
+    memory = target.memory
+    static = int(memory.get("ram_static", 0))
+    peak_ram = static + info.arena_bytes + stack_used
+    energy = None
+    if board.power is not None:
+        energy = {
+            "joules_per_inference": board.power.supply_v * board.power.run_current_ma / 1000
+            * latency_s,
+            "method": "estimated",
+            "basis": f"{board.power.supply_v} V × {board.power.run_current_ma} mA × latency "
+                     f"({board.power.source})",
+        }
+    return {
+        "board": board.name,
+        "emulated": emulated,
+        "emulator": board.emulator.qemu_machine if emulated else None,
+        "mode": mode,
+        "counter": unit,
+        "exact": emulated,
+        "per_inference": {"min": min(counts), "median": median, "max": max(counts),
+                          "n": len(counts)},
+        "per_layer": [{"layer": layer, unit: ticks_to_count(t, board, emulated)}
+                      for layer, t in profile],
+        "latency_s": latency_s,
+        "latency_basis": ("instructions at the board clock, 1 instruction per cycle"
+                          if emulated else "DWT cycles at the board clock"),
+        "clock_hz": board.clock_hz,
+        "ram": {"static_bytes": static, "arena_bytes": info.arena_bytes,
+                "stack_used_bytes": stack_used, "stack_reserved_bytes": stack_reserved,
+                "peak_bytes": peak_ram},
+        "flash": {k: memory.get(k) for k in ("flash_code", "flash_weights", "flash_used")
+                  if k in memory},
+        "energy": energy,
+        "model_sha256": info.model_sha256,
+    }
