@@ -1,0 +1,285 @@
+"""Boards are data: ``boards/<name>.toml`` loaded into frozen, validated dataclasses.
+
+Adding a board means adding a TOML file (and, only for a new kind of chip, a platform
+layer in ``firmware/platform/``); no Python changes. Validation errors name the file and
+the field, e.g. ``boards/x.toml: [memory] ram_bytes must be a positive integer``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinyedge.errors import TinyedgeError
+
+# -mfpu values each core can carry; the board picks the one its silicon has.
+CORE_FPUS = {
+    "cortex-m4": ("fpv4-sp-d16",),
+    "cortex-m7": ("fpv5-sp-d16", "fpv5-d16"),
+}
+QEMU_MACHINES = ("mps2-an386", "mps2-an500", "netduinoplus2")
+FLASH_METHODS = ("openocd", "pyocd", "mass-storage")
+
+
+class BoardError(TinyedgeError):
+    """A board that is unknown, or a board file that is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Memory:
+    flash_origin: int
+    flash_bytes: int
+    ram_origin: int
+    ram_bytes: int  # the contiguous RAM region the linker uses
+    sram_total_bytes: int  # all SRAM on the part, for reference
+    stack_bytes: int  # reserved at the top of RAM
+    ram_note: str
+
+
+@dataclass(frozen=True)
+class Uart:
+    peripheral: str
+    base: int
+    pins: str
+    connection: str
+    baud: int
+
+
+@dataclass(frozen=True)
+class FlashMethod:
+    method: str
+    openocd_config: str | None
+    pyocd_target: str | None
+    mass_storage: bool
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """How the emulator stands in for the board: QEMU machine, the platform layer built
+    for it, where the board's flash and RAM sizes are placed in its memory map, and how
+    its counter converts to instructions (``-icount shift``)."""
+
+    qemu_machine: str
+    platform: str
+    flash_origin: int
+    ram_origin: int
+    icount_shift: int
+    counter_hz: int
+    renode_platform: str | None
+    preload_origin: int | None  # emulator-only memory for preloaded inputs (batch runs)
+    preload_bytes: int
+
+    def instructions(self, ticks: int) -> int:
+        """Counter ticks → executed instructions: with ``-icount shift=s`` each instruction
+        takes 2**s ns of virtual time and the counter runs at counter_hz."""
+        return round(ticks * 1_000_000_000 / (self.counter_hz * 2**self.icount_shift))
+
+
+@dataclass(frozen=True)
+class Power:
+    supply_v: float
+    run_current_ma: float
+    conditions: str
+    source: str
+
+    @property
+    def run_power_mw(self) -> float:
+        return self.supply_v * self.run_current_ma
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    description: str
+    mcu: str
+    core: str
+    fpu: str
+    clock_hz: int
+    platform: str
+    memory: Memory
+    uart: Uart
+    flash: FlashMethod
+    emulator: Emulator
+    power: Power | None  # None for FPGA/emulator-only boards with no datasheet figure
+    path: Path
+
+    @property
+    def cflags(self) -> tuple[str, ...]:
+        """arm-none-eabi-gcc target flags for this board's core and FPU."""
+        return (f"-mcpu={self.core}", "-mthumb", f"-mfpu={self.fpu}", "-mfloat-abi=hard")
+
+    def summary(self) -> dict[str, Any]:
+        """The row ``tinyedge boards`` prints."""
+        return {
+            "name": self.name, "mcu": self.mcu, "core": self.core, "fpu": self.fpu,
+            "clock_hz": self.clock_hz, "flash_bytes": self.memory.flash_bytes,
+            "ram_bytes": self.memory.ram_bytes, "emulator": self.emulator.qemu_machine,
+        }
+
+
+def boards_dir() -> Path:
+    """``$TINYEDGE_BOARDS`` or the ``boards/`` folder next to the package."""
+    env = os.environ.get("TINYEDGE_BOARDS")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "boards"
+
+
+def board_names(root: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in (root or boards_dir()).glob("*.toml"))
+
+
+def load_board(name: str, root: Path | None = None) -> Board:
+    """The validated board ``name`` (a file stem in the boards folder)."""
+    folder = root or boards_dir()
+    path = folder / f"{name}.toml"
+    if not path.is_file():
+        known = ", ".join(board_names(folder)) or "none"
+        raise BoardError(f"unknown board {name!r}; known boards: {known}")
+    return load_board_file(path)
+
+
+def all_boards(root: Path | None = None) -> list[Board]:
+    return [load_board(n, root) for n in board_names(root)]
+
+
+def load_board_file(path: Path) -> Board:
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BoardError(f"{path}: cannot read board file ({exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise BoardError(f"{path}: not valid TOML ({exc}); fix the file") from exc
+    return _Reader(path, data).board()
+
+
+class _Reader:
+    """Typed field access that names the file and field in every error."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self.data = data
+
+    def fail(self, table: str | None, key: str, problem: str) -> BoardError:
+        where = f"[{table}] {key}" if table else key
+        return BoardError(f"{self.path}: {where} {problem}; fix the board file")
+
+    def table(self, name: str, required: bool = True) -> dict[str, Any] | None:
+        value = self.data.get(name)
+        if value is None and not required:
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(None, f"[{name}]", "is missing (must be a table)")
+        return value
+
+    def get(self, table: str | None, key: str, kind: type, required: bool = True) -> Any:
+        src = self.data if table is None else self.data[table]
+        if key not in src:
+            if required:
+                raise self.fail(table, key, "is missing")
+            return None
+        value = src[key]
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            raise self.fail(table, key, f"must be {kind.__name__}, got {value!r}")
+        return value
+
+    def positive(self, table: str | None, key: str) -> int:
+        value = self.get(table, key, int)
+        if value <= 0:
+            raise self.fail(table, key, f"must be a positive integer, got {value}")
+        return value
+
+    def choice(self, table: str | None, key: str, allowed: tuple[str, ...]) -> str:
+        value = self.get(table, key, str)
+        if value not in allowed:
+            raise self.fail(table, key, f"must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    def board(self) -> Board:
+        name = self.get(None, "name", str)
+        if name != self.path.stem:
+            raise self.fail(None, "name", f"must equal the file name {self.path.stem!r}")
+        core = self.choice(None, "core", tuple(CORE_FPUS))
+        fpu = self.choice(None, "fpu", CORE_FPUS[core])
+        for table in ("memory", "uart", "flash", "emulator"):
+            self.table(table)
+        return Board(
+            name=name, description=self.get(None, "description", str),
+            mcu=self.get(None, "mcu", str), core=core, fpu=fpu,
+            clock_hz=self.positive(None, "clock_hz"),
+            platform=self.platform(None, "platform"),
+            memory=self.memory(), uart=self.uart(), flash=self.flash(),
+            emulator=self.emulator(), power=self.power(), path=self.path,
+        )
+
+    def platform(self, table: str | None, key: str) -> str:
+        value = self.get(table, key, str)
+        root = Path(__file__).resolve().parents[1] / "firmware" / "platform"
+        if not (root / value / "platform.c").is_file():
+            raise self.fail(table, key, f"names no platform layer in {root}")
+        return value
+
+    def memory(self) -> Memory:
+        t = "memory"
+        m = Memory(
+            flash_origin=self.get(t, "flash_origin", int),
+            flash_bytes=self.positive(t, "flash_bytes"),
+            ram_origin=self.get(t, "ram_origin", int),
+            ram_bytes=self.positive(t, "ram_bytes"),
+            sram_total_bytes=self.positive(t, "sram_total_bytes"),
+            stack_bytes=self.positive(t, "stack_bytes"),
+            ram_note=self.get(t, "ram_note", str),
+        )
+        if m.stack_bytes % 8 or m.stack_bytes >= m.ram_bytes:
+            raise self.fail(t, "stack_bytes", "must be a multiple of 8 smaller than ram_bytes")
+        if m.ram_bytes > m.sram_total_bytes:
+            raise self.fail(t, "ram_bytes", "must not exceed sram_total_bytes")
+        return m
+
+    def uart(self) -> Uart:
+        t = "uart"
+        return Uart(self.get(t, "peripheral", str), self.get(t, "base", int),
+                    self.get(t, "pins", str), self.get(t, "connection", str),
+                    self.positive(t, "baud"))
+
+    def flash(self) -> FlashMethod:
+        t = "flash"
+        method = self.choice(t, "method", FLASH_METHODS)
+        f = FlashMethod(method, self.get(t, "openocd_config", str, required=False),
+                        self.get(t, "pyocd_target", str, required=False),
+                        bool(self.get(t, "mass_storage", bool, required=False)))
+        if method == "openocd" and f.openocd_config is None:
+            raise self.fail(t, "openocd_config", "is missing (method is openocd)")
+        if method == "pyocd" and f.pyocd_target is None:
+            raise self.fail(t, "pyocd_target", "is missing (method is pyocd)")
+        return f
+
+    def emulator(self) -> Emulator:
+        t = "emulator"
+        shift = self.get(t, "icount_shift", int)
+        if not 0 <= shift <= 10:
+            raise self.fail(t, "icount_shift", f"must be within 0…10, got {shift}")
+        return Emulator(
+            qemu_machine=self.choice(t, "qemu_machine", QEMU_MACHINES),
+            platform=self.platform(t, "platform"),
+            flash_origin=self.get(t, "flash_origin", int),
+            ram_origin=self.get(t, "ram_origin", int),
+            icount_shift=shift, counter_hz=self.positive(t, "counter_hz"),
+            renode_platform=self.get(t, "renode_platform", str, required=False),
+            preload_origin=self.get(t, "preload_origin", int, required=False),
+            preload_bytes=self.get(t, "preload_bytes", int, required=False) or 0,
+        )
+
+    def power(self) -> Power | None:
+        t = "power"
+        if self.table(t, required=False) is None:
+            return None
+        p = Power(self.get(t, "supply_v", float), self.get(t, "run_current_ma", float),
+                  self.get(t, "conditions", str), self.get(t, "source", str))
+        if p.supply_v <= 0 or p.run_current_ma <= 0:
+            raise self.fail(t, "run_current_ma", "and supply_v must be positive")
+        return p

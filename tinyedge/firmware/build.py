@@ -1,0 +1,369 @@
+"""Cross-compile a model into firmware for a board (or for the board's emulator stand-in).
+
+Steps: compile the model (AOT, reference kernels: the optimized variant is host-oriented
+and needs per-layer scratch in the arena), check that it fits the board *before* running
+any compiler, generate ``model.c``/``model.h``, compile the platform layer, the app and the
+kernels with arm-none-eabi-gcc, link with the board's memory regions, and report flash and
+RAM use from the ELF's sections.
+
+Section accounting (see ``firmware/platform/common/linker.ld.in``):
+  flash code    = .text (vectors, code, const data outside the model) + .ARM.exidx
+                  + the .data load image
+  flash weights = .te_weights (model.o's read-only data: weights, biases, quantization,
+                  layer tables)
+  RAM arena     = .te_arena;  RAM static = .data + .bss;  RAM stack = .stack (reserved)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+from tinyedge.boards import Board, load_board
+from tinyedge.errors import TinyedgeError
+from tinyedge.firmware.compiler import CompiledModel
+from tinyedge.firmware.host import compile_model, firmware_root, kernel_sources
+
+Target = Literal["board", "emulator"]
+# smoke: run the model once on a zero image, print outputs and counts, exit
+# (firmware/app/smoke). protocol: the serial protocol loop (top level of firmware/app).
+App = Literal["smoke", "protocol"]
+KERNEL_VARIANT = "reference"
+# Flash the firmware needs besides the model's const data: platform, app, kernels, libc
+# pieces (measured: 6-9 KB with -O2 for every platform) plus headroom for growth (the
+# serial protocol of issue 5).
+CODE_BUDGET_BYTES = 32 * 1024
+# .data + .bss besides the arena (measured: under 100 bytes) plus headroom.
+STATIC_BUDGET_BYTES = 2 * 1024
+# Per layer: params struct, dims, quant table pointers, the layer table entry.
+LAYER_CONST_BYTES = 96
+CFLAGS = ("-std=c11", "-O2", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra")
+LDFLAGS = ("-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections")
+
+
+class FitError(TinyedgeError):
+    """A model that does not fit the board's flash or RAM."""
+
+
+class ToolchainError(TinyedgeError):
+    """The cross toolchain is missing or failed."""
+
+
+@dataclass(frozen=True)
+class MemoryReport:
+    """Flash and RAM use in bytes against the board's limits."""
+
+    flash_limit: int
+    flash_code: int
+    flash_weights: int
+    ram_limit: int
+    ram_arena: int
+    ram_static: int
+    ram_stack: int
+
+    @property
+    def flash_used(self) -> int:
+        return self.flash_code + self.flash_weights
+
+    @property
+    def ram_used(self) -> int:
+        return self.ram_arena + self.ram_static + self.ram_stack
+
+    def to_dict(self) -> dict[str, dict[str, int]]:
+        return {
+            "flash": {"limit": self.flash_limit, "used": self.flash_used,
+                      "code": self.flash_code, "weights": self.flash_weights},
+            "ram": {"limit": self.ram_limit, "used": self.ram_used, "arena": self.ram_arena,
+                    "static": self.ram_static, "stack": self.ram_stack},
+        }
+
+    def lines(self) -> list[str]:
+        """The human-readable report the CLI prints."""
+        def pct(used: int, limit: int) -> str:
+            return f"{100 * used / limit:5.1f}%"
+
+        return [
+            f"flash {self.flash_used:>10,} of {self.flash_limit:>10,} bytes "
+            f"({pct(self.flash_used, self.flash_limit)}): code {self.flash_code:,}, "
+            f"weights {self.flash_weights:,}",
+            f"RAM   {self.ram_used:>10,} of {self.ram_limit:>10,} bytes "
+            f"({pct(self.ram_used, self.ram_limit)}): arena {self.ram_arena:,}, "
+            f"static {self.ram_static:,}, stack {self.ram_stack:,} (reserved)",
+        ]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    board: Board
+    target: Target
+    model_name: str
+    out_dir: Path
+    elf: Path
+    bin: Path
+    memory_json: Path
+    memory: MemoryReport
+    estimate: MemoryReport
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What differs between a board build and its emulator build."""
+
+    platform: str
+    flash_origin: int
+    ram_origin: int
+    count_unit: str
+    count_num: int
+    count_den: int
+
+
+def model_name(model_path: Path) -> str:
+    """``export/<name>/model_int8.tflite`` -> ``<name>``; any other file -> its stem."""
+    return model_path.parent.name if model_path.name == "model_int8.tflite" else model_path.stem
+
+
+def default_out_dir(board: Board, name: str, target: Target) -> Path:
+    folder = board.name if target == "board" else f"{board.name}.{board.emulator.qemu_machine}"
+    return Path("build") / folder / name
+
+
+def format_bytes(n: int) -> str:
+    """1048576 -> '1 MB', 61440 -> '60 KB', 4928307 -> '4.7 MB' (binary units)."""
+    for unit, size in (("MB", 2**20), ("KB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+    return f"{n} B"
+
+
+def estimate_memory(board: Board, compiled: CompiledModel) -> MemoryReport:
+    """Flash and RAM the firmware will need, from the compiled model alone."""
+    weights = sum(a.nbytes for layer in compiled.layers for a in layer.consts.values())
+    weights += LAYER_CONST_BYTES * len(compiled.layers)
+    arena = math.ceil(compiled.arena_size / 16) * 16
+    return MemoryReport(board.memory.flash_bytes, CODE_BUDGET_BYTES, weights,
+                        board.memory.ram_bytes, arena, STATIC_BUDGET_BYTES,
+                        board.memory.stack_bytes)
+
+
+def check_fit(board: Board, name: str, estimate: MemoryReport) -> None:
+    """Raise :class:`FitError` with the numbers when the estimate exceeds the board."""
+    fb = format_bytes
+    if estimate.flash_used > estimate.flash_limit:
+        raise FitError(
+            f"{name} needs {fb(estimate.flash_used)} flash (weights "
+            f"{fb(estimate.flash_weights)} + code {fb(estimate.flash_code)}), {board.name} has "
+            f"{fb(estimate.flash_limit)}; pick a smaller width or a board with more flash")
+    if estimate.ram_used > estimate.ram_limit:
+        raise FitError(
+            f"{name} needs {fb(estimate.ram_used)} RAM (arena {fb(estimate.ram_arena)} + "
+            f"static {fb(estimate.ram_static)} + stack {fb(estimate.ram_stack)}), {board.name} "
+            f"has {fb(estimate.ram_limit)} in its linker RAM region; pick a smaller width or a "
+            f"board with more RAM")
+
+
+def build_firmware(
+    board: str | Board,
+    model_path: str | Path,
+    out_dir: str | Path | None = None,
+    target: Target = "board",
+    app: App = "smoke",
+) -> BuildResult:
+    """Fit-check, generate, cross-compile and link ``model_path`` for ``board``; write
+    ``firmware.elf``, ``firmware.bin``, ``memory.json`` (and the map file) into
+    ``out_dir`` (default ``build/<board>/<model>/``). Nothing is written when the model
+    does not fit or the build fails."""
+    b = board if isinstance(board, Board) else load_board(board)
+    if target not in ("board", "emulator"):
+        raise TinyedgeError(f"unknown build target {target!r}; use board or emulator")
+    path = Path(model_path)
+    name = model_name(path)
+    compiled, generated = compile_model(path, KERNEL_VARIANT)
+    estimate = estimate_memory(b, compiled)
+    check_fit(b, name, estimate)
+    tools = _toolchain()
+    out = Path(out_dir) if out_dir is not None else default_out_dir(b, name, target)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}-") as tmp:
+        work = Path(tmp)
+        for file_name, text in generated.files.items():
+            (work / file_name).write_text(text)
+        layout = _layout(b, target)
+        if app == "protocol":
+            (work / "build_info.c").write_text(build_info_source(b, target, path,
+                                                                 compiled.input.size))
+        elif app != "smoke":
+            raise TinyedgeError(f"unknown firmware app {app!r}; use smoke or protocol")
+        elf = _compile_and_link(b, layout, work, tools, app)
+        _run([tools["objcopy"], "-O", "binary", str(elf), str(work / "firmware.bin")])
+        memory = measure(b, elf, tools["size"])
+        payload = {"board": b.name, "target": target, "model": name, "model_path": str(path),
+                   "platform": layout.platform, "cflags": list(b.cflags),
+                   **memory.to_dict(), "estimate": estimate.to_dict(),
+                   "sections": section_sizes(elf, tools["size"])}
+        (work / "memory.json").write_text(json.dumps(payload, indent=2) + "\n")
+        _publish(work, out)
+    return BuildResult(b, target, name, out, out / "firmware.elf", out / "firmware.bin",
+                       out / "memory.json", memory, estimate)
+
+
+def _layout(board: Board, target: Target) -> _Layout:
+    if target == "board":
+        m = board.memory
+        return _Layout(board.platform, m.flash_origin, m.ram_origin, "cycles", 1, 1)
+    emu = board.emulator
+    # instructions = ticks * 1e9 / (counter_hz * 2**shift), as a reduced fraction
+    num, den = 1_000_000_000, emu.counter_hz * 2**emu.icount_shift
+    g = math.gcd(num, den)
+    return _Layout(emu.platform, emu.flash_origin, emu.ram_origin, "instructions",
+                   num // g, den // g)
+
+
+def _toolchain() -> dict[str, str]:
+    tools = {}
+    for tool in ("gcc", "objcopy", "size"):
+        found = shutil.which(f"arm-none-eabi-{tool}")
+        if found is None:
+            raise ToolchainError(f"arm-none-eabi-{tool} not found; install the Arm cross "
+                                 f"toolchain (apt-get install gcc-arm-none-eabi "
+                                 f"libnewlib-arm-none-eabi)")
+        tools[tool] = found
+    return tools
+
+
+def platform_dirs(platform: str) -> list[Path]:
+    """The platform's directory and the shared directories listed in its ``deps`` file."""
+    root = firmware_root() / "platform"
+    deps = (root / platform / "deps").read_text().split() if (root / platform / "deps").is_file() \
+        else []
+    return [root / d for d in deps] + [root / platform]
+
+
+def app_dir(app: App) -> Path:
+    root = firmware_root() / "app"
+    return root / "smoke" if app == "smoke" else root
+
+
+def firmware_sources(platform: str, app: App) -> list[Path]:
+    """C sources of one firmware image besides the generated model.c (and build_info.c)."""
+    sources = [s for d in platform_dirs(platform) for s in sorted(d.glob("*.c"))]
+    return sources + sorted(app_dir(app).glob("*.c")) + kernel_sources(KERNEL_VARIANT)
+
+
+def linker_script(flash_origin: int, flash_bytes: int, ram_origin: int, ram_bytes: int,
+                  stack_bytes: int) -> str:
+    text = (firmware_root() / "platform" / "common" / "linker.ld.in").read_text()
+    values = {"FLASH_ORIGIN": flash_origin, "FLASH_BYTES": flash_bytes,
+              "RAM_ORIGIN": ram_origin, "RAM_BYTES": ram_bytes, "STACK_BYTES": stack_bytes}
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", f"0x{value:08X}")
+    return text
+
+
+def _compile_and_link(board: Board, layout: _Layout, work: Path, tools: dict[str, str],
+                      app: App) -> Path:
+    root = firmware_root()
+    includes = [root / "include", root / "kernels", work, app_dir(app),
+                *platform_dirs(layout.platform)]
+    defines = [f'-DTE_BOARD_NAME="{board.name}"', f'-DTE_COUNT_UNIT="{layout.count_unit}"',
+               f"-DTE_COUNT_NUM={layout.count_num}u", f"-DTE_COUNT_DEN={layout.count_den}u"]
+    flags = [*board.cflags, *CFLAGS, *defines, *(f"-I{i}" for i in includes)]
+    objects = []
+    generated = sorted(p for p in work.glob("*.c") if p.name != "model.c")
+    sources = [*firmware_sources(layout.platform, app), *generated, work / "model.c"]
+    for i, source in enumerate(sources):
+        # model.o keeps its name: the linker script routes its read-only data to flash
+        # section .te_weights by file name.
+        obj = work / ("model.o" if source.name == "model.c" else f"{i:02d}_{source.stem}.o")
+        _run([tools["gcc"], *flags, "-c", str(source), "-o", str(obj)])
+        objects.append(obj)
+    m = board.memory
+    (work / "linker.ld").write_text(linker_script(layout.flash_origin, m.flash_bytes,
+                                                  layout.ram_origin, m.ram_bytes, m.stack_bytes))
+    elf = work / "firmware.elf"
+    _run([tools["gcc"], *board.cflags, *LDFLAGS, f"-T{work / 'linker.ld'}",
+          f"-Wl,-Map={work / 'firmware.map'}", *map(str, objects), "-o", str(elf)])
+    for obj in objects:
+        obj.unlink()
+    return elf
+
+
+def build_info_source(board: Board, target: Target, model_path: Path, input_size: int) -> str:
+    """``build_info.c`` for the protocol app (``firmware/app/te_app.h``)."""
+    sha = hashlib.sha256(model_path.read_bytes()).digest()
+    emu = board.emulator
+    on_emulator = target == "emulator"
+    base = emu.preload_origin if on_emulator and emu.preload_origin is not None else 0
+    capacity = emu.preload_bytes // input_size if base else 0
+    name = ", ".join(f"'{c}'" for c in board.name[:15])
+    return "\n".join([
+        f"/* Generated by tinyedge.firmware.build for {board.name} ({target}). Do not edit. */",
+        '#include "te_app.h"',
+        "",
+        "const te_build_info te_build = {",
+        f"    .board = {{{name}}},",
+        "    .model_sha256 = {" + ", ".join(f"0x{b:02x}" for b in sha) + "},",
+        f"    .clock_hz = {emu.counter_hz if on_emulator else board.clock_hz}u,",
+        f"    .counter_kind = {0 if on_emulator else 1},",
+        f"    .batch_base = 0x{base:08x}u,",
+        f"    .batch_capacity = {capacity}u,",
+        "};",
+        "",
+    ])
+
+
+def _run(cmd: list[str]) -> None:
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        tool = Path(cmd[0]).name
+        raise ToolchainError(f"{tool} failed: {result.stderr.strip()[-3000:]}")
+
+
+def section_sizes(elf: Path, size_tool: str = "arm-none-eabi-size") -> dict[str, int]:
+    """Allocated sections of ``elf`` and their sizes, from ``arm-none-eabi-size -A``."""
+    out = subprocess.run([size_tool, "-A", str(elf)], capture_output=True, text=True,
+                         check=True).stdout
+    sizes = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0].startswith(".") and parts[1].isdigit():
+            sizes[parts[0]] = int(parts[1])
+    return sizes
+
+
+def measure(board: Board, elf: Path, size_tool: str = "arm-none-eabi-size") -> MemoryReport:
+    s = section_sizes(elf, size_tool)
+    data = s.get(".data", 0)
+    return MemoryReport(
+        flash_limit=board.memory.flash_bytes,
+        flash_code=s.get(".text", 0) + s.get(".ARM.exidx", 0) + data,
+        flash_weights=s.get(".te_weights", 0),
+        ram_limit=board.memory.ram_bytes,
+        ram_arena=s.get(".te_arena", 0),
+        ram_static=data + s.get(".bss", 0),
+        ram_stack=s.get(".stack", 0),
+    )
+
+
+def _publish(work: Path, out: Path) -> None:
+    """Replace ``out`` with the finished build in one rename (no half-written folder)."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+        work.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        work.rename(out)
+    work.mkdir()  # let TemporaryDirectory clean up an empty directory
+
+
+def summary(result: BuildResult) -> dict[str, object]:
+    return {"board": result.board.name, "target": result.target, "model": result.model_name,
+            "out_dir": str(result.out_dir), **asdict(result.memory)}
