@@ -51,20 +51,20 @@ class DeviceTarget:
     elf: Path
     memory: dict[str, Any]
     port: str | None = None
-    preload_origin: int | None = None
 
     @property
     def emulated(self) -> bool:
         return self.port is None
 
+    @property
+    def preload_origin(self) -> int | None:
+        return self.board.emulator.preload_origin if self.emulated else None
+
 
 def ticks_to_count(ticks: int, board: Board, emulated: bool) -> int:
-    """Emulator counter ticks → exact instructions: ticks · 10⁹ / (counter_hz · 2^shift)
-    (QEMU's -icount makes one instruction last 2^shift ns); real boards count cycles."""
-    if not emulated:
-        return ticks
-    emu = board.emulator
-    return round(ticks * 1_000_000_000 / (emu.counter_hz * 2**emu.icount_shift))
+    """Emulator counter ticks → exact instructions (see Emulator.instructions); real
+    boards count core cycles."""
+    return board.emulator.instructions(ticks) if emulated else ticks
 
 
 @contextmanager

@@ -1,0 +1,110 @@
+"""Putting firmware on a real board: OpenOCD (default for ST boards), pyOCD, or a copy of
+the raw binary to the ST-LINK's USB mass-storage drive."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Literal
+
+from tinyedge.boards import Board
+from tinyedge.errors import TinyedgeError
+
+Method = Literal["openocd", "pyocd", "mass-storage"]
+NO_PROBE = ("no debug probe found for {board}: connect the board's ST-LINK USB port "
+            "(or pass --probe SERIAL when several are attached) and retry")
+
+
+class FlashError(TinyedgeError):
+    """Flashing failed: no probe, a missing tool, or the probe refused."""
+
+
+def flash_firmware(board: Board, elf: Path, binary: Path, *, method: Method | None = None,
+                   probe: str | None = None, drive: Path | None = None,
+                   timeout: float = 120) -> str:
+    """Flash ``elf`` (or ``binary`` for mass storage) onto ``board``; return a summary."""
+    method = method or board.flash.method  # type: ignore[assignment]
+    if method == "openocd":
+        return _openocd(board, elf, probe, timeout)
+    if method == "pyocd":
+        return _pyocd(board, elf, probe, timeout)
+    if method == "mass-storage":
+        return _mass_storage(board, binary, drive)
+    raise FlashError(f"{board.name} has flash method {method!r}, which tinyedge cannot use; "
+                     "use openocd, pyocd or mass-storage")
+
+
+def openocd_command(board: Board, elf: Path, probe: str | None) -> list[str]:
+    if not board.flash.openocd_config:
+        raise FlashError(f"{board.name} names no OpenOCD config in {board.path}")
+    command = ["openocd", "-f", board.flash.openocd_config]
+    if probe:
+        command += ["-c", f"adapter serial {probe}"]
+    return [*command, "-c", f"program {elf} verify reset exit"]
+
+
+def _openocd(board: Board, elf: Path, probe: str | None, timeout: float) -> str:
+    if shutil.which("openocd") is None:
+        raise FlashError("openocd is not installed; run scripts/setup.sh "
+                         "(or apt-get install openocd)")
+    result = _run(openocd_command(board, elf, probe), timeout)
+    if result.returncode != 0:
+        text = result.stderr + result.stdout
+        if any(s in text.lower() for s in ("open failed", "no device found",
+                                           "unable to find", "couldn't find", "libusb")):
+            raise FlashError(NO_PROBE.format(board=board.name))
+        raise FlashError(f"openocd could not flash {board.name}: {_last_error(text)}")
+    return f"flashed {elf.name} to {board.name} with OpenOCD"
+
+
+def _pyocd(board: Board, elf: Path, probe: str | None, timeout: float) -> str:
+    if not board.flash.pyocd_target:
+        raise FlashError(f"{board.name} names no pyOCD target in {board.path}")
+    command = ["pyocd", "flash", "-t", board.flash.pyocd_target, str(elf)]
+    if probe:
+        command[2:2] = ["-u", probe]
+    if shutil.which("pyocd") is None:
+        raise FlashError("pyocd is not installed; pip install pyocd")
+    result = _run(command, timeout)
+    if result.returncode != 0:
+        text = result.stderr + result.stdout
+        if "no connected debug probes" in text.lower() or "no probe" in text.lower():
+            raise FlashError(NO_PROBE.format(board=board.name))
+        raise FlashError(f"pyocd could not flash {board.name}: {_last_error(text)}")
+    return f"flashed {elf.name} to {board.name} with pyOCD"
+
+
+def _mass_storage(board: Board, binary: Path, drive: Path | None) -> str:
+    drive = drive or find_stlink_drive()
+    if drive is None:
+        raise FlashError(NO_PROBE.format(board=board.name)
+                         + " (no ST-LINK drive with DETAILS.TXT is mounted)")
+    shutil.copyfile(binary, drive / binary.name)
+    return f"copied {binary.name} to {drive}; the ST-LINK programs the board and resets it"
+
+
+def find_stlink_drive(mounts: Path = Path("/proc/mounts")) -> Path | None:
+    """A mounted ST-LINK virtual drive: a mount point holding DETAILS.TXT (and MBED.HTM)."""
+    try:
+        lines = mounts.read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 1 and (Path(fields[1]) / "DETAILS.TXT").is_file():
+            return Path(fields[1])
+    return None
+
+
+def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise FlashError(f"{command[0]} did not finish within {timeout:g} s; unplug and "
+                         "replug the board and retry") from exc
+
+
+def _last_error(text: str) -> str:
+    errors = [line for line in text.splitlines() if "error" in line.lower()]
+    return (errors or text.strip().splitlines() or ["no output"])[-1].strip()
