@@ -56,6 +56,35 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_boards(args: argparse.Namespace) -> int:
+    from tinyedge.boards import all_boards
+
+    rows = [board.summary() for board in all_boards()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'board':<14} {'MCU':<17} {'core':<10} {'clock':>8} {'flash':>8} {'RAM':>8}  emulator")
+    for r in rows:
+        print(f"{r['name']:<14} {r['mcu']:<17} {r['core']:<10} {r['clock_hz'] / 1e6:>4.0f} MHz "
+              f"{r['flash_bytes'] // 1024:>5} KB {r['ram_bytes'] // 1024:>5} KB  {r['emulator']}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from tinyedge.firmware.build import build_firmware
+
+    if not args.model.is_file():
+        raise TinyedgeError(f"model {args.model} does not exist; create it with `tinyedge export`")
+    result = build_firmware(args.board, args.model, args.out,
+                            target="emulator" if args.emulator else "board")
+    where = (f"QEMU {result.board.emulator.qemu_machine} stand-in"
+             if args.emulator else result.board.mcu)
+    print(f"{result.elf}  ({result.model_name} for {result.board.name}, {where})")
+    for line in result.memory.lines():
+        print(line)
+    return 0
+
+
 def cmd_data_fetch(args: argparse.Namespace) -> int:
     from tinyedge.data import default_root
     from tinyedge.data.cifar100 import URL, fetch
@@ -136,6 +165,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.board is not None:
+        return _evaluate_device(args)
     if args.model is not None:
         return _evaluate_int8(args)
     from tinyedge.data import load_dataset
@@ -171,6 +202,58 @@ def _evaluate_int8(args: argparse.Namespace) -> int:
                               progress=_progress(args))
     _print_metrics(out, metrics)
     return 0
+
+
+def _evaluate_device(args: argparse.Namespace) -> int:
+    from tinyedge.device.evaluate import evaluate_on_device
+    from tinyedge.device.renode import require_renode, write_renode_files
+    from tinyedge.device.target import device_target
+
+    if args.model is None:
+        raise TinyedgeError("--board needs --model PATH.tflite (from `tinyedge export`)")
+    if args.port is not None and args.emulate is not None:
+        raise TinyedgeError("pass either --port (a real board) or --emulate, not both")
+    target = device_target(args.board, args.model, port=args.port)
+    if args.emulate == "renode":
+        script, robot = write_renode_files(target.board, target.elf, target.elf.parent)
+        print(f"Renode files: {script}, {robot}")
+        require_renode()
+        raise TinyedgeError("evaluation through Renode is not automated yet; run "
+                            f"`renode {script}` and connect to its UART socket")
+    where = f"device-{target.board.name}"
+    out = args.out or args.results / args.model.parent.name / where
+    metrics = evaluate_on_device(args.model, target, out, mode=args.mode, limit=args.limit,
+                                 jobs=args.jobs, data_root=args.data_root,
+                                 progress=_progress(args))
+    _print_metrics(out, metrics)
+    d = metrics["device"]
+    print(f"{d['counter']} per inference: median {d['per_inference']['median']:,.0f} "
+          f"(min {d['per_inference']['min']:,}, max {d['per_inference']['max']:,}); "
+          f"peak RAM {d['ram']['peak_bytes']:,} bytes")
+    return 0
+
+
+def cmd_flash(args: argparse.Namespace) -> int:
+    from tinyedge.device.flash import flash_firmware
+    from tinyedge.device.target import boot_check, build_protocol_firmware
+
+    model = args.model or _only_export()
+    build = build_protocol_firmware(args.board, model, emulated=args.emulate)
+    if args.emulate:
+        board = boot_check(build)
+        print(f"{build.elf} boots in QEMU {build.board.emulator.qemu_machine} and answers "
+              f"as {board}")
+        return 0
+    print(flash_firmware(build.board, build.elf, build.bin, probe=args.probe))
+    return 0
+
+
+def _only_export() -> Path:
+    models = sorted(Path("export").glob("*/model_int8.tflite"))
+    if len(models) != 1:
+        raise TinyedgeError("pass --model PATH.tflite (export/ holds "
+                            f"{len(models)} exported models)")
+    return models[0]
 
 
 def cmd_analyze_scaling(args: argparse.Namespace) -> int:
@@ -214,6 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list the model zoo with parameters and MACs")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("boards", help="list the supported boards")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_boards)
 
     p = sub.add_parser("data", help="dataset management")
     data_sub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
@@ -262,6 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="evaluate a model on the test split")
     p.add_argument("--checkpoint", type=Path, default=None, help="float PyTorch checkpoint")
     p.add_argument("--model", type=Path, default=None, help="int8 .tflite from tinyedge export")
+    p.add_argument("--board", default=None,
+                   help="evaluate on this board (emulated unless --port is given)")
+    p.add_argument("--port", default=None, help="serial port of a real board, e.g. /dev/ttyACM0")
+    p.add_argument("--emulate", choices=["qemu", "renode"], default=None,
+                   help="emulator to use when no --port is given (default qemu)")
+    p.add_argument("--mode", choices=["stream", "batch"], default="stream",
+                   help="stream inputs over serial, or preload them into emulator memory")
+    p.add_argument("--jobs", type=int, default=1, help="parallel emulators (default 1)")
     p.add_argument("--runtime", choices=RUNTIMES, default=None,
                    help="host int8 runtime: tflm (TFLite Micro, the reference), litert "
                         "(optimized kernels), litert-ref (reference kernels), native "
@@ -281,6 +376,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CSV with columns arch,width,params,seed,accuracy (one row per model)")
     a.add_argument("--json", action="store_true", help="machine-readable output")
     a.set_defaults(func=cmd_analyze_scaling)
+
+    p = sub.add_parser("build", help="cross-compile an int8 model into firmware for a board")
+    p.add_argument("--board", required=True, help="a board from `tinyedge boards`")
+    p.add_argument("--model", type=Path, required=True, help="int8 .tflite from tinyedge export")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default build/<board>/<model>/)")
+    p.add_argument("--emulator", action="store_true",
+                   help="build for the board's QEMU stand-in, with the board's memory limits")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("flash", help="build the firmware and put it on a board")
+    p.add_argument("--board", required=True)
+    p.add_argument("--model", type=Path, default=None, help="int8 .tflite (default: the "
+                   "only model under export/)")
+    p.add_argument("--probe", default=None, help="debug probe serial number")
+    p.add_argument("--emulate", action="store_true",
+                   help="boot the image in the emulator and check that it answers")
+    p.set_defaults(func=cmd_flash)
 
     p = sub.add_parser("demo", help="the pipeline on embedded defaults (digits)")
     p.add_argument("--epochs", type=int, default=DEMO_EPOCHS)
