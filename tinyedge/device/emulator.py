@@ -65,7 +65,7 @@ class QemuProcess:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as QEMU
         self.process = subprocess.Popen(qemu_command(config, self.port),
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=self._log)
+                                        stderr=self._log, preexec_fn=_die_with_parent)
         self._wait_listening()
 
     def _wait_listening(self, timeout: float = 20.0) -> None:
@@ -108,6 +108,17 @@ class QemuProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    """In the QEMU child: ask Linux to kill it when the host process dies (SIGKILL
+    included), so a killed evaluation never leaves an emulator behind."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def _listening(port: int) -> bool:

@@ -254,7 +254,7 @@ def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode) -
     # assumes one instruction per cycle and is labelled as such.
     latency_s = median / board.clock_hz
     memory = target.memory
-    static = int(memory.get("ram_static", 0))
+    static = int(memory["ram"]["static"])
     peak_ram = static + info.arena_bytes + stack_used
     energy = None
     if board.power is not None:
@@ -283,8 +283,9 @@ def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode) -
         "ram": {"static_bytes": static, "arena_bytes": info.arena_bytes,
                 "stack_used_bytes": stack_used, "stack_reserved_bytes": stack_reserved,
                 "peak_bytes": peak_ram},
-        "flash": {k: memory.get(k) for k in ("flash_code", "flash_weights", "flash_used")
-                  if k in memory},
+        "flash": {"code_bytes": memory["flash"]["code"],
+                  "weights_bytes": memory["flash"]["weights"],
+                  "used_bytes": memory["flash"]["used"], "limit_bytes": memory["flash"]["limit"]},
         "energy": energy,
         "model_sha256": info.model_sha256,
     }

@@ -1,0 +1,48 @@
+"""From a board name and a model to a device ready to evaluate: build the protocol
+firmware for the board (or its emulator stand-in) and describe where it runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tinyedge.boards import load_board
+from tinyedge.device.emulator import QemuConfig, QemuProcess
+from tinyedge.device.evaluate import DeviceTarget
+from tinyedge.device.session import DeviceSession
+from tinyedge.device.transport import SerialTransport
+from tinyedge.errors import TinyedgeError
+from tinyedge.firmware.build import BuildResult, build_firmware
+
+
+def build_protocol_firmware(board_name: str, model_path: str | Path, *, emulated: bool,
+                            build_root: str | Path = "build") -> BuildResult:
+    board = load_board(board_name)
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise TinyedgeError(f"model {model_path} does not exist; create it with "
+                            "`tinyedge export`")
+    target = "emulator" if emulated else "board"
+    out = Path(build_root) / board.name / f"{model_path.parent.name}-{target}"
+    return build_firmware(board, model_path, out, target=target, app="protocol")
+
+
+def device_target(board_name: str, model_path: str | Path, *, port: str | None = None,
+                  build_root: str | Path = "build") -> DeviceTarget:
+    build = build_protocol_firmware(board_name, model_path, emulated=port is None,
+                                    build_root=build_root)
+    memory = json.loads(build.memory_json.read_text())
+    return DeviceTarget(build.board, build.elf, memory, port)
+
+
+def boot_check(build: BuildResult, timeout: float = 20.0) -> str:
+    """Boot an emulator image and return the board name its INFO reply reports."""
+    config = QemuConfig(build.board.emulator.qemu_machine, build.elf,
+                        build.board.emulator.icount_shift, None, time_limit_s=60)
+    with QemuProcess(config) as qemu:
+        transport = SerialTransport(qemu.url)
+        try:
+            info = DeviceSession(transport, timeout=timeout, retries=2).hello()
+        finally:
+            transport.close()
+    return info.board
