@@ -136,3 +136,19 @@ def test_emulator_build_boots_and_matches_tflite_micro(zoo_int8, tmp_path: Path,
 
     assert report.instructions == board.emulator.instructions(report.ticks) > 100_000
     assert 0 < report.stack_used < report.stack_size == board.memory.stack_bytes
+
+
+def test_cli_build_writes_the_default_folder_and_prints_the_report(zoo_int8, tmp_path: Path,
+                                                                    run_cli, monkeypatch) -> None:
+    model = zoo_int8("scalecnn", 4)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("build", "--board", "mps2-an386", "--model", str(model))
+    assert result.code == 0, result.err
+    out = Path("build") / "mps2-an386" / model.parent.name
+    lines = result.out.splitlines()
+    assert lines[0] == f"{out / 'firmware.elf'}  ({model.parent.name} for mps2-an386, " \
+                       "AN386 FPGA image)"
+    memory = json.loads((out / "memory.json").read_text())
+    assert lines[1].startswith(f"flash {memory['flash']['used']:>10,} of  4,194,304 bytes")
+    assert lines[2].startswith(f"RAM   {memory['ram']['used']:>10,} of  4,194,304 bytes")
+    assert f"arena {memory['ram']['arena']:,}" in lines[2]
