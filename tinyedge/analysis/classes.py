@@ -44,8 +44,11 @@ def _gini_rows(x: np.ndarray) -> np.ndarray:
     s = np.sort(x, axis=1)
     weights = 2.0 * np.arange(1, n + 1) - n - 1  # (2i − n − 1), i = 1..n
     total = s.sum(axis=1)
+    # The weights sum to 0, so shifting by the row minimum leaves the numerator unchanged
+    # and makes it exactly 0 for equal values (no cancellation error).
+    numerator = (s - s[:, :1]) @ weights
     with np.errstate(invalid="ignore", divide="ignore"):
-        g = (s @ weights) / (n * total)
+        g = numerator / (n * total)
     return np.where(total > 0, g, 0.0)
 
 

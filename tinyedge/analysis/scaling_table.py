@@ -169,6 +169,8 @@ def _arch_report(arch: str, rows: list[ModelRow]) -> dict[str, Any]:
                 "broken_power_law": comparison.aic_broken},
         "bic": {"power_law": comparison.bic_power_law,
                 "broken_power_law": comparison.bic_broken},
+        "aicc": {"power_law": comparison.aicc_power_law,
+                 "broken_power_law": comparison.aicc_broken},
         "broken_power_law": None if broken is None else {
             "alpha1": broken.alpha1, "alpha2": broken.alpha2,
             "n_break": broken.n_break, "smoothness": broken.smoothness},
