@@ -45,8 +45,11 @@ def read_scaling_table(path: str | Path) -> list[ModelRow]:
     """Read and validate the table; any problem raises :class:`TinyedgeError` naming the
     line and column and saying how to fix it."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise TinyedgeError(f"scaling table {path} does not exist; pass --table with a CSV "
+                            f"file ({_FIX})")
+    if path.is_dir():
+        raise TinyedgeError(f"scaling table {path} is a folder; pass --table with a CSV "
                             f"file ({_FIX})")
     try:
         with path.open(newline="", encoding="utf-8") as fh:
