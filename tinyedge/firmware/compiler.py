@@ -87,10 +87,17 @@ SUPPORTED_OPS = (
 KERNEL_VARIANTS = ("reference", "optimized")
 
 
+_CONV_KBLOCK = 16  # TE_CONV_KBLOCK in firmware/kernels/optimized/conv_2d.c
+_CONV_PIXELS = 4  # TE_CONV_PIXELS
+
+
 def _conv_patch_bytes(layer: Layer) -> int:
+    """int16 im2col rows for a block of pixels, the int16 filter, int32 accumulators."""
     in_dims, f_dims = layer.args[3].value, layer.args[5].value
     k = f_dims[1] * f_dims[2] * in_dims[3]
-    return _align16(k * 2) + _align16(k * f_dims[0] * 2) + f_dims[0] * 4
+    kpad = (k + _CONV_KBLOCK - 1) // _CONV_KBLOCK * _CONV_KBLOCK
+    return (_align16(_CONV_PIXELS * kpad * 2) + _align16(f_dims[0] * kpad * 2)
+            + _CONV_PIXELS * f_dims[0] * 4)
 
 
 def _align16(n: int) -> int:
