@@ -103,7 +103,7 @@ class FaultProxy:
         except OSError:
             return
         self.stats.forwarded += len(data)
-        if (not from_client and self.cut_after_bytes is not None
+        if (self._client is not None and self.cut_after_bytes is not None
                 and self.stats.forwarded >= self.cut_after_bytes and self.stats.cuts == 0):
             self.stats.cuts += 1
             selector.unregister(self._client)
