@@ -129,3 +129,16 @@ def test_aicc_criterion_on_a_clear_break():
     assert result.aicc_broken < result.aicc_power_law
     with pytest.raises(ValueError, match="criterion"):
         compare_scaling_models(SIZES, error, criterion="r2")  # type: ignore[arg-type]
+
+
+def test_broken_law_jacobian_matches_finite_differences():
+    from tinyedge.analysis.scaling import _broken_log, _broken_log_jacobian
+
+    x = np.log(SIZES)
+    theta = np.array([0.7, 0.1, 0.5, 13.0, 0.4])
+    numeric = np.empty((len(x), 5))
+    for j in range(5):
+        step = np.zeros(5)
+        step[j] = 1e-6
+        numeric[:, j] = (_broken_log(x, *(theta + step)) - _broken_log(x, *(theta - step))) / 2e-6
+    np.testing.assert_allclose(_broken_log_jacobian(x, theta), numeric, rtol=1e-6, atol=1e-8)
