@@ -111,3 +111,10 @@ def test_missing_and_binary_files(tmp_path):
     (tmp_path / "bin.csv").write_bytes(b"\xff\xfe\x00\x81binary")
     with pytest.raises(TinyedgeError, match="not a UTF-8"):
         read_scaling_table(tmp_path / "bin.csv")
+
+
+def test_excel_bom_and_blank_lines_are_accepted(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffarch,width,params,seed,accuracy\r\nx,1,10,0,0.5\r\n\r\n"
+                     "x,2,100,0,0.75\r\n".encode())
+    assert analyze_table(path)["x"]["alpha"] == pytest.approx(np.log10(2))

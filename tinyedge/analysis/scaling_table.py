@@ -8,7 +8,8 @@ Seeds: α is fitted on each seed's own curve and reported as mean ± std over se
 spread of α across training runs). R², the local exponents and the model selection use
 the seed-mean error at each size, mean_s(1 − accuracy_s): averaging removes seed noise
 that would otherwise make adjacent local exponents and the broken-law fit erratic. With one
-seed both are the same curve and α is that single fit (``alpha_std`` is None).
+seed both are the same curve and α is that single fit (``alpha_std`` is None). The mean
+is of the error itself, over whichever seeds have a row at that size.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def read_scaling_table(path: str | Path) -> list[ModelRow]:
         raise TinyedgeError(f"scaling table {path} is a folder; pass --table with a CSV "
                             f"file ({_FIX})")
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding="utf-8-sig") as fh:  # BOM from Excel
             return _read_rows(path, csv.DictReader(fh))
     except UnicodeDecodeError as exc:
         raise TinyedgeError(f"{path} is not a UTF-8 text CSV file ({_FIX})") from exc
