@@ -16,31 +16,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from tinyedge.data.synthetic import make_synthetic_dataset
 from tinyedge.evaluate.host_int8 import RUNTIMES, quantize_images, run_int8
-from tinyedge.export import export_model
+from tinyedge.export.untrained import export_untrained
 from tinyedge.fileio import software_versions, write_json_atomic
-from tinyedge.models import build_model, resolve
-from tinyedge.train import save_checkpoint
+from tinyedge.models import resolve
 
 VARIANTS = (("scalecnn", 8), ("mobilenetv2", 0.35))
-
-
-def _checkpoint(arch: str, width: float, dataset, folder: Path) -> Path:
-    spec = resolve(arch, width)
-    torch.manual_seed(0)
-    model = build_model(spec, dataset.num_classes).eval()
-    with torch.no_grad():  # stand-in for trained statistics, so BatchNorm folding matters
-        for module in model.modules():
-            if isinstance(module, torch.nn.BatchNorm2d):
-                module.running_mean.uniform_(-0.2, 0.2)
-                module.running_var.uniform_(0.5, 2.0)
-    path = folder / f"{spec.name}.pt"
-    save_checkpoint(path, spec, model, class_names=dataset.class_names,
-                    normalization=dataset.normalization(), extra={"dataset": "synthetic"})
-    return path
 
 
 def main() -> None:
@@ -53,10 +36,9 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for arch, width in VARIANTS:
-            checkpoint = _checkpoint(arch, width, dataset, Path(tmp))
             started = time.perf_counter()
-            result = export_model(resolve(arch, width), checkpoint, Path(tmp) / "export",
-                                  dataset=dataset, calib_samples=500, verify_samples=100)
+            result = export_untrained(resolve(arch, width), Path(tmp) / arch, dataset,
+                                      calib_samples=500, verify_samples=100)
             export_s = time.perf_counter() - started
             f = result.manifest["figures"]
             norm = result.manifest["parameters"]["normalization"]

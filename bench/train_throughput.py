@@ -9,7 +9,6 @@ synthetic data with 100 classes, and writes the figures to bench/results/.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import tempfile
 from pathlib import Path

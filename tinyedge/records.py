@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from tinyedge.analysis.calibration import mean_confidence_split
 from tinyedge.analysis.metrics import (
     expected_calibration_error,
     per_class_accuracy,
@@ -83,8 +84,7 @@ def make_record(
 
 def compute_metrics(record: Record, class_names: tuple[str, ...] | list[str]) -> dict[str, Any]:
     probs = record.probabilities()
-    correct = record.pred == record.labels
-    conf = probs.max(axis=1)
+    split = mean_confidence_split(record.labels, probs)
     per_class = per_class_accuracy(record.labels, record.pred, len(class_names))
     return {
         "n": len(record.labels),
@@ -93,8 +93,9 @@ def compute_metrics(record: Record, class_names: tuple[str, ...] | list[str]) ->
         "top5": top_k_accuracy(record.labels, record.real_logits(), 5),
         "ece": expected_calibration_error(record.labels, probs, ECE_BINS),
         "ece_bins": ECE_BINS,
-        "mean_confidence_correct": float(conf[correct].mean()) if correct.any() else None,
-        "mean_confidence_wrong": float(conf[~correct].mean()) if (~correct).any() else None,
+        # JSON has no NaN: a side with no images (a perfect model has no wrong) is null.
+        "mean_confidence_correct": None if np.isnan(split.correct) else split.correct,
+        "mean_confidence_wrong": None if np.isnan(split.wrong) else split.wrong,
         "per_class_accuracy": [None if np.isnan(a) else float(a) for a in per_class],
         "class_names": list(class_names),
     }

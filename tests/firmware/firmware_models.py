@@ -107,34 +107,14 @@ def build_op_model(case: OpCase, path: Path, seed: int = 0) -> Path:
 
 
 def build_zoo_int8(arch: str, width: float, work_dir: Path, num_classes: int = 10) -> Path:
-    """Export a zoo model through the real export stage (PyTorch → ONNX → int8 TFLite).
-
-    The model is untrained with randomized BatchNorm statistics, so folding matters;
-    calibration uses the synthetic dataset."""
-    import torch
-
+    """An untrained zoo model exported through the real export stage."""
     from tinyedge.data.synthetic import make_synthetic_dataset
-    from tinyedge.export import export_model
-    from tinyedge.models import build_model, resolve
-    from tinyedge.train import save_checkpoint
+    from tinyedge.export.untrained import export_untrained
+    from tinyedge.models import resolve
 
-    work_dir.mkdir(parents=True, exist_ok=True)
-    spec = resolve(arch, width)
     dataset = make_synthetic_dataset(num_classes=num_classes, train_per_class=20,
                                      test_per_class=2)
-    torch.manual_seed(0)
-    model = build_model(spec, num_classes=num_classes).eval()
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, torch.nn.BatchNorm2d):
-                module.running_mean.uniform_(-0.2, 0.2)
-                module.running_var.uniform_(0.5, 2.0)
-    checkpoint = work_dir / "checkpoint.pt"
-    save_checkpoint(checkpoint, spec, model, class_names=dataset.class_names,
-                    normalization=dataset.normalization(), extra={"dataset": "synthetic"})
-    result = export_model(spec, checkpoint, work_dir / "export", dataset=dataset,
-                          calib_samples=100, verify_samples=10)
-    return result.tflite
+    return export_untrained(resolve(arch, width), work_dir, dataset).tflite
 
 
 def tflm_outputs(path: Path, inputs: np.ndarray) -> np.ndarray:
