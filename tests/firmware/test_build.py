@@ -45,9 +45,10 @@ def test_board_build_memory_json_matches_the_elf(zoo_int8, tmp_path: Path, board
     model = zoo_int8("mobilenetv2", 0.10)
     board = load_board(board_name)
     result = build_firmware(board_name, model, tmp_path / "out")
+    # The default app is the serial protocol firmware, with its generated build_info.c.
     assert {p.name for p in result.out_dir.iterdir()} == {
-        "firmware.bin", "firmware.elf", "firmware.map", "linker.ld", "memory.json", "model.c",
-        "model.h"}
+        "build_info.c", "firmware.bin", "firmware.elf", "firmware.map", "linker.ld",
+        "memory.json", "model.c", "model.h"}
     attrs = readelf_attributes(result.elf)
     assert "Tag_CPU_arch: v7E-M" in attrs and f"Tag_FP_arch: {fp}" in attrs
     assert "Tag_ABI_HardFP_use: SP only" in attrs and "Tag_ABI_VFP_args: VFP registers" in attrs
@@ -124,7 +125,7 @@ def test_emulator_build_boots_and_matches_tflite_micro(zoo_int8, tmp_path: Path,
                                                         width: float) -> None:
     model = zoo_int8(arch, width)
     board = load_board(board_name)
-    result = build_firmware(board, model, tmp_path / "emu", target="emulator")
+    result = build_firmware(board, model, tmp_path / "emu", target="emulator", app="smoke")
     report = run_smoke(board, result.elf, timeout_s=QEMU_TIMEOUT_S)
     assert report.exit_code == 0 and report.status == 0, report.log
     assert report.log.startswith(f"tinyedge app {board_name}")

@@ -173,7 +173,7 @@ def build_firmware(
     model_path: str | Path,
     out_dir: str | Path | None = None,
     target: Target = "board",
-    app: App = "smoke",
+    app: App = "protocol",
 ) -> BuildResult:
     """Fit-check, generate, cross-compile and link ``model_path`` for ``board``; write
     ``firmware.elf``, ``firmware.bin``, ``memory.json`` (and the map file) into
