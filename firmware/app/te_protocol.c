@@ -130,9 +130,9 @@ static void handle_invoke(const te_frame *f)
 /* Per layer: (layer index u32, ticks u64). Layers run in order on one input. */
 static void handle_profile(const te_frame *f)
 {
-    static uint8_t reply[12 * 256];
+    static uint8_t reply[12 * TE_MODEL_LAYER_COUNT];
     const te_model_info *info = te_model_get_info();
-    if (info->layer_count > 256) {
+    if (info->layer_count > TE_MODEL_LAYER_COUNT) {
         send_error(f->seq, ERR_BAD_REQUEST, "too many layers to profile");
         return;
     }

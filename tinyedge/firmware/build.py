@@ -42,6 +42,8 @@ KERNEL_VARIANT = "reference"
 CODE_BUDGET_BYTES = 32 * 1024
 # .data + .bss besides the arena (measured: under 100 bytes) plus headroom.
 STATIC_BUDGET_BYTES = 2 * 1024
+# te_frame_decoder: TE_FRAME_MAX_PAYLOAD (4104) + state and header bytes.
+FRAME_RECEIVER_BYTES = 4104 + 32
 # Per layer: params struct, dims, quant table pointers, the layer table entry.
 LAYER_CONST_BYTES = 96
 CFLAGS = ("-std=c11", "-O2", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra")
@@ -142,14 +144,23 @@ def format_bytes(n: int) -> str:
     return f"{n} B"
 
 
-def estimate_memory(board: Board, compiled: CompiledModel) -> MemoryReport:
+def protocol_static_bytes(compiled: CompiledModel) -> int:
+    """Static RAM of the serial-protocol app (firmware/app/te_protocol.c): the frame
+    receiver (TE_FRAME_MAX_PAYLOAD + header), the host's input kept apart from the arena,
+    and the per-layer profile reply (12 bytes a layer)."""
+    input_bytes = compiled.graph.tensors[compiled.graph.inputs[0]].nbytes
+    return FRAME_RECEIVER_BYTES + input_bytes + 12 * len(compiled.layers)
+
+
+def estimate_memory(board: Board, compiled: CompiledModel, app: App = "protocol"
+                    ) -> MemoryReport:
     """Flash and RAM the firmware will need, from the compiled model alone."""
     weights = sum(a.nbytes for layer in compiled.layers for a in layer.consts.values())
     weights += LAYER_CONST_BYTES * len(compiled.layers)
     arena = math.ceil(compiled.arena_size / 16) * 16
+    static = STATIC_BUDGET_BYTES + (protocol_static_bytes(compiled) if app == "protocol" else 0)
     return MemoryReport(board.memory.flash_bytes, CODE_BUDGET_BYTES, weights,
-                        board.memory.ram_bytes, arena, STATIC_BUDGET_BYTES,
-                        board.memory.stack_bytes)
+                        board.memory.ram_bytes, arena, static, board.memory.stack_bytes)
 
 
 def check_fit(board: Board, name: str, estimate: MemoryReport) -> None:
@@ -185,7 +196,7 @@ def build_firmware(
     path = Path(model_path)
     name = model_name(path)
     compiled, generated = compile_model(path, KERNEL_VARIANT)
-    estimate = estimate_memory(b, compiled)
+    estimate = estimate_memory(b, compiled, app)
     check_fit(b, name, estimate)
     tools = _toolchain()
     out = Path(out_dir) if out_dir is not None else default_out_dir(b, name, target)
