@@ -1,0 +1,330 @@
+"""``build_report``: collect the records under a results folder, compute the summary
+tables and cross-width analyses, draw the figures, and write one self-contained HTML page
+with ``summary.json`` and CSV tables next to it."""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinyedge import __version__
+from tinyedge.analysis import reliability_curve
+from tinyedge.errors import TinyedgeError
+from tinyedge.fileio import write_bytes_atomic, write_json_atomic
+from tinyedge.records import ECE_BINS
+from tinyedge.report import html as h
+from tinyedge.report import plots, sections
+from tinyedge.report.collect import Collection, Variant, collect
+from tinyedge.report.tables import (
+    AUDIT_COLUMNS,
+    PAIR_COLUMNS,
+    VARIANT_COLUMNS,
+    audit_rows,
+    class_accuracy,
+    clean,
+    compare,
+    pair_rows,
+    variant_rows,
+)
+from tinyedge.report.widths import (
+    KINDS,
+    class_accuracy_by_width,
+    cross_width_jaccard,
+    run_of,
+    scaling,
+    seed_rows,
+    size_series,
+)
+
+SEED_COLUMNS = ("arch", "width", "kind", "seeds", "n", "mean", "std", "ci_low", "ci_high",
+                "pairs")
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    html: Path
+    summary: Path
+    tables: dict[str, Path]  # CSV name → path
+    n_variants: int
+    runtimes: list[str]
+    n_runs: int  # variant × runtime records
+    n_figures: int
+    notes: list[str]
+
+
+class _Figures:
+    """Counts the figures as they are embedded."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def embed(self, png: bytes, alt: str, caption: str = "") -> str:
+        self.count += 1
+        return h.figure(png, alt, caption)
+
+
+def build_report(results_dir: str | Path, out_html: str | Path | None = None) -> ReportResult:
+    """Write the report for ``results_dir`` to ``out_html`` (default
+    ``RESULTS_DIR/report.html``), with ``summary.json``, ``variants.csv``, ``pairs.csv``,
+    ``audit.csv`` and ``seeds.csv`` in the same folder. Raises :class:`TinyedgeError` when
+    the folder is missing or holds no record."""
+    col = collect(results_dir)
+    out = Path(out_html) if out_html is not None else col.root / "report.html"
+    if out.is_dir():
+        raise TinyedgeError(f"--out {out} is a folder; give a file name such as "
+                            f"{out / 'report.html'}")
+    notes = list(col.notes)
+    rows = variant_rows(col)
+    pairs, audit, seeds = pair_rows(col), audit_rows(col), seed_rows(col)
+    archs = {arch: _arch_summary(col.of_arch(arch), rows, notes) for arch in col.archs()}
+    figs = _Figures()
+    page = _render(col, rows, pairs, audit, seeds, archs, notes, figs)
+    folder = out.parent
+    tables = {"variants.csv": folder / "variants.csv", "pairs.csv": folder / "pairs.csv",
+              "audit.csv": folder / "audit.csv", "seeds.csv": folder / "seeds.csv"}
+    for path, (columns, data) in zip(tables.values(), [
+            (VARIANT_COLUMNS, rows), (PAIR_COLUMNS, pairs), (AUDIT_COLUMNS, audit),
+            (SEED_COLUMNS, seeds)], strict=True):
+        write_bytes_atomic(path, _csv(columns, data))
+    summary_path = folder / "summary.json"
+    write_json_atomic(summary_path, _summary(col, rows, pairs, audit, seeds, archs, notes))
+    write_bytes_atomic(out, page.encode("utf-8"))
+    return ReportResult(out, summary_path, tables, len(col.variants), col.runtimes,
+                        len(rows), figs.count, notes)
+
+
+def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else clean(row.get(k)) for k in columns})
+    return buf.getvalue().encode("utf-8")
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    return clean(obj)
+
+
+# --- per architecture, across widths ------------------------------------------------------
+
+
+def _arch_summary(variants: list[Variant], rows: list[dict], notes: list[str]) -> dict:
+    arch = variants[0].arch
+    widths = sorted({v.width for v in variants})
+    out: dict[str, Any] = {"widths": widths, "width_rows": _width_rows(variants),
+                           "scaling": {}, "jaccard": {}, "classes": {}}
+    if len(widths) < 2:
+        notes.append(f"{arch}: one width only (w{widths[0]:g}); the cross-width analyses "
+                     f"and plots need at least 2 widths")
+        return out
+    for kind in KINDS:
+        out["scaling"][kind] = scaling(variants, kind, notes)
+        out["jaccard"][kind] = cross_width_jaccard(variants, kind)
+        out["classes"][kind] = class_accuracy_by_width(variants, kind)
+    out["series"] = {
+        column: {kind: size_series(rows, variants, kind, column) for kind in KINDS}
+        for column in ("top1", "ece", "gini", "bottom5", "bottom10")
+    }
+    return out
+
+
+def _width_rows(variants: list[Variant]) -> list[dict[str, Any]]:
+    out = []
+    for v in variants:
+        f, d = v.float_run, v.deployed()
+        cmp = compare(f, d) if f is not None and d is not None else {}
+        out.append({"variant": v.name, "params": v.params,
+                    "float_top1": None if f is None else _top1(f),
+                    "deployed": None if d is None else d.runtime,
+                    "deployed_top1": None if d is None else _top1(d),
+                    "jaccard": cmp.get("jaccard"),
+                    "jaccard_independent": cmp.get("jaccard_independent")})
+    return out
+
+
+def _top1(run) -> float:
+    return float(np.mean(run.record.pred == run.record.labels))
+
+
+# --- summary.json -------------------------------------------------------------------------
+
+
+def _summary(col: Collection, rows, pairs, audit, seeds, archs, notes) -> dict[str, Any]:
+    across = {}
+    for arch, a in archs.items():
+        across[arch] = {
+            "widths": a["widths"],
+            "by_width": a["width_rows"],
+            "scaling": a["scaling"],
+            "cross_width_jaccard": {
+                kind: None if m is None else {"widths": m.widths, "matrix": m.values}
+                for kind, m in a["jaccard"].items()},
+        }
+    return _jsonable({
+        "tinyedge": __version__,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "results_dir": str(col.root),
+        "variants": [{"name": v.name, "arch": v.arch, "width": v.width, "seed": v.seed,
+                      "params": v.params, "runtimes": list(v.runs)} for v in col.variants],
+        "runtimes": col.runtimes,
+        "rows": rows, "pairs": pairs, "audit": audit, "seeds": seeds,
+        "across_widths": across, "notes": notes,
+    })
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def _render(col: Collection, rows, pairs, audit, seeds, archs, notes, figs: _Figures) -> str:
+    by_key = {(r["variant"], r["runtime"]): r for r in rows}
+    pair_key = {(p["variant"], p["b"]): p for p in pairs}
+    entries, body = [h.TocEntry("overview", "Overview")], [_overview(col, notes)]
+    v_entries, v_body = [], []
+    for v in col.variants:
+        e, html = sections.variant_section(
+            v, {rt: by_key[(v.name, rt)] for rt in v.runs},
+            {rt: pair_key[(v.name, rt)] for rt in v.runs if (v.name, rt) in pair_key},
+            _reliability(v), _hardest(v))
+        figs.count += 1
+        v_entries.append(e)
+        v_body.append(html)
+    entries.append(h.TocEntry("variants", "Float vs int8 per variant", v_entries))
+    body.append(h.section("variants", "Float vs int8 per variant", "".join(v_body)))
+    w_entries, w_body = [], []
+    for arch, a in archs.items():
+        anchor = sections.anchor("widths", arch)
+        w_entries.append(h.TocEntry(anchor, arch))
+        arch_seeds = [s for s in seeds if s["arch"] == arch]
+        w_body.append(h.section(anchor, arch, _arch_html(arch, a, arch_seeds, col, figs), 3))
+    entries.append(h.TocEntry("widths", "Across widths", w_entries))
+    body.append(h.section("widths", "Across widths", "".join(w_body)))
+    entries.append(h.TocEntry("audit", "Runtime audit"))
+    body.append(h.section("audit", "Runtime audit", _audit_html(audit)))
+    entries.append(h.TocEntry("definitions", "Definitions"))
+    body.append(h.section("definitions", "Definitions", sections.DEFINITIONS))
+    intro = h.note(f"{len(col.variants)} variant(s), runtimes: {', '.join(col.runtimes)}. "
+                   f"Generated by tinyedge {__version__} from {col.root}.")
+    return h.page("tinyedge report", intro, entries, "".join(body))
+
+
+def _overview(col: Collection, notes: list[str]) -> str:
+    table = h.table(["variant", "params", *col.runtimes], [
+        [v.name, sections.count(v.params),
+         *(sections.pct(_top1(v.runs[rt])) if rt in v.runs else sections.DASH
+           for rt in col.runtimes)] for v in col.variants])
+    files = h.note("Tables next to this page: summary.json, variants.csv, pairs.csv, "
+                   "audit.csv, seeds.csv.")
+    return h.section("overview", "Overview", "<p>Top-1 accuracy of every record:</p>"
+                     + table + files + sections.notes_list(notes))
+
+
+def _reliability(v: Variant) -> bytes:
+    panels = []
+    for rt, run in v.runs.items():
+        probs = run.record.probabilities()
+        curve = reliability_curve(run.record.labels, probs, ECE_BINS)
+        filled = curve.count > 0
+        ece = float(np.sum(curve.count[filled] / run.n
+                           * np.abs(curve.accuracy[filled] - curve.confidence[filled])))
+        panels.append((rt, curve, ece))
+    return plots.reliability_diagram(panels)
+
+
+def _hardest(v: Variant, k: int = 5) -> str:
+    """The k least accurate classes (by name) of the float and deployed runs."""
+    parts = []
+    for kind in KINDS:
+        run = run_of(v, kind)
+        if run is None:
+            continue
+        acc = class_accuracy(run)
+        names = run.metrics.get("class_names") or [str(i) for i in range(len(acc))]
+        order = np.argsort(np.nan_to_num(acc, nan=2.0), kind="stable")[:k]
+        listed = ", ".join(f"{names[i]} {sections.pct(float(acc[i]))}" for i in order)
+        parts.append(f"hardest classes, {kind} ({run.runtime}): {listed}")
+    return "".join(h.note(p) for p in parts)
+
+
+def _arch_html(arch: str, a: dict, seeds: list[dict], col: Collection, figs: _Figures) -> str:
+    out = [sections.width_table(a["width_rows"])]
+    if "series" not in a:
+        out.append(h.note("One width only: the scaling fit and cross-width plots are skipped."))
+        return "".join(out)
+    out.append(sections.scaling_table(a["scaling"]))
+    out.append(figs.embed(_scaling_png(arch, a), f"error vs parameters, {arch}",
+                          "Top-1 error vs parameters (log-log) with least-squares power-law "
+                          "fits; seeds averaged per size."))
+    for kind in KINDS:
+        m = a["jaccard"].get(kind)
+        if m is not None:
+            out.append(figs.embed(plots.matrix_heatmap(f"{arch} {kind}: error-set Jaccard "
+                                                       f"between widths", m),
+                                  f"cross-width Jaccard, {arch} {kind}",
+                                  "Jaccard of the error sets of every pair of widths "
+                                  "(lowest seed of each)."))
+    panels = [(kind, m) for kind in KINDS if (m := a["classes"].get(kind)) is not None]
+    if panels:
+        names = _class_names(col, arch, panels[0][1].values.shape[1])
+        out.append(figs.embed(plots.class_heatmap(panels, names),
+                              f"per-class accuracy by width, {arch}",
+                              "Per-class accuracy at each width, classes sorted hardest "
+                              "first (mean over widths)."))
+    s = a["series"]
+    out.append(figs.embed(plots.metrics_vs_size([
+        (title, [plots.Series(kind, *s[col_][kind]) for kind in KINDS])
+        for title, col_ in (("Gini of per-class accuracy", "gini"),
+                            ("bottom-5 class accuracy", "bottom5"),
+                            ("bottom-10 class accuracy", "bottom10"))]),
+        f"Gini and bottom-k vs size, {arch}", "Inequality across classes vs parameters."))
+    out.append(figs.embed(plots.metrics_vs_size(
+        [("ECE (15 bins)", [plots.Series(kind, *s["ece"][kind]) for kind in KINDS])]),
+        f"ECE vs size, {arch}", "Expected calibration error vs parameters."))
+    if seeds:
+        out.append("<h4>Seeds</h4>" + sections.seed_table(seeds))
+    return "".join(out)
+
+
+def _scaling_png(arch: str, a: dict) -> bytes:
+    series = []
+    for kind in KINDS:
+        r = a["scaling"].get(kind)
+        if r is not None:
+            series.append(plots.ScalingSeries(kind, np.array(r["params"]),
+                                              np.array(r["error"]), r["alpha_mean_curve"],
+                                              r["intercept"]))
+        else:
+            params, top1 = a["series"]["top1"][kind]
+            if len(params):
+                series.append(plots.ScalingSeries(kind, params, 1 - top1, None, None))
+    return plots.scaling_plot(f"{arch}: error vs parameters", series)
+
+
+def _class_names(col: Collection, arch: str, n: int) -> list[str]:
+    for v in col.of_arch(arch):
+        for run in v.runs.values():
+            names = run.metrics.get("class_names")
+            if isinstance(names, list) and len(names) == n:
+                return [str(x) for x in names]
+    return [str(i) for i in range(n)]
+
+
+def _audit_html(audit: list[dict]) -> str:
+    if not audit:
+        return h.note("No variant has two int8 runtimes to compare.")
+    return (h.note("Pairs of int8 runtimes of the same model: they differ only by rounding "
+                   "in their kernels. Differing output bytes are counted over all logits.")
+            + sections.audit_table(audit))

@@ -1,0 +1,172 @@
+"""The report's sections as HTML fragments, from the rows and figures that
+:mod:`tinyedge.report.build` computed (no analysis here, only presentation)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tinyedge.report import html as h
+from tinyedge.report.collect import Variant
+from tinyedge.report.widths import KINDS
+
+DASH = "—"
+
+
+def pct(x: float | None) -> str:
+    return DASH if x is None else f"{100 * x:.2f} %"
+
+
+def num(x: float | None, digits: int = 3) -> str:
+    return DASH if x is None else f"{x:.{digits}f}"
+
+
+def count(x: int | None) -> str:
+    return DASH if x is None else f"{x:,}"
+
+
+def kib(x: int | None) -> str:
+    return DASH if x is None else f"{x / 1024:,.1f} KiB"
+
+
+def latency(row: dict[str, Any]) -> str:
+    if row["latency_s"] is None:
+        return DASH
+    text = f"{1000 * row['latency_s']:,.2f} ms"
+    return text + (' <span class="tag">emulated</span>' if row["emulated"] else "")
+
+
+def energy(row: dict[str, Any]) -> str:
+    if row["energy_j"] is None:
+        return DASH
+    text = f"{1e6 * row['energy_j']:,.1f} µJ"
+    method = row["energy_method"]
+    return text + (f' <span class="tag">{h.esc(method)}</span>' if method else "")
+
+
+def two(row: dict[str, Any], a: str, b: str, sep: str = " / ") -> str:
+    return f"{num(row[a])}{sep}{num(row[b])}"
+
+
+def anchor(*parts: str) -> str:
+    return "-".join(p.replace(".", "_") for p in parts)
+
+
+def variant_table(v: Variant, rows: dict[str, dict], pairs: dict[str, dict]) -> str:
+    """Metrics as rows, runtimes as columns (float first), so runtimes sit side by side."""
+    runtimes = list(v.runs)
+
+    def line(label: str, fn) -> list[str]:
+        return [h.esc(label), *(fn(rt) for rt in runtimes)]
+
+    def vs_float(fn):
+        return lambda rt: fn(pairs[rt]) if rt in pairs else DASH
+
+    lines = [
+        line("images", lambda rt: count(rows[rt]["n"])),
+        line("top-1 accuracy", lambda rt: pct(rows[rt]["top1"])),
+        line("top-5 accuracy", lambda rt: pct(rows[rt]["top5"])),
+        line("ECE (15 bins)", lambda rt: num(rows[rt]["ece"])),
+        line("mean confidence right / wrong",
+             lambda rt: two(rows[rt], "mean_confidence_correct", "mean_confidence_wrong")),
+        line("Gini of per-class accuracy", lambda rt: num(rows[rt]["gini"])),
+        line("Gini if only noise: mean, 97.5 % quantile",
+             lambda rt: two(rows[rt], "gini_null_mean", "gini_null_high", ", ")),
+        line("bottom-5 class accuracy", lambda rt: pct(rows[rt]["bottom5"])),
+        line("bottom-10 class accuracy", lambda rt: pct(rows[rt]["bottom10"])),
+        line("error-set Jaccard vs float", vs_float(lambda p: num(p["jaccard"]))),
+        line("… if independent / if nested", vs_float(
+            lambda p: f"{num(p['jaccard_independent'])} / {num(p['jaccard_containment'])}")),
+        line("flips vs float: right→wrong / wrong→right", vs_float(
+            lambda p: f"{p['correct_to_wrong']} / {p['wrong_to_correct']}")),
+        line("top-1 agreement with float", vs_float(lambda p: pct(p["agreement"]))),
+        line("latency per inference", lambda rt: latency(rows[rt])),
+        line("peak RAM", lambda rt: kib(rows[rt]["peak_ram_bytes"])),
+        line("flash used", lambda rt: kib(rows[rt]["flash_bytes"])),
+        line("energy per inference", lambda rt: energy(rows[rt])),
+    ]
+    return h.table(["", *runtimes], lines, raw=True)
+
+
+def variant_section(v: Variant, rows: dict[str, dict], pairs: dict[str, dict],
+                    reliability: bytes, hardest: str) -> tuple[h.TocEntry, str]:
+    a = anchor("variant", v.name)
+    params = f"{v.params:,} parameters" if v.params is not None else "parameters unknown"
+    limited = sorted({r.n for r in v.runs.values()})
+    body = [h.note(f"{v.arch}, width {v.width:g}, seed {v.seed}, {params}; "
+                   f"runtimes: {', '.join(v.runs)}.")]
+    if len(limited) > 1:
+        body.append(h.note("Runs cover different numbers of images (--limit); comparisons "
+                           "with float use the images both evaluated."))
+    body += [variant_table(v, rows, pairs), hardest,
+             h.figure(reliability, f"reliability diagrams of {v.name}",
+                      "Reliability diagram per runtime: accuracy in each confidence bin; "
+                      "the dashed diagonal is perfect calibration.")]
+    return h.TocEntry(a, v.name), h.section(a, v.name, "".join(body), level=3)
+
+
+def scaling_table(reports: dict[str, dict | None]) -> str:
+    rows = []
+    for kind in KINDS:
+        r = reports.get(kind)
+        if r is None:
+            continue
+        alpha = num(r["alpha"], 3) + ("" if r["alpha_std"] is None
+                                      else f" ± {num(r['alpha_std'], 3)}")
+        rows.append([kind, str(r["n_sizes"]), str(len(r["seeds"])), alpha, num(r["r2"], 3),
+                     "  ".join(num(e, 3) for e in r["local_exponents"]), r["verdict"]])
+    if not rows:
+        return h.note("No scaling fit (see the notes).")
+    return h.table(["model", "sizes", "seeds", "α (e ∝ N^−α)", "R²",
+                    "local exponents (small → large)", "best model"], rows)
+
+
+def width_table(rows: Sequence[dict[str, Any]]) -> str:
+    body = [[r["variant"], count(r["params"]), pct(r["float_top1"]), r["deployed"] or DASH,
+             pct(r["deployed_top1"]), num(r["jaccard"]), num(r["jaccard_independent"])]
+            for r in rows]
+    return h.table(["variant", "params", "float top-1", "deployed on", "deployed top-1",
+                    "Jaccard float vs deployed", "if independent"], body)
+
+
+def seed_table(rows: Sequence[dict[str, Any]]) -> str:
+    body = [[f"w{r['width']:g}", r["kind"], str(r["seeds"]),
+             f"{num(r['mean'])} ± {num(r['std'])}",
+             f"[{num(r['ci_low'])}, {num(r['ci_high'])}]"] for r in rows]
+    return h.table(["width", "model", "seeds", "seed-pair Jaccard mean ± std",
+                    "bootstrap 95 % CI over pairs"], body)
+
+
+def audit_table(rows: Sequence[dict[str, Any]]) -> str:
+    body = []
+    for r in rows:
+        differ = DASH if r["bytes_differ"] is None else (
+            f"{r['bytes_differ']:,} in {r['images_differ']:,} images")
+        body.append([r["variant"], f"{r['a']} vs {r['b']}", count(r["n"]), differ,
+                     num(r["jaccard"]), f"{r['correct_to_wrong']} / {r['wrong_to_correct']}",
+                     pct(r["agreement"])])
+    return h.table(["variant", "runtimes", "images", "differing output bytes",
+                    "error-set Jaccard", "flips right→wrong / wrong→right",
+                    "top-1 agreement"], body)
+
+
+def notes_list(notes: Sequence[str]) -> str:
+    if not notes:
+        return ""
+    return "<ul>" + "".join(f'<li class="muted">{h.esc(n)}</li>' for n in notes) + "</ul>"
+
+
+DEFINITIONS = """
+<p>Error set E = images whose top-1 prediction is wrong. <b>Jaccard</b> = |E_A ∩ E_B| / |E_A ∪
+E_B|; "if independent" is the Jaccard expected if the two models erred independently at their
+error rates, "if nested" the largest possible (the smaller error set inside the larger).
+<b>Flips</b> count images that change from right to wrong and wrong to right between two
+models. <b>ECE</b>: expected calibration error over 15 equal-width bins of the maximum
+softmax probability (int8: softmax of the dequantized logits). <b>Gini</b> of the per-class
+accuracy vector: 0 = all classes equally accurate; the noise-only value is the Gini expected
+if every class had the model's accuracy and only sampling varied. <b>Bottom-k</b>: mean
+accuracy of the k least accurate classes. <b>α</b>: least-squares slope of log error vs log
+parameters; local exponents are the slopes between adjacent sizes. <b>Deployed</b>: the
+device run when there is one, else TFLite Micro. Latency on an emulator counts instructions
+at one per cycle at the board clock; energy is estimated from the datasheet run current.</p>
+"""
