@@ -264,6 +264,16 @@ def cmd_analyze_scaling(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from tinyedge.report import build_report
+
+    result = build_report(args.results_dir, args.out)
+    print(result.html)
+    print(f"{result.n_variants} variants, {len(result.runtimes)} runtimes "
+          f"({', '.join(result.runtimes)}), {result.n_runs} records, {result.n_figures} figures")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The pipeline on embedded defaults: train a small ScaleCNN on digits, evaluate it."""
     from tinyedge.data import load_dataset
@@ -376,6 +386,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CSV with columns arch,width,params,seed,accuracy (one row per model)")
     a.add_argument("--json", action="store_true", help="machine-readable output")
     a.set_defaults(func=cmd_analyze_scaling)
+
+    p = sub.add_parser("report", help="one HTML page comparing float, int8 and device runs")
+    p.add_argument("results_dir", type=Path, metavar="RESULTS_DIR",
+                   help="the results folder (results/<variant>/<runtime>/)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="HTML file (default RESULTS_DIR/report.html); summary.json and CSV "
+                        "tables go next to it")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("build", help="cross-compile an int8 model into firmware for a board")
     p.add_argument("--board", required=True, help="a board from `tinyedge boards`")
