@@ -9,6 +9,7 @@ result. With ``jobs`` > 1 the remaining images are sharded over parallel emulato
 from __future__ import annotations
 
 import statistics
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -125,10 +126,26 @@ def evaluate_on_device(
     if mode == "batch" and target.preload_origin is None:
         raise TinyedgeError(f"{target.board.name}'s emulator has no memory to preload "
                             "inputs into; use stream mode")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    inputs_file = out_dir / "inputs.bin" if mode == "batch" else None
-    if inputs_file is not None:
-        inputs_file.write_bytes(flat.tobytes())
+    with tempfile.TemporaryDirectory(prefix="tinyedge-inputs-") as scratch:
+        inputs_file = Path(scratch) / "inputs.bin" if mode == "batch" else None
+        if inputs_file is not None:
+            inputs_file.write_bytes(flat.tobytes())
+        results, reports = _collect(model_path, target, out_dir, flat, inputs_file, mode,
+                                    jobs, timeout, time_limit_s, url, progress)
+    missing = [i for i in range(len(flat)) if i not in results]
+    if missing:
+        raise TinyedgeError(f"{len(missing)} images have no result; run the same command "
+                            "again to finish")
+    return _write_outputs(model_path, target, out_dir, labels, results, reports, signature,
+                          dataset, mode)
+
+
+def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
+             inputs_file: Path | None, mode: Mode, jobs: int, timeout: float,
+             time_limit_s: float, url, progress: Progress):
+    """Run every image without a logged result; return all results and the session
+    reports (device info, per-layer profile, stack high-water mark)."""
+    signature = check_int8_model(model_path)
     expected_sha = sha256_file(model_path)
     output_bytes = int(np.prod(signature.output_shape))
     with ResultLog(out_dir / LOG_NAME, output_bytes) as log:
@@ -171,13 +188,7 @@ def evaluate_on_device(
                     reports = list(pool.map(work, shards))
         finally:
             bar.close()
-        results = dict(log.results)
-    missing = [i for i in range(len(flat)) if i not in results]
-    if missing:
-        raise TinyedgeError(f"{len(missing)} images have no result; run the same command "
-                            "again to finish")
-    return _write_outputs(model_path, target, out_dir, labels, results, reports, signature,
-                          dataset, mode)
+        return dict(log.results), reports
 
 
 def _check_model(info: DeviceInfo, expected_sha: str, target: DeviceTarget) -> None:
@@ -239,7 +250,6 @@ def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, resu
                                "emulated": target.emulated, "mode": mode, "n": n},
                    figures={**{k: metrics[k] for k in ("top1", "top5", "ece", "n")},
                             "median_count": device["per_inference"]["median"]})
-    (out_dir / "inputs.bin").unlink(missing_ok=True)
     return {**metrics, "device": device}
 
 

@@ -24,9 +24,8 @@ class ResultLog:
         self.fsync_every = fsync_every
         self.results: dict[int, tuple[int, bytes]] = {}
         self._since_sync = 0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = None  # opened at the first new result: a failed run writes nothing
         self._recover()
-        self._fh = open(self.path, "ab")  # noqa: SIM115 - kept open for appends
 
     def _recover(self) -> None:
         if not self.path.is_file():
@@ -63,6 +62,9 @@ class ResultLog:
         if len(output) != self.output_bytes:
             raise ValueError(f"output of {len(output)} bytes, expected {self.output_bytes}")
         line = json.dumps({"i": index, "count": count, "out": output.hex()}) + "\n"
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "ab")  # noqa: SIM115 - kept open for appends
         self._fh.write(line.encode())
         self._fh.flush()
         self._since_sync += 1
@@ -73,7 +75,7 @@ class ResultLog:
         return True
 
     def close(self) -> None:
-        if not self._fh.closed:
+        if self._fh is not None and not self._fh.closed:
             self._fh.flush()
             os.fsync(self._fh.fileno())
             self._fh.close()
