@@ -208,7 +208,9 @@ def _params_beside(root: Path, entry: Any) -> int | None:
     if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
         return None
     path = Path(entry["path"])
-    for base in (Path.cwd(), root.parent, root.resolve().parent):
+    # Manifests hold paths relative to where the stage ran, usually the results folder's
+    # parent (results/ and runs/ side by side).
+    for base in (root.parent, root.resolve().parent, Path.cwd()):
         candidate = path if path.is_absolute() else base / path
         manifest = _read_json(candidate.parent / "manifest.json")
         params = ((manifest or {}).get("figures") or {}).get("params")

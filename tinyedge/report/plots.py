@@ -36,7 +36,7 @@ class ScalingSeries(NamedTuple):
 
 def to_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=DPI)  # layout="constrained" fits the margins
     return buf.getvalue()
 
 
