@@ -131,6 +131,11 @@ def _arch_summary(variants: list[Variant], rows: list[dict], notes: list[str]) -
         notes.append(f"{arch}: one width only (w{widths[0]:g}); the cross-width analyses "
                      f"and plots need at least 2 widths")
         return out
+    limited = [v.name for v in variants if (d := v.deployed()) and v.float_run
+               and d.n < v.float_run.n]
+    if limited:
+        notes.append(f"{arch}: the deployed runs of {', '.join(limited)} cover fewer images "
+                     f"than float (--limit); their accuracy is on that subset")
     for kind in KINDS:
         out["scaling"][kind] = scaling(variants, kind, notes)
         out["jaccard"][kind] = cross_width_jaccard(variants, kind)
@@ -151,6 +156,7 @@ def _width_rows(variants: list[Variant]) -> list[dict[str, Any]]:
                     "float_top1": None if f is None else _top1(f),
                     "deployed": None if d is None else d.runtime,
                     "deployed_top1": None if d is None else _top1(d),
+                    "deployed_n": None if d is None else d.n,
                     "jaccard": cmp.get("jaccard"),
                     "jaccard_independent": cmp.get("jaccard_independent")})
     return out
@@ -255,7 +261,8 @@ def _hardest(v: Variant, k: int = 5) -> str:
         names = run.metrics.get("class_names") or [str(i) for i in range(len(acc))]
         order = np.argsort(np.nan_to_num(acc, nan=2.0), kind="stable")[:k]
         listed = ", ".join(f"{names[i]} {sections.pct(float(acc[i]))}" for i in order)
-        parts.append(f"hardest classes, {kind} ({run.runtime}): {listed}")
+        where = "" if kind == run.runtime else f" ({run.runtime})"
+        parts.append(f"Hardest classes, {kind}{where}: {listed}")
     return "".join(h.note(p) for p in parts)
 
 

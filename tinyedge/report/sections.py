@@ -39,7 +39,8 @@ def latency(row: dict[str, Any]) -> str:
 def energy(row: dict[str, Any]) -> str:
     if row["energy_j"] is None:
         return DASH
-    text = f"{1e6 * row['energy_j']:,.1f} µJ"
+    joules = row["energy_j"]
+    text = f"{1e3 * joules:,.2f} mJ" if joules >= 1e-3 else f"{1e6 * joules:,.1f} µJ"
     method = row["energy_method"]
     return text + (f' <span class="tag">{h.esc(method)}</span>' if method else "")
 
@@ -80,6 +81,7 @@ def variant_table(v: Variant, rows: dict[str, dict], pairs: dict[str, dict]) -> 
         line("flips vs float: right→wrong / wrong→right", vs_float(
             lambda p: f"{p['correct_to_wrong']} / {p['wrong_to_correct']}")),
         line("top-1 agreement with float", vs_float(lambda p: pct(p["agreement"]))),
+        line("float top-1 on the same images", vs_float(lambda p: pct(1 - p["error_a"]))),
         line("latency per inference", lambda rt: latency(rows[rt])),
         line("peak RAM", lambda rt: kib(rows[rt]["peak_ram_bytes"])),
         line("flash used", lambda rt: kib(rows[rt]["flash_bytes"])),
@@ -123,10 +125,10 @@ def scaling_table(reports: dict[str, dict | None]) -> str:
 
 def width_table(rows: Sequence[dict[str, Any]]) -> str:
     body = [[r["variant"], count(r["params"]), pct(r["float_top1"]), r["deployed"] or DASH,
-             pct(r["deployed_top1"]), num(r["jaccard"]), num(r["jaccard_independent"])]
-            for r in rows]
+             pct(r["deployed_top1"]), count(r["deployed_n"]), num(r["jaccard"]),
+             num(r["jaccard_independent"])] for r in rows]
     return h.table(["variant", "params", "float top-1", "deployed on", "deployed top-1",
-                    "Jaccard float vs deployed", "if independent"], body)
+                    "on images", "Jaccard float vs deployed", "if independent"], body)
 
 
 def seed_table(rows: Sequence[dict[str, Any]]) -> str:
@@ -142,12 +144,11 @@ def audit_table(rows: Sequence[dict[str, Any]]) -> str:
     for r in rows:
         differ = DASH if r["bytes_differ"] is None else (
             f"{r['bytes_differ']:,} in {r['images_differ']:,} images")
-        body.append([r["variant"], f"{r['a']} vs {r['b']}", count(r["n"]), differ,
+        body.append([f"{r['variant']}: {r['a']} vs {r['b']}", count(r["n"]), differ,
                      num(r["jaccard"]), f"{r['correct_to_wrong']} / {r['wrong_to_correct']}",
                      pct(r["agreement"])])
-    return h.table(["variant", "runtimes", "images", "differing output bytes",
-                    "error-set Jaccard", "flips right→wrong / wrong→right",
-                    "top-1 agreement"], body)
+    return h.table(["variant: runtimes", "images", "differing output bytes", "Jaccard",
+                    "flips R→W / W→R", "agreement"], body)
 
 
 def notes_list(notes: Sequence[str]) -> str:
