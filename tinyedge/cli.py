@@ -9,12 +9,11 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from tinyedge import __version__
 from tinyedge.errors import TinyedgeError
-
-DEMO_EPOCHS = 15
 
 
 def _add_model_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
@@ -274,19 +273,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    """The pipeline on embedded defaults: train a small ScaleCNN on digits, evaluate it."""
-    from tinyedge.data import load_dataset
-    from tinyedge.evaluate import evaluate_checkpoint
-    from tinyedge.train import TrainConfig, train
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from tinyedge.sweep import load_board_map, load_grid, run_sweep, summary_lines
 
-    dataset = load_dataset("digits")
-    config = TrainConfig(arch="scalecnn", width=8, seed=0, dataset="digits", epochs=args.epochs)
-    result = train(config, dataset, args.out, progress=_progress(args))
-    out = args.results / result.run_dir.name / "float"
-    metrics = evaluate_checkpoint(result.checkpoint, dataset, out, progress=_progress(args))
-    _print_metrics(out, metrics)
-    return 0
+    grid = load_grid(args.grid)
+    if args.epochs is not None:
+        grid = replace(grid, train={**grid.train, "epochs": args.epochs})
+    result = run_sweep(grid, args.root, backend=args.backend, jobs=args.jobs,
+                       links=load_board_map(args.boards), address=args.address,
+                       progress=_progress(args))
+    for line in summary_lines(result):
+        print(line)
+    return 1 if result.failed else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The whole pipeline on embedded defaults: train three small widths on the digits
+    set, export them, evaluate them on host runtimes and on an emulated nucleo-f746, and
+    write the HTML report."""
+    from tinyedge.sweep import load_grid, run_sweep, summary_lines
+
+    grid = load_grid("demo")
+    if args.epochs is not None:
+        grid = replace(grid, train={**grid.train, "epochs": args.epochs})
+    result = run_sweep(grid, args.root, jobs=args.jobs, progress=_progress(args))
+    for line in summary_lines(result):
+        print(line)
+    return 1 if result.failed else 0
 
 
 def _print_metrics(out: Path, metrics: dict) -> None:
@@ -413,10 +426,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="boot the image in the emulator and check that it answers")
     p.set_defaults(func=cmd_flash)
 
-    p = sub.add_parser("demo", help="the pipeline on embedded defaults (digits)")
-    p.add_argument("--epochs", type=int, default=DEMO_EPOCHS)
-    p.add_argument("--out", type=Path, default=Path("runs"))
-    p.add_argument("--results", type=Path, default=Path("results"))
+    p = sub.add_parser("sweep", help="run a grid of widths × seeds through the pipeline")
+    p.add_argument("--grid", default="paper",
+                   help="paper (SPEC's 18 sizes × 5 seeds), demo, or a grid TOML file")
+    p.add_argument("--backend", choices=["local", "ray"], default="local")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="parallel cells (default: cores ÷ CPUs per cell)")
+    p.add_argument("--boards", type=Path, default=None,
+                   help="TOML map of attached boards: [nucleo-f746] port = ..., probe = ...")
+    p.add_argument("--address", default=None, help="Ray cluster address to join")
+    p.add_argument("--epochs", type=int, default=None, help="override the grid's epochs")
+    p.add_argument("--root", type=Path, default=Path("."),
+                   help="folder holding runs/, export/, results/, build/ (default .)")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("demo", help="the whole pipeline on embedded defaults (digits)")
+    p.add_argument("--epochs", type=int, default=None, help="default 15")
+    p.add_argument("--jobs", type=int, default=None, help="parallel cells (default: cores)")
+    p.add_argument("--root", type=Path, default=Path("."))
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -22,7 +22,8 @@ def test_openocd_command_from_the_board_file(tmp_path):
     board = load_board("nucleo-f746")
     cmd = openocd_command(board, tmp_path / "fw.elf", probe="066DFF")
     assert cmd[:3] == ["openocd", "-f", "board/st_nucleo_f7.cfg"]
-    assert "adapter serial 066DFF" in cmd and f"program {tmp_path / 'fw.elf'} verify reset exit" in cmd
+    assert "adapter serial 066DFF" in cmd
+    assert f"program {tmp_path / 'fw.elf'} verify reset exit" in cmd
 
 
 def test_flash_without_a_probe_is_one_clear_line(model, tmp_path, run_cli, monkeypatch):
@@ -38,7 +39,7 @@ def test_flash_without_a_probe_is_one_clear_line(model, tmp_path, run_cli, monke
 
 def test_mass_storage_without_a_drive(tmp_path):
     board = load_board("nucleo-f746")
-    with pytest.raises(FlashError, match="no debug probe found.*no ST-LINK drive"):
+    with pytest.raises(FlashError, match=r"no debug probe found.*no ST-LINK drive"):
         flash_firmware(board, tmp_path / "fw.elf", tmp_path / "fw.bin",
                        method="mass-storage")
 

@@ -1,0 +1,185 @@
+"""Sweep grids: which (architecture, width, seed) cells to run and how — from a preset
+(``paper``, ``demo``) or a TOML file. A cell is keyed by everything that shapes its
+outputs, so a finished cell is recognised and skipped when the sweep runs again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tinyedge import __version__
+from tinyedge.data import DATASETS
+from tinyedge.errors import TinyedgeError
+from tinyedge.evaluate.host_int8 import RUNTIMES
+from tinyedge.models import WIDTHS, resolve
+from tinyedge.train import TrainConfig
+
+PRESETS = ("paper", "demo")
+TRAIN_KEYS = ("epochs", "batch_size", "lr", "lr_min", "momentum", "weight_decay",
+              "crop_padding", "hflip", "cutout")
+
+
+class GridError(TinyedgeError):
+    """A grid file or preset that cannot be run."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One grid cell: train → export → evaluate (float, host int8, devices)."""
+
+    arch: str
+    width: float
+    seed: int
+    dataset: str
+    train: dict[str, Any]
+    runtimes: tuple[str, ...]
+    boards: tuple[str, ...]
+    device_mode: str
+    eval_limit: int | None
+    cpus: int = 1
+    gpus: float = 0.0
+
+    @property
+    def variant(self) -> str:
+        return resolve(self.arch, self.width).run_name(self.seed)
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(arch=self.arch, width=self.width, seed=self.seed,
+                           dataset=self.dataset, **self.train)
+
+    def key(self) -> str:
+        """Hash of every input that shapes the cell's outputs (and the tinyedge version)."""
+        payload = {**asdict(self), "tinyedge": __version__}
+        payload.pop("cpus")
+        payload.pop("gpus")
+        text = json.dumps(payload, sort_keys=True, default=list)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Cell:
+        data = json.loads(text)
+        data["runtimes"] = tuple(data["runtimes"])
+        data["boards"] = tuple(data["boards"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Grid:
+    name: str
+    models: tuple[tuple[str, float], ...]
+    seeds: tuple[int, ...]
+    dataset: str
+    train: dict[str, Any] = field(default_factory=dict)
+    runtimes: tuple[str, ...] = ("tflm",)
+    boards: tuple[str, ...] = ("nucleo-f746",)
+    device_mode: str = "batch"
+    eval_limit: int | None = None
+    cpus: int = 1
+    gpus: float = 0.0
+
+    def cells(self) -> list[Cell]:
+        return [Cell(arch, width, seed, self.dataset, dict(self.train), self.runtimes,
+                     self.boards, self.device_mode, self.eval_limit, self.cpus, self.gpus)
+                for arch, width in self.models for seed in self.seeds]
+
+
+def paper_grid() -> Grid:
+    """SPEC §2's 18 configurations × seeds 0–4, SPEC §4's protocol, on CIFAR-100."""
+    models = tuple((arch, w) for arch, widths in WIDTHS.items() for w in widths)
+    return Grid("paper", models, (0, 1, 2, 3, 4), "cifar100", {"epochs": 200},
+                ("tflm", "litert"), ("nucleo-f746",), "batch", None, cpus=2, gpus=1.0)
+
+
+def demo_grid() -> Grid:
+    """The demo: the bundled digits set, three small widths, short training."""
+    models = (("scalecnn", 4), ("scalecnn", 8), ("mobilenetv2", 0.10))
+    return Grid("demo", models, (0,), "digits", {"epochs": 15}, ("tflm", "litert"),
+                ("nucleo-f746",), "batch", None)
+
+
+def load_grid(spec: str) -> Grid:
+    """``paper``, ``demo`` or the path of a grid TOML file."""
+    if spec == "paper":
+        return paper_grid()
+    if spec == "demo":
+        return demo_grid()
+    path = Path(spec)
+    if not path.is_file():
+        raise GridError(f"grid {spec!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
+    try:
+        data = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise GridError(f"{path} is not valid TOML: {exc}") from exc
+    return _grid_from_dict(data, path)
+
+
+def _grid_from_dict(data: dict[str, Any], path: Path) -> Grid:
+    def fail(message: str) -> GridError:
+        return GridError(f"{path}: {message}")
+
+    models = []
+    for entry in data.get("models", []):
+        if not isinstance(entry, dict) or "arch" not in entry or "widths" not in entry:
+            raise fail("each [[models]] needs arch and widths, e.g. arch = \"scalecnn\", "
+                       "widths = [4, 8]")
+        for width in entry["widths"]:
+            spec = resolve(entry["arch"], width)
+            models.append((spec.arch, spec.width))
+    if not models:
+        raise fail("no [[models]] entries; add e.g. [[models]] arch = \"scalecnn\" widths = [4]")
+    seeds = data.get("seeds", [0])
+    if not isinstance(seeds, list) or not all(isinstance(s, int) and s >= 0 for s in seeds):
+        raise fail("seeds must be a list of non-negative integers")
+    dataset = data.get("dataset", "cifar100")
+    if dataset not in DATASETS:
+        raise fail(f"unknown dataset {dataset!r}; valid: {', '.join(DATASETS)}")
+    train = {k: data[k] for k in TRAIN_KEYS if k in data}
+    train.update({k: v for k, v in data.get("train", {}).items() if k in TRAIN_KEYS})
+    unknown = set(data.get("train", {})) - set(TRAIN_KEYS)
+    if unknown:
+        raise fail(f"unknown [train] keys {sorted(unknown)}; valid: {', '.join(TRAIN_KEYS)}")
+    runtimes = tuple(data.get("runtimes", ["tflm"]))
+    bad = [r for r in runtimes if r not in RUNTIMES]
+    if bad:
+        raise fail(f"unknown runtimes {bad}; valid: {', '.join(RUNTIMES)}")
+    mode = data.get("device_mode", "batch")
+    if mode not in ("stream", "batch"):
+        raise fail("device_mode must be stream or batch")
+    return Grid(path.stem, tuple(models), tuple(seeds), dataset, train, runtimes,
+                tuple(data.get("boards", ["nucleo-f746"])), mode, data.get("eval_limit"),
+                int(data.get("cpus", 1)), float(data.get("gpus", 0)))
+
+
+@dataclass(frozen=True)
+class BoardLink:
+    """A real board attached to this machine (from the --boards map)."""
+
+    port: str
+    probe: str | None = None
+
+
+def load_board_map(path: str | Path | None) -> dict[str, BoardLink]:
+    """``[nucleo-f746] port = "/dev/ttyACM0"  probe = "066D…"`` per attached board."""
+    if path is None:
+        return {}
+    path = Path(path)
+    if not path.is_file():
+        raise GridError(f"board map {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise GridError(f"{path} is not valid TOML: {exc}") from exc
+    links = {}
+    for name, entry in data.items():
+        if not isinstance(entry, dict) or "port" not in entry:
+            raise GridError(f"{path}: [{name}] needs port = \"/dev/ttyACM0\" (and optionally "
+                            "probe)")
+        links[name] = BoardLink(str(entry["port"]), entry.get("probe"))
+    return links
