@@ -13,7 +13,7 @@ from typing import Any
 
 from tinyedge import __version__
 from tinyedge.data import DATASETS
-from tinyedge.errors import TinyedgeError
+from tinyedge.errors import TinyedgeError, UnknownModelError
 from tinyedge.evaluate.host_int8 import RUNTIMES
 from tinyedge.models import WIDTHS, resolve
 from tinyedge.train import TrainConfig
@@ -130,7 +130,10 @@ def _grid_from_dict(data: dict[str, Any], path: Path) -> Grid:
             raise fail("each [[models]] needs arch and widths, e.g. arch = \"scalecnn\", "
                        "widths = [4, 8]")
         for width in entry["widths"]:
-            spec = resolve(entry["arch"], width)
+            try:
+                spec = resolve(entry["arch"], width)
+            except UnknownModelError as exc:
+                raise fail(str(exc)) from exc
             models.append((spec.arch, spec.width))
     if not models:
         raise fail("no [[models]] entries; add e.g. [[models]] arch = \"scalecnn\" widths = [4]")
