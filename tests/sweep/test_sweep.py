@@ -117,7 +117,7 @@ def test_a_failing_cell_does_not_stop_the_others(tmp_path):
 @pytest.mark.parametrize(("text", "message"), [
     ("[[models]]\narch = \"vgg\"\nwidths = [4]\n", "unknown architecture 'vgg'"),
     ("seeds = [0]\n", "no [[models]] entries"),
-    ("[[models]]\narch = \"scalecnn\"\nwidths = [4]\nruntimes = [\"gpu\"]\n",
+    ("runtimes = [\"gpu\"]\n[[models]]\narch = \"scalecnn\"\nwidths = [4]\n",
      "unknown runtimes"),
     ("not toml = = 1", "is not valid TOML"),
 ])
