@@ -122,8 +122,11 @@ def collect(results_dir: str | Path) -> Collection:
     return Collection(root, variants, notes)
 
 
+SWEEP_STATE = "sweep"  # tinyedge sweep's own bookkeeping, not a variant
+
+
 def _load_variant(root: Path, folder: Path, notes: list[str]) -> Variant | None:
-    if not folder.is_dir() or folder.name.startswith("."):
+    if not folder.is_dir() or folder.name.startswith(".") or folder.name == SWEEP_STATE:
         return None
     match = _VARIANT.match(folder.name)
     if match is None:
