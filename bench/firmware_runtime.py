@@ -1,17 +1,19 @@
 """Benchmark the firmware runtime's host build against the TFLite Micro interpreter.
 
-For each int8 ``.tflite`` given on the command line: arena bytes planned by tinyedge
-(reference and optimized kernel variants) vs TFLite Micro's arena (its tensor plan, the
-"head", and the total with its runtime structures), and images per second of the native
-host build vs the tflite-micro Python interpreter. Writes bench/results/firmware_runtime.json.
+For each int8 ``.tflite`` given on the command line, or for every zoo configuration
+with ``--zoo`` (exported untrained with 100 classes, as PLATFORM.md's anchors): arena bytes
+planned by tinyedge (reference and optimized kernel variants) vs TFLite Micro's arena (its
+tensor plan, the "head", and the total with its runtime structures) and their ratio,
+flash bytes of the firmware (code + weights), and images per second of the native host
+build vs the tflite-micro Python interpreter. Writes bench/results/firmware_runtime.json.
 
     python bench/firmware_runtime.py export/scalecnn-w4/model_int8.tflite ...
+    python bench/firmware_runtime.py --zoo [--images 100 --tflm-images 10]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -91,21 +93,63 @@ def bench(path: Path, build_dir: Path, n_native: int, n_tflm: int) -> dict:
             row[f"{variant}_speedup_{threads}t"] = round(tflm_us / us, 2)
         row[f"{variant}_arena_bytes"] = compiled.arena_size
         row[f"{variant}_arena_lower_bound"] = lower_bound(compiled.buffers)
-    return row
+    row["arena_ratio_vs_tflm"] = round(row["reference_arena_bytes"]
+                                       / row["tflm_arena_total_bytes"], 3)
+    return row | flash_bytes(path)
+
+
+def flash_bytes(path: Path, board: str = "mps2-an500") -> dict:
+    """Firmware flash (code + weights) measured from a real cross build on a 4 MB board;
+    for models larger than that, the fit check's estimate (weights + code budget)."""
+    from tinyedge.boards import load_board
+    from tinyedge.firmware.build import FitError, build_firmware, estimate_memory
+    from tinyedge.firmware.host import compile_model
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            memory = build_firmware(board, path, Path(tmp) / "fw").memory
+        return {"flash_code_bytes": memory.flash_code, "flash_weights_bytes":
+                memory.flash_weights, "flash_bytes": memory.flash_code + memory.flash_weights,
+                "flash_measured": True}
+    except FitError:
+        estimate = estimate_memory(load_board(board), compile_model(path, "reference")[0])
+        return {"flash_code_bytes": estimate.flash_code, "flash_weights_bytes":
+                estimate.flash_weights, "flash_bytes": estimate.flash_code +
+                estimate.flash_weights, "flash_measured": False}
+
+
+def zoo_models(work: Path) -> list[Path]:
+    from tinyedge.data.synthetic import make_synthetic_dataset
+    from tinyedge.export.untrained import export_untrained
+    from tinyedge.models import all_specs
+
+    dataset = make_synthetic_dataset(num_classes=100, train_per_class=2, test_per_class=1)
+    return [export_untrained(spec, work / spec.name, dataset).tflite for spec in all_specs()]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("models", nargs="+", type=Path)
+    parser.add_argument("models", nargs="*", type=Path)
+    parser.add_argument("--zoo", action="store_true", help="every zoo configuration")
     parser.add_argument("--images", type=int, default=400)
     parser.add_argument("--tflm-images", type=int, default=100)
     parser.add_argument("--build-dir", type=Path, default=None)
     args = parser.parse_args()
     build_dir = args.build_dir or Path(tempfile.mkdtemp(prefix="te-bench-"))
-    rows = [bench(p, build_dir, args.images, args.tflm_images) for p in args.models]
+    models = list(args.models) + (zoo_models(build_dir / "zoo") if args.zoo else [])
+    if not models:
+        parser.error("give .tflite models or --zoo")
+    rows = []
+    for path in models:
+        rows.append(bench(path, build_dir, args.images, args.tflm_images))
+        r = rows[-1]
+        print(f"{path.parent.name:<22} arena {r['reference_arena_bytes']:>9,} B = "
+              f"{r['arena_ratio_vs_tflm']:.2f}× TFLM's {r['tflm_arena_total_bytes']:>9,} B   "
+              f"flash {r['flash_bytes']:>10,} B   native {r['optimized_speedup_1t']:.1f}× "
+              "tflm", flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(RESULTS, {"cpu_count": os.cpu_count(), "results": rows})
-    print(json.dumps(rows, indent=2))
+    print(f"wrote {RESULTS}")
 
 
 if __name__ == "__main__":
