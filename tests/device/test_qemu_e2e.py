@@ -153,3 +153,13 @@ def test_killed_evaluation_resumes_without_loss_or_duplicates(models, reference,
     assert sorted(indices) == list(range(N_IMAGES))
     np.testing.assert_array_equal(load_record(tmp_path / "out").logits,
                                   reference("scalecnn", 4).logits)
+
+
+def test_parallel_emulators_over_shards(models, reference, tmp_path):
+    model = models("scalecnn", 4)
+    target = device_target("mps2-an500", model, build_root=tmp_path / "build")
+    evaluate_on_device(model, target, tmp_path / "out", mode="stream", limit=24, jobs=2)
+    np.testing.assert_array_equal(load_record(tmp_path / "out").logits,
+                                  reference("scalecnn", 4).logits[:24])
+    lines = (tmp_path / "out" / LOG_NAME).read_text().splitlines()
+    assert sorted(json.loads(line)["i"] for line in lines) == list(range(24))
