@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -118,6 +119,8 @@ def test_faults_on_the_link_lose_and_duplicate_nothing(models, reference, tmp_pa
         for proxy in proxies:
             proxy.close()
     stats = proxies[0].stats
+    link = json.loads((tmp_path / "out" / "device.json").read_text())["link"]
+    assert link["reconnects"] >= 1 and link["retries"] > 0
     assert stats.cuts == 1 and stats.corrupted > 0 and stats.dropped > 0 and stats.delayed > 0
     np.testing.assert_array_equal(load_record(tmp_path / "out").logits,
                                   reference("scalecnn", 4).logits[:30])
@@ -163,3 +166,32 @@ def test_parallel_emulators_over_shards(models, reference, tmp_path):
                                   reference("scalecnn", 4).logits[:24])
     lines = (tmp_path / "out" / LOG_NAME).read_text().splitlines()
     assert sorted(json.loads(line)["i"] for line in lines) == list(range(24))
+
+
+def test_device_reset_mid_run_is_recovered(models, reference, tmp_path):
+    """The board reboots twice during streaming; the host sees its BOOT frame, says
+    hello again and redoes the interrupted inference."""
+    model = models("scalecnn", 4)
+    target = device_target("mps2-an500", model, build_root=tmp_path / "build")
+    log = tmp_path / "out" / LOG_NAME
+    resets = []
+
+    def press_reset(qemu):
+        def watch():
+            for after in (5, 12):
+                while not log.is_file() or len(log.read_bytes().splitlines()) < after:
+                    time.sleep(0.01)
+                qemu.reset()
+                resets.append(after)
+
+        threading.Thread(target=watch, daemon=True).start()
+        return qemu.url
+
+    result = evaluate_on_device(model, target, tmp_path / "out", limit=20, timeout=2.0,
+                                url=press_reset)
+    assert resets == [5, 12]
+    assert result["device"]["link"]["resets"] == 2
+    np.testing.assert_array_equal(load_record(tmp_path / "out").logits,
+                                  reference("scalecnn", 4).logits[:20])
+    assert sorted(json.loads(line)["i"] for line in log.read_text().splitlines()) == \
+        list(range(20))

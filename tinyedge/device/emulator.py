@@ -33,10 +33,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def qemu_command(config: QemuConfig, port: int) -> list[str]:
+def qemu_command(config: QemuConfig, port: int, monitor: Path) -> list[str]:
     command = [
         "qemu-system-arm", "-M", config.machine, "-kernel", str(config.kernel),
-        "-nographic", "-monitor", "none", "-no-reboot",
+        # The monitor socket lets the host reset the board like its reset button.
+        "-nographic", "-monitor", f"unix:{monitor},server=on,wait=off",
         # Exact, deterministic instruction counting; the counters tick in virtual time.
         "-icount", f"shift={config.icount_shift}",
         "-semihosting-config", "enable=on,target=native",
@@ -63,7 +64,9 @@ class QemuProcess:
         self._deadline = time.monotonic() + config.time_limit_s
         # stderr goes to a file: a pipe nobody reads could fill up and stall QEMU.
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as QEMU
-        self.process = subprocess.Popen(qemu_command(config, self.port),
+        self._scratch = Path(tempfile.mkdtemp(prefix="tinyedge-qemu-"))
+        self.monitor = self._scratch / "monitor.sock"
+        self.process = subprocess.Popen(qemu_command(config, self.port, self.monitor),
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=self._log, preexec_fn=_die_with_parent)
         self._wait_listening()
@@ -96,6 +99,14 @@ class QemuProcess:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def reset(self) -> None:
+        """Reset the emulated board (as its reset button would): the firmware reboots."""
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(str(self.monitor))
+            sock.sendall(b"system_reset\n")
+            time.sleep(0.1)  # let the monitor read the command before the socket closes
 
     def log_tail(self) -> str:
         """The last line QEMU wrote to stderr."""

@@ -25,7 +25,7 @@ from tinyedge.data import load_dataset
 from tinyedge.device.emulator import QemuConfig, QemuProcess
 from tinyedge.device.messages import CounterKind, DeviceInfo
 from tinyedge.device.result_log import ResultLog
-from tinyedge.device.session import DeviceSession
+from tinyedge.device.session import DeviceSession, LinkStats
 from tinyedge.device.transport import SerialTransport
 from tinyedge.errors import TinyedgeError
 from tinyedge.evaluate.host_int8 import quantize_images
@@ -38,6 +38,14 @@ from tinyedge.records import make_record, write_record
 Mode = Literal["stream", "batch"]
 LOG_NAME = "device_results.jsonl"
 BATCH_CHUNK = 64
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    info: DeviceInfo
+    profile: list[tuple[int, int]]
+    stack: tuple[int, int]
+    link: LinkStats
 
 
 class DeviceMismatch(TinyedgeError):
@@ -167,7 +175,7 @@ def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
         shards = [todo[k::jobs] for k in range(jobs)] if target.emulated else [todo]
         shards = [s for s in shards if s]
 
-        def work(shard: list[int]) -> tuple[DeviceInfo, list[tuple[int, int]], tuple[int, int]]:
+        def work(shard: list[int]) -> SessionReport:
             with open_session(target, inputs_file, time_limit_s, timeout, url) as session:
                 info = session.hello()
                 _check_model(info, expected_sha, target)
@@ -178,7 +186,7 @@ def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
                         result = session.infer(flat[index].tobytes())
                         record(index, result.count, result.output)
                 profile = session.profile(flat[0].tobytes())
-                return info, profile, session.stack()
+                return SessionReport(info, profile, session.stack(), session.stats)
 
         try:
             if len(shards) <= 1:
@@ -257,7 +265,8 @@ def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode) -
     board = target.board
     emulated = target.emulated
     counts = [ticks_to_count(t, board, emulated) for t in ticks]
-    info, profile, (stack_used, stack_reserved) = reports[0]
+    info, profile, (stack_used, stack_reserved) = (reports[0].info, reports[0].profile,
+                                                   reports[0].stack)
     unit = "instructions" if info.counter == CounterKind.INSTRUCTIONS else "cycles"
     median = statistics.median(counts)
     # On an emulator the count is instructions, not cycles: latency at the board clock
@@ -298,4 +307,7 @@ def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode) -
                   "used_bytes": memory["flash"]["used"], "limit_bytes": memory["flash"]["limit"]},
         "energy": energy,
         "model_sha256": info.model_sha256,
+        # How hard the link had to work: retried requests, reconnections, device resets.
+        "link": {name: sum(getattr(r.link, name) for r in reports)
+                 for name in ("retries", "reconnects", "resets", "stale_frames")},
     }
