@@ -205,20 +205,15 @@ def _evaluate_int8(args: argparse.Namespace) -> int:
 
 def _evaluate_device(args: argparse.Namespace) -> int:
     from tinyedge.device.evaluate import evaluate_on_device
-    from tinyedge.device.renode import require_renode, write_renode_files
     from tinyedge.device.target import device_target
 
     if args.model is None:
         raise TinyedgeError("--board needs --model PATH.tflite (from `tinyedge export`)")
     if args.port is not None and args.emulate is not None:
         raise TinyedgeError("pass either --port (a real board) or --emulate, not both")
-    target = device_target(args.board, args.model, port=args.port)
     if args.emulate == "renode":
-        script, robot = write_renode_files(target.board, target.elf, target.elf.parent)
-        print(f"Renode files: {script}, {robot}")
-        require_renode()
-        raise TinyedgeError("evaluation through Renode is not automated yet; run "
-                            f"`renode {script}` and connect to its UART socket")
+        return _evaluate_renode(args)
+    target = device_target(args.board, args.model, port=args.port)
     where = f"device-{target.board.name}"
     out = args.out or args.results / args.model.parent.name / where
     metrics = evaluate_on_device(args.model, target, out, mode=args.mode, limit=args.limit,
@@ -229,6 +224,28 @@ def _evaluate_device(args: argparse.Namespace) -> int:
     print(f"{d['counter']} per inference: median {d['per_inference']['median']:,.0f} "
           f"(min {d['per_inference']['min']:,}, max {d['per_inference']['max']:,}); "
           f"peak RAM {d['ram']['peak_bytes']:,} bytes")
+    return 0
+
+
+def _evaluate_renode(args: argparse.Namespace) -> int:
+    """Renode simulates the board's real SoC, so it runs the board firmware (not the QEMU
+    stand-in) and is reached over its UART socket like a board on a serial port."""
+    from dataclasses import replace as with_fields
+
+    from tinyedge.device.evaluate import evaluate_on_device
+    from tinyedge.device.renode import renode_uart, run_robot_test, write_renode_files
+    from tinyedge.device.target import device_target
+
+    target = device_target(args.board, args.model, simulator="renode")
+    script, robot = write_renode_files(target.board, target.elf, target.elf.parent)
+    print(f"Renode files: {script}, {robot}")
+    run_robot_test(robot)
+    out = args.out or args.results / args.model.parent.name / f"device-{target.board.name}"
+    with renode_uart(target.board, target.elf, target.elf.parent) as url:
+        metrics = evaluate_on_device(
+            args.model, with_fields(target, port=url), out,
+            limit=args.limit, data_root=args.data_root, progress=_progress(args))
+    _print_metrics(out, metrics)
     return 0
 
 

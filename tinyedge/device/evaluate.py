@@ -54,15 +54,19 @@ class DeviceMismatch(TinyedgeError):
 
 @dataclass(frozen=True)
 class DeviceTarget:
-    """Where the firmware runs: an emulator (``url`` is None) or a serial port."""
+    """Where the firmware runs: QEMU (``port`` is None), or a serial port — a real board,
+    or a simulator of the real SoC such as Renode (``simulator`` names it) behind a
+    socket URL."""
 
     board: Board
     elf: Path
     memory: dict[str, Any]
     port: str | None = None
+    simulator: str | None = None
 
     @property
     def emulated(self) -> bool:
+        """QEMU, started by tinyedge: exact instruction counts."""
         return self.port is None
 
     @property
@@ -286,8 +290,8 @@ def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode) -
         }
     return {
         "board": board.name,
-        "emulated": emulated,
-        "emulator": board.emulator.qemu_machine if emulated else None,
+        "emulated": emulated or target.simulator is not None,
+        "emulator": board.emulator.qemu_machine if emulated else target.simulator,
         "mode": mode,
         "counter": unit,
         "exact": emulated,
@@ -297,7 +301,8 @@ def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode) -
                       for layer, t in profile],
         "latency_s": latency_s,
         "latency_basis": ("instructions at the board clock, 1 instruction per cycle"
-                          if emulated else "DWT cycles at the board clock"),
+                          if emulated else f"DWT cycles at the board clock"
+                          f"{' as modelled by ' + target.simulator if target.simulator else ''}"),
         "clock_hz": board.clock_hz,
         "ram": {"static_bytes": static, "arena_bytes": info.arena_bytes,
                 "stack_used_bytes": stack_used, "stack_reserved_bytes": stack_reserved,

@@ -5,7 +5,11 @@ still written and the user is told how to install it."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from tinyedge.boards import Board
@@ -59,11 +63,12 @@ def robot_test(board: Board, script: Path) -> str:
     ])
 
 
-def write_renode_files(board: Board, elf: Path, out_dir: Path) -> tuple[Path, Path]:
+def write_renode_files(board: Board, elf: Path, out_dir: Path, port: int = 3456
+                       ) -> tuple[Path, Path]:
     """Write ``<board>.resc`` and ``<board>.robot`` next to the firmware."""
     script = out_dir / f"{board.name}.resc"
     robot = out_dir / f"{board.name}.robot"
-    write_bytes_atomic(script, renode_script(board, elf).encode())
+    write_bytes_atomic(script, renode_script(board, elf, port).encode())
     write_bytes_atomic(robot, robot_test(board, script).encode())
     return script, robot
 
@@ -73,3 +78,44 @@ def require_renode() -> str:
     if found is None:
         raise RenodeError(INSTALL_HINT)
     return found
+
+
+def run_robot_test(robot: Path, timeout: float = 300) -> None:
+    """Boot check with Renode's own test runner (``renode-test``)."""
+    runner = shutil.which("renode-test")
+    if runner is None:
+        raise RenodeError("renode-test is not on PATH; it ships with Renode — " + INSTALL_HINT)
+    result = subprocess.run([runner, str(robot)], capture_output=True, text=True,
+                            timeout=timeout)
+    if result.returncode != 0:
+        tail = (result.stdout + result.stderr).strip().splitlines()[-1:]
+        raise RenodeError(f"renode-test failed for {robot}: {' '.join(tail)}")
+
+
+@contextlib.contextmanager
+def renode_uart(board: Board, elf: Path, out_dir: Path, time_limit_s: float = 3600
+                ) -> Iterator[str]:
+    """Run the board's firmware in Renode; yield the UART's socket URL for pyserial."""
+    from tinyedge.device.emulator import _die_with_parent, _listening, free_port
+
+    exe = require_renode()
+    port = free_port()
+    script, _ = write_renode_files(board, elf, out_dir, port)
+    process = subprocess.Popen([exe, "--disable-xwt", "--console", "--plain", "-e",
+                                f"include @{script}"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=_die_with_parent)
+    try:
+        deadline = time.monotonic() + 60
+        while not _listening(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RenodeError(f"Renode did not open the UART socket for {board.name}; "
+                                  f"run `renode {script}` to see why")
+            time.sleep(0.2)
+        yield f"socket://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -28,11 +28,15 @@ def build_protocol_firmware(board_name: str, model_path: str | Path, *, emulated
 
 
 def device_target(board_name: str, model_path: str | Path, *, port: str | None = None,
-                  build_root: str | Path = "build") -> DeviceTarget:
-    build = build_protocol_firmware(board_name, model_path, emulated=port is None,
+                  simulator: str | None = None, build_root: str | Path = "build"
+                  ) -> DeviceTarget:
+    """Build the firmware the target runs: the QEMU stand-in's when neither a port nor a
+    simulator of the real SoC (e.g. Renode) is named, else the board's own."""
+    emulated = port is None and simulator is None
+    build = build_protocol_firmware(board_name, model_path, emulated=emulated,
                                     build_root=build_root)
     memory = json.loads(build.memory_json.read_text())
-    return DeviceTarget(build.board, build.elf, memory, port)
+    return DeviceTarget(build.board, build.elf, memory, port, simulator)
 
 
 def boot_check(build: BuildResult, timeout: float = 20.0) -> str:
