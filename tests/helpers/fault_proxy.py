@@ -24,12 +24,17 @@ class FaultStats:
 class FaultProxy:
     def __init__(self, target_port: int, *, seed: int = 0, corrupt: float = 0.0005,
                  drop: float = 0.0005, delay: float = 0.02, max_delay_s: float = 0.02,
-                 cut_after_bytes: int | None = 20_000) -> None:
+                 cut_after_bytes: int | None = 20_000, corrupt_at: int | None = 5_000,
+                 drop_at: int | None = 15_000) -> None:
         self.target_port = target_port
         self.rng = random.Random(seed)
         self.corrupt, self.drop, self.delay = corrupt, drop, delay
         self.max_delay_s = max_delay_s
         self.cut_after_bytes = cut_after_bytes
+        # Besides the random faults (whose count varies with how TCP splits the stream),
+        # one corruption and one drop at fixed positions make every run see both.
+        self.corrupt_at, self.drop_at = corrupt_at, drop_at
+        self._seen = 0
         self.stats = FaultStats()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
@@ -43,7 +48,12 @@ class FaultProxy:
     def _mangle(self, data: bytes) -> bytes:
         out = bytearray()
         for byte in data:
+            self._seen += 1
             roll = self.rng.random()
+            if self._seen == self.drop_at:
+                roll = 0.0
+            elif self._seen == self.corrupt_at:
+                roll = self.drop
             if roll < self.drop:
                 self.stats.dropped += 1
                 continue
@@ -51,7 +61,8 @@ class FaultProxy:
                 self.stats.corrupted += 1
                 byte ^= 1 << self.rng.randrange(8)
             out.append(byte)
-        if self.rng.random() < self.delay:
+        first_delay = self.stats.delayed == 0 and self._seen > 10_000
+        if self.rng.random() < self.delay or first_delay:
             self.stats.delayed += 1
             time.sleep(self.rng.uniform(0, self.max_delay_s))
         return bytes(out)
