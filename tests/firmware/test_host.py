@@ -10,7 +10,8 @@ from firmware_models import random_inputs, tflm_outputs
 
 from tinyedge.firmware.host import build_native, run_native
 
-ZOO = [("scalecnn", 4), ("mobilenetv2", 0.10)]
+# The four zoo models issue 4 names: 200 random inputs each, both kernel variants.
+ZOO = [("scalecnn", 4), ("scalecnn", 8), ("mobilenetv2", 0.10), ("mobilenetv2", 0.35)]
 
 
 @pytest.mark.parametrize("variant", ["reference", "optimized"])
