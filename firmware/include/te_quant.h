@@ -54,4 +54,18 @@ static inline int32_t te_clamp_i32(int32_t x, int32_t lo, int32_t hi)
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
+/* The output stage every accumulating kernel shares: add the int32 bias (when there is
+ * one), requantize with the channel's multiplier and shift, add the output zero point and
+ * clamp to the fused activation's range. */
+static inline int8_t te_requantize_s8(int32_t acc, const int32_t *bias, int32_t channel,
+                                      int32_t multiplier, int32_t shift,
+                                      int32_t output_offset, int32_t act_min, int32_t act_max)
+{
+    if (bias != 0) {
+        acc += bias[channel];
+    }
+    acc = te_multiply_by_quantized_multiplier(acc, multiplier, shift) + output_offset;
+    return (int8_t)te_clamp_i32(acc, act_min, act_max);
+}
+
 #endif /* TE_QUANT_H */

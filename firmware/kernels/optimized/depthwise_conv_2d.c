@@ -79,10 +79,9 @@ te_status te_depthwise_conv_2d_s8(const te_context *ctx, const te_dw_conv_params
         }
         int8_t *op = output + ((b * out->h + oy) * out->w + ox) * out->c;
         for (int32_t oc = 0; oc < out->c; ++oc) {
-            int32_t v = acc[oc] + (bias != NULL ? bias[oc] : 0);
-            v = te_multiply_by_quantized_multiplier(v, quant->multiplier[oc], quant->shift[oc]);
-            v += p->output_offset;
-            op[oc] = (int8_t)te_clamp_i32(v, p->act_min, p->act_max);
+            op[oc] = te_requantize_s8(acc[oc], bias, oc, quant->multiplier[oc],
+                                      quant->shift[oc], p->output_offset, p->act_min,
+                                      p->act_max);
         }
     }
     return TE_OK;

@@ -62,15 +62,11 @@ te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
             for (int32_t ox = 0; ox < out->w; ++ox) {
                 int8_t *op = output + ((b * out->h + oy) * out->w + ox) * out->c;
                 for (int32_t oc = 0; oc < out->c; ++oc) {
-                    int32_t acc = conv_accumulate(params, input_dims, input, filter_dims,
-                                                  filter, b, oy, ox, oc);
-                    if (bias != NULL) {
-                        acc += bias[oc];
-                    }
-                    acc = te_multiply_by_quantized_multiplier(acc, quant->multiplier[oc],
-                                                              quant->shift[oc]);
-                    acc += params->output_offset;
-                    op[oc] = (int8_t)te_clamp_i32(acc, params->act_min, params->act_max);
+                    const int32_t acc = conv_accumulate(params, input_dims, input,
+                                                        filter_dims, filter, b, oy, ox, oc);
+                    op[oc] = te_requantize_s8(acc, bias, oc, quant->multiplier[oc],
+                                              quant->shift[oc], params->output_offset,
+                                              params->act_min, params->act_max);
                 }
             }
         }

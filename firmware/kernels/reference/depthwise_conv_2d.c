@@ -66,15 +66,11 @@ te_status te_depthwise_conv_2d_s8(const te_context *ctx, const te_dw_conv_params
             for (int32_t ox = 0; ox < out->w; ++ox) {
                 int8_t *op = output + ((b * out->h + oy) * out->w + ox) * out->c;
                 for (int32_t oc = 0; oc < out->c; ++oc) {
-                    int32_t acc = dw_accumulate(p, input_dims, input, filter_dims, filter, b,
-                                                oy, ox, oc / mult, oc);
-                    if (bias != NULL) {
-                        acc += bias[oc];
-                    }
-                    acc = te_multiply_by_quantized_multiplier(acc, quant->multiplier[oc],
-                                                              quant->shift[oc]);
-                    acc += p->output_offset;
-                    op[oc] = (int8_t)te_clamp_i32(acc, p->act_min, p->act_max);
+                    const int32_t acc = dw_accumulate(p, input_dims, input, filter_dims,
+                                                      filter, b, oy, ox, oc / mult, oc);
+                    op[oc] = te_requantize_s8(acc, bias, oc, quant->multiplier[oc],
+                                              quant->shift[oc], p->output_offset, p->act_min,
+                                              p->act_max);
                 }
             }
         }

@@ -38,13 +38,10 @@ te_status te_fully_connected_s8(const te_context *ctx, const te_fc_params *param
                 acc += ((int32_t)w[d] + params->filter_offset) *
                        ((int32_t)x[d] + params->input_offset);
             }
-            if (bias != NULL) {
-                acc += bias[u];
-            }
-            const int32_t q = quant->count == 1 ? 0 : u;
-            acc = te_multiply_by_quantized_multiplier(acc, quant->multiplier[q], quant->shift[q]);
-            acc += params->output_offset;
-            output[b * units + u] = (int8_t)te_clamp_i32(acc, params->act_min, params->act_max);
+            const int32_t q = quant->count == 1 ? 0 : u; /* per-tensor or per-channel */
+            output[b * units + u] = te_requantize_s8(acc, bias, u, quant->multiplier[q],
+                                                     quant->shift[q], params->output_offset,
+                                                     params->act_min, params->act_max);
         }
     }
     return TE_OK;
