@@ -1,6 +1,6 @@
 /*
  * te_protocol.c - the device's serial protocol loop (device side of
- * tinyedge/device/messages.py, PROTOCOL_VERSION 1). Every request is answered with its
+ * tinyedge/device/messages.py, PROTOCOL_VERSION 2). Every request is answered with its
  * sequence number; all requests are idempotent, so the host may simply retry.
  */
 #include <stdint.h>
@@ -12,7 +12,7 @@
 #include "te_model.h"
 #include "te_platform.h"
 
-#define PROTOCOL_VERSION 1u
+#define PROTOCOL_VERSION 2u
 
 enum {
     CMD_HELLO = 0x01, CMD_SET_INPUT = 0x02, CMD_INVOKE = 0x03, CMD_PROFILE = 0x04,
@@ -21,7 +21,7 @@ enum {
 enum {
     REPLY_BOOT = 0x80, REPLY_INFO = 0x81, REPLY_ACK = 0x82, REPLY_RESULT = 0x83,
     REPLY_PROFILE = 0x84, REPLY_STACK = 0x85, REPLY_BATCH_RESULT = 0x86,
-    REPLY_BATCH_DONE = 0x87, REPLY_ERROR = 0xFF,
+    REPLY_BATCH_DONE = 0x87, REPLY_FAULT = 0x88, REPLY_ERROR = 0xFF,
 };
 enum { ERR_UNKNOWN = 1, ERR_BAD_REQUEST = 2, ERR_INVOKE = 3 };
 
@@ -32,6 +32,9 @@ static uint8_t arena[TE_MODEL_ARENA_SIZE] __attribute__((aligned(16), section(".
  * input again. */
 static int8_t input_copy[TE_MODEL_INPUT_SIZE];
 static te_frame_decoder decoder;
+/* The request being served and the layer running, for the fault report (-1: none). */
+static volatile uint8_t current_seq;
+static volatile int32_t current_layer = -1;
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
@@ -77,14 +80,32 @@ static void send_info(uint8_t type, uint8_t seq)
     te_frame_send(type, seq, p, sizeof p, 0, 0);
 }
 
-/* Run the model on `input`; returns the counter ticks it took, or -1 on failure. */
+/* FAULT payload "<IIIi": exception number, stacked PC, CFSR, layer running (-1: none).
+ * Sent from the fault handler, answering the request that was being served. */
+void te_fault_report(uint32_t exception, uint32_t pc, uint32_t cfsr)
+{
+    uint8_t p[16];
+    put_le32(p, exception);
+    put_le32(p + 4, pc);
+    put_le32(p + 8, cfsr);
+    put_le32(p + 12, (uint32_t)current_layer);
+    te_frame_send(REPLY_FAULT, current_seq, p, sizeof p, 0, 0);
+}
+
+/* Run the model on `input` layer by layer (so a fault can name its layer); returns the
+ * counter ticks it took, or -1 on failure. */
 static int64_t run_once(const int8_t *input)
 {
     const te_model_info *info = te_model_get_info();
     memcpy(arena + info->input_offset, input, (uint32_t)info->input_size);
+    te_status status = TE_OK;
     const uint32_t start = te_cycles_now();
-    const te_status status = te_model_invoke(arena);
+    for (int32_t layer = 0; layer < info->layer_count && status == TE_OK; ++layer) {
+        current_layer = layer;
+        status = te_model_invoke_layer(arena, layer);
+    }
     const uint32_t ticks = te_cycles_now() - start; /* modulo 2^32, see te_platform.h */
+    current_layer = -1;
     return status == TE_OK ? (int64_t)ticks : -1;
 }
 
@@ -138,9 +159,11 @@ static void handle_profile(const te_frame *f)
     }
     memcpy(arena + info->input_offset, input_copy, (uint32_t)info->input_size);
     for (int32_t layer = 0; layer < info->layer_count; ++layer) {
+        current_layer = layer;
         const uint32_t start = te_cycles_now();
         const te_status status = te_model_invoke_layer(arena, layer);
         const uint32_t ticks = te_cycles_now() - start;
+        current_layer = -1;
         if (status != TE_OK) {
             send_error(f->seq, ERR_INVOKE, "layer failed");
             return;
@@ -188,6 +211,7 @@ static void handle_run_batch(const te_frame *f)
 
 static void dispatch(const te_frame *f)
 {
+    current_seq = f->seq;
     switch (f->type) {
     case CMD_HELLO: send_info(REPLY_INFO, f->seq); break;
     case CMD_SET_INPUT: handle_set_input(f); break;

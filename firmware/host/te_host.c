@@ -24,7 +24,11 @@ static void *te_host_worker(void *arg)
     te_host_job *job = (te_host_job *)arg;
     const te_model_info *info = te_model_get_info();
     /* 16-byte alignment, as the generated plan assumes. */
-    uint8_t *arena = aligned_alloc(16, (size_t)((info->arena_size + 15) / 16 * 16));
+    if (info->arena_size < 0 || info->input_size < 0 || info->output_size < 0) {
+        job->status = TE_ERROR_ARG;
+        return NULL;
+    }
+    uint8_t *arena = aligned_alloc(16, ((size_t)info->arena_size + 15u) / 16u * 16u);
     if (arena == NULL) {
         job->status = TE_ERROR_ARG;
         return NULL;

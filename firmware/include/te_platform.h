@@ -31,6 +31,14 @@ uint32_t te_cycles_now(void);
  * low-power loop (no debugger is assumed, so no semihosting there). */
 void te_platform_exit(int code) __attribute__((noreturn));
 
+/* Exit code of a firmware that faulted (QEMU's exit status; the host names it). */
+#define TE_FAULT_EXIT_CODE 0xFA
+
+/* Called by the fault handler (platform/common/startup.c) before the program stops:
+ * exception number (3 HardFault, 4 MemManage, 5 BusFault, 6 UsageFault), the stacked PC
+ * and SCB->CFSR. The application may override this weak hook to tell the host. */
+void te_fault_report(uint32_t exception, uint32_t pc, uint32_t cfsr);
+
 /* Provided by platform/common/startup.c for every platform: bytes of the reserved
  * stack that were ever written (stack painting high-water mark) and its size. */
 uint32_t te_stack_used(void);

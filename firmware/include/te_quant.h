@@ -62,10 +62,13 @@ static inline int8_t te_requantize_s8(int32_t acc, const int32_t *bias, int32_t 
                                       int32_t output_offset, int32_t act_min, int32_t act_max)
 {
     if (bias != 0) {
-        acc += bias[channel];
+        /* Wraps like TFLM's int32 sum on hardware, without signed-overflow UB (the validator
+         * already refuses models whose accumulator could overflow). */
+        acc = (int32_t)((uint32_t)acc + (uint32_t)bias[channel]);
     }
-    acc = te_multiply_by_quantized_multiplier(acc, multiplier, shift) + output_offset;
-    return (int8_t)te_clamp_i32(acc, act_min, act_max);
+    const int64_t out = (int64_t)te_multiply_by_quantized_multiplier(acc, multiplier, shift) +
+                        output_offset;
+    return (int8_t)(out < act_min ? act_min : (out > act_max ? act_max : out));
 }
 
 #endif /* TE_QUANT_H */

@@ -11,7 +11,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tinyedge import tool_args
 from tinyedge.errors import TinyedgeError
+
+
+# TE_FAULT_EXIT_CODE in firmware/include/te_platform.h: the fault handler's exit status.
+FAULT_EXIT_CODE = 0xFA
 
 
 class EmulatorError(TinyedgeError):
@@ -34,10 +39,11 @@ def free_port() -> int:
 
 
 def qemu_command(config: QemuConfig, port: int, monitor: Path) -> list[str]:
+    machine = tool_args.safe_name(config.machine, "QEMU machine", "the board file")
     command = [
-        "qemu-system-arm", "-M", config.machine, "-kernel", str(config.kernel),
+        "qemu-system-arm", "-M", machine, "-kernel", str(config.kernel),
         # The monitor socket lets the host reset the board like its reset button.
-        "-nographic", "-monitor", f"unix:{monitor},server=on,wait=off",
+        "-nographic", "-monitor", f"unix:{tool_args.qemu_value(monitor)},server=on,wait=off",
         # Exact, deterministic instruction counting; the counters tick in virtual time.
         "-icount", f"shift={config.icount_shift}",
         "-semihosting-config", "enable=on,target=native",
@@ -46,7 +52,8 @@ def qemu_command(config: QemuConfig, port: int, monitor: Path) -> list[str]:
     ]
     if config.preload is not None:
         path, address = config.preload
-        command += ["-device", f"loader,file={path},addr={address:#x},force-raw=on"]
+        command += ["-device", f"loader,file={tool_args.qemu_value(path)},addr={address:#x},"
+                               "force-raw=on"]
     return command
 
 
@@ -87,8 +94,13 @@ class QemuProcess:
         if time.monotonic() > self._deadline:
             self.stop()
             raise EmulatorError(f"QEMU ran past its {self.config.time_limit_s:g} s limit")
-        if self.process.poll() is not None:
-            raise EmulatorError(f"QEMU stopped unexpectedly (exit code {self.process.returncode})")
+        code = self.process.poll()
+        if code == FAULT_EXIT_CODE:
+            raise EmulatorError(f"the firmware faulted and stopped the emulator (exit code "
+                                f"{code}); this is a tinyedge bug: report it with the model")
+        if code is not None:
+            raise EmulatorError(f"QEMU stopped unexpectedly (exit code {code}"
+                                f"{': ' + self.log_tail() if self.log_tail() else ''})")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -109,7 +121,9 @@ class QemuProcess:
             time.sleep(0.1)  # let the monitor read the command before the socket closes
 
     def log_tail(self) -> str:
-        """The last line QEMU wrote to stderr."""
+        """The last line QEMU wrote to stderr (empty once the emulator was stopped)."""
+        if self._log.closed:
+            return ""
         self._log.seek(0)
         lines = self._log.read().decode(errors="replace").strip().splitlines()
         return lines[-1] if lines else ""

@@ -23,7 +23,7 @@ import numpy as np
 from tinyedge.boards import Board
 from tinyedge.data import load_dataset
 from tinyedge.device.emulator import QemuConfig, QemuProcess
-from tinyedge.device.messages import CounterKind, DeviceInfo
+from tinyedge.device.messages import PROTOCOL_VERSION, CounterKind, DeviceInfo
 from tinyedge.device.result_log import ResultLog
 from tinyedge.device.session import DeviceSession, LinkStats
 from tinyedge.device.transport import SerialTransport
@@ -101,7 +101,7 @@ def open_session(target: DeviceTarget, inputs_file: Path | None, time_limit_s: f
     with QemuProcess(config) as qemu:
         transport = SerialTransport(url(qemu) if url is not None else qemu.url)
         try:
-            yield DeviceSession(transport, timeout=timeout)
+            yield DeviceSession(transport, timeout=timeout, alive=qemu.check_alive)
         finally:
             transport.close()
 
@@ -182,7 +182,7 @@ def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
         def work(shard: list[int]) -> SessionReport:
             with open_session(target, inputs_file, time_limit_s, timeout, url) as session:
                 info = session.hello()
-                _check_model(info, expected_sha, target)
+                _check_model(info, expected_sha, target, flat.shape[1], output_bytes)
                 if mode == "batch":
                     _run_batches(session, shard, record)
                 else:
@@ -203,12 +203,22 @@ def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
         return dict(log.results), reports
 
 
-def _check_model(info: DeviceInfo, expected_sha: str, target: DeviceTarget) -> None:
-    if info.model_sha256 != expected_sha:
-        where = "the emulator image" if target.emulated else f"the board on {target.port}"
+def _check_model(info: DeviceInfo, expected_sha: str, target: DeviceTarget,
+                 input_bytes: int, output_bytes: int) -> None:
+    """The device's INFO must describe this model exactly; a board's reply is untrusted."""
+    where = "the emulator image" if target.emulated else f"the board on {target.port}"
+    fix = f"flash it with `tinyedge flash --board {target.board.name} --model MODEL`"
+    if info.protocol != PROTOCOL_VERSION:
         raise DeviceMismatch(
-            f"{where} runs model {info.model_sha256[:12]}…, not {expected_sha[:12]}…; "
-            f"flash it with `tinyedge flash --board {target.board.name} --model MODEL`")
+            f"{where} speaks protocol version {info.protocol}, this host speaks "
+            f"{PROTOCOL_VERSION}; re-flash the firmware: {fix}")
+    if info.model_sha256 != expected_sha:
+        raise DeviceMismatch(
+            f"{where} runs model {info.model_sha256[:12]}…, not {expected_sha[:12]}…; {fix}")
+    if (info.input_bytes, info.output_bytes) != (input_bytes, output_bytes):
+        raise DeviceMismatch(
+            f"{where} reports a {info.input_bytes}-byte input and {info.output_bytes}-byte "
+            f"output, but the model has {input_bytes} and {output_bytes}; {fix}")
 
 
 def _run_batches(session: DeviceSession, shard: list[int],

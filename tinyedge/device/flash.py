@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from tinyedge.boards import Board
+from tinyedge import tool_args
 from tinyedge.errors import TinyedgeError
 
 Method = Literal["openocd", "pyocd", "mass-storage"]
@@ -36,19 +37,30 @@ def flash_firmware(board: Board, elf: Path, binary: Path, *, method: Method | No
 
 
 def openocd_command(board: Board, elf: Path, probe: str | None) -> list[str]:
+    """OpenOCD's arguments. OpenOCD evaluates ``-c`` strings (and the ``-f`` name) as Tcl,
+    so the config name and probe serial must match strict patterns and ``elf`` must be a
+    safe absolute path (see :mod:`tinyedge.tool_args`); braces stop any
+    substitution inside the path."""
     if not board.flash.openocd_config:
         raise FlashError(f"{board.name} names no OpenOCD config in {board.path}")
-    command = ["openocd", "-f", board.flash.openocd_config]
+    config = tool_args.safe_name(board.flash.openocd_config, "OpenOCD config", str(board.path))
+    if not tool_args.is_safe_path(elf) or not elf.is_absolute():
+        raise tool_args.UnsafeArgumentError(
+            f"firmware path {str(elf)[:120]!r} cannot be passed to OpenOCD safely")
+    command = ["openocd", "-f", config]
     if probe:
-        command += ["-c", f"adapter serial {probe}"]
-    return [*command, "-c", f"program {elf} verify reset exit"]
+        command += ["-c", f"adapter serial {tool_args.probe_serial(probe)}"]
+    return [*command, "-c", f"program {{{elf}}} verify reset exit"]
 
 
 def _openocd(board: Board, elf: Path, probe: str | None, timeout: float) -> str:
+    if probe:
+        tool_args.probe_serial(probe)
     if shutil.which("openocd") is None:
         raise FlashError("openocd is not installed; run scripts/setup.sh "
                          "(or apt-get install openocd)")
-    result = _run(openocd_command(board, elf, probe), timeout)
+    with tool_args.staged_file(elf) as staged:
+        result = _run(openocd_command(board, staged, probe), timeout)
     if result.returncode != 0:
         text = result.stderr + result.stdout
         if any(s in text.lower() for s in ("open failed", "no device found",
@@ -61,9 +73,11 @@ def _openocd(board: Board, elf: Path, probe: str | None, timeout: float) -> str:
 def _pyocd(board: Board, elf: Path, probe: str | None, timeout: float) -> str:
     if not board.flash.pyocd_target:
         raise FlashError(f"{board.name} names no pyOCD target in {board.path}")
-    command = ["pyocd", "flash", "-t", board.flash.pyocd_target, str(elf)]
+    target = tool_args.safe_name(board.flash.pyocd_target, "pyOCD target", str(board.path))
+    # "--" ends pyOCD's options: a file name starting with "-" stays a file name.
+    command = ["pyocd", "flash", "-t", target, "--", str(elf)]
     if probe:
-        command[2:2] = ["-u", probe]
+        command[2:2] = ["-u", tool_args.probe_serial(probe)]
     if shutil.which("pyocd") is None:
         raise FlashError("pyocd is not installed; pip install pyocd")
     result = _run(command, timeout)

@@ -14,7 +14,7 @@ from enum import IntEnum
 
 from tinyedge.errors import TinyedgeError
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 class Command(IntEnum):
@@ -35,11 +35,30 @@ class Reply(IntEnum):
     STACK = 0x85
     BATCH_RESULT = 0x86
     BATCH_DONE = 0x87
+    FAULT = 0x88  # the firmware faulted while serving the request; it stops after this
     ERROR = 0xFF
 
 
 class ProtocolError(TinyedgeError):
     """The device answered something the host cannot accept."""
+
+
+class DeviceFault(TinyedgeError):
+    """The firmware took a fault (HardFault, BusFault, …) and stopped."""
+
+
+_EXCEPTIONS = {3: "HardFault", 4: "MemManage fault", 5: "BusFault", 6: "UsageFault"}
+
+
+def fault_message(payload: bytes) -> str:
+    """One line from a FAULT payload ``<IIIi``: exception, PC, CFSR, layer (-1: none)."""
+    if len(payload) != 16:
+        return "the firmware faulted (malformed fault report); re-flash it and retry"
+    exception, pc, cfsr, layer = struct.unpack("<IIIi", payload)
+    name = _EXCEPTIONS.get(exception, f"exception {exception}")
+    where = f" while running layer {layer}" if layer >= 0 else ""
+    return (f"the firmware faulted ({name} at PC 0x{pc:08x}, CFSR 0x{cfsr:08x}){where}; "
+            "this is a tinyedge bug: report it with the model file")
 
 
 class CounterKind(IntEnum):
@@ -75,7 +94,7 @@ class DeviceInfo:
         if counter not in (0, 1):
             raise ProtocolError(f"unknown counter kind {counter}")
         return cls(proto, CounterKind(counter), clock, arena, inp, out, stack, layers, batch,
-                   sha.hex(), board.rstrip(b"\0").decode("ascii", "replace"))
+                   sha.hex(), printable(board.rstrip(b"\0"), 16))
 
 
 @dataclass(frozen=True)
@@ -133,6 +152,14 @@ def decode_ack(payload: bytes) -> int:
     return struct.unpack("<I", payload)[0]
 
 
+def printable(raw: bytes, limit: int = 120) -> str:
+    """Device text made safe for a terminal: printable ASCII kept, every other byte
+    (escape sequences, newlines, non-ASCII) shown as ``\\xNN``, cut to ``limit`` bytes."""
+    text = "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02x}"
+                   for b in raw[:limit])
+    return text + ("…" if len(raw) > limit else "")
+
+
 def decode_error(payload: bytes) -> str:
     code = payload[0] if payload else 0
-    return f"device error {code}: {payload[1:].decode('ascii', 'replace')}"
+    return f"device error {code}: {printable(payload[1:])}"

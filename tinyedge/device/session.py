@@ -13,6 +13,7 @@ from tinyedge.device.framing import MAX_PAYLOAD, Frame, FrameDecoder, encode_fra
 from tinyedge.device.messages import (
     BatchResult,
     Command,
+    DeviceFault,
     DeviceInfo,
     InferenceResult,
     ProtocolError,
@@ -23,6 +24,7 @@ from tinyedge.device.messages import (
     decode_stack,
     encode_run_batch,
     encode_set_input,
+    fault_message,
 )
 from tinyedge.device.transport import Transport, TransportError
 from tinyedge.errors import TinyedgeError
@@ -47,8 +49,12 @@ class LinkStats:
 
 
 class DeviceSession:
-    def __init__(self, transport: Transport, *, timeout: float = 5.0, retries: int = 8) -> None:
+    def __init__(self, transport: Transport, *, timeout: float = 5.0, retries: int = 8,
+                 alive: Callable[[], None] | None = None) -> None:
+        """``alive`` raises when the device is gone for good (an emulator that exited),
+        so waits and reconnects end at once with that reason instead of timing out."""
         self.transport = transport
+        self.alive = alive
         self.timeout = timeout
         self.retries = retries
         self.stats = LinkStats()
@@ -95,27 +101,43 @@ class DeviceSession:
         self, start: int, count: int, on_result: Callable[[BatchResult], None]
     ) -> None:
         """Run preloaded inputs ``start … start+count−1``; every result that arrives
-        intact is passed to ``on_result`` (the caller re-requests any that did not)."""
+        intact is passed to ``on_result`` (the caller re-requests any that did not).
+
+        The wait is bounded twice: ``timeout`` without a *new* in-range result ends it, and
+        so does a hard deadline of ``timeout × (count + 1)`` from the request, however the
+        device behaves (repeated, stale or out-of-range replies never extend it)."""
         seq = self._send(Command.RUN_BATCH, encode_run_batch(start, count))
         info = self._info()
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            frame = self._next_frame(deadline - time.monotonic())
+        now = time.monotonic()
+        hard_deadline = now + self.timeout * (count + 1)
+        deadline = now + self.timeout
+        seen: set[int] = set()
+        while (left := min(deadline, hard_deadline) - time.monotonic()) > 0:
+            frame = self._next_frame(left)
             if frame is None:
                 continue
             if frame.type == Reply.BOOT:
                 self.stats.resets += 1
                 self.info = DeviceInfo.decode(frame.payload)
                 return
+            if frame.type == Reply.FAULT:
+                raise DeviceFault(fault_message(frame.payload))
             if frame.seq != seq:
                 self.stats.stale_frames += 1
             elif frame.type == Reply.BATCH_RESULT:
-                on_result(BatchResult.decode(frame.payload, info.output_bytes))
+                result = BatchResult.decode(frame.payload, info.output_bytes)
+                if not start <= result.index < start + count or result.index in seen:
+                    self.stats.stale_frames += 1
+                    continue
+                seen.add(result.index)
+                on_result(result)
                 deadline = time.monotonic() + self.timeout
             elif frame.type == Reply.BATCH_DONE:
                 return
             elif frame.type == Reply.ERROR:
                 raise ProtocolError(decode_error(frame.payload))
+            else:
+                self.stats.stale_frames += 1
 
     # --- plumbing -----------------------------------------------------------------------
 
@@ -149,6 +171,7 @@ class DeviceSession:
                 continue
             if frame is not None:
                 return frame
+            self._check_alive()
         raise DeviceTimeout(
             f"no valid reply to {command.name} after {self.retries + 1} tries "
             f"({self.timeout:g} s each); check the port, the baud rate and that the board "
@@ -171,6 +194,8 @@ class DeviceSession:
                 if not reset_ok:
                     raise DeviceReset
                 continue
+            if frame.type == Reply.FAULT:
+                raise DeviceFault(fault_message(frame.payload))
             if frame.seq != seq:
                 self.stats.stale_frames += 1
                 continue
@@ -194,6 +219,7 @@ class DeviceSession:
         self._frames.clear()
         deadline = time.monotonic() + 10 * self.timeout
         while True:
+            self._check_alive()
             try:
                 self.transport.reopen()
                 return
@@ -201,3 +227,7 @@ class DeviceSession:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+
+    def _check_alive(self) -> None:
+        if self.alive is not None:
+            self.alive()

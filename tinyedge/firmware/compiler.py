@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tinyedge.errors import ModelError
-from tinyedge.firmware import quant
+from tinyedge.firmware import limits, quant
 from tinyedge.firmware.planner import Buffer, GreedyBySizePlanner, MemoryPlanner, arena_size
 from tinyedge.firmware.tflite_reader import Graph, Operator, Tensor, schema
 
@@ -84,10 +84,13 @@ SUPPORTED_OPS = (
 )
 
 
-KERNEL_VARIANTS = ("reference", "optimized")
+# One directory each under firmware/kernels/: reference (the oracle, any core), host_simd
+# (the host build's wide-SIMD kernels), cortexm_dsp (Cortex-M cores with the DSP
+# extension: M4, M7). A variant's missing op files fall back to the reference files.
+KERNEL_VARIANTS = ("reference", "host_simd", "cortexm_dsp")
 
 
-_CONV_KBLOCK = 16  # TE_CONV_KBLOCK in firmware/kernels/optimized/conv_2d.c
+_CONV_KBLOCK = 16  # TE_CONV_KBLOCK in firmware/kernels/host_simd/conv_2d.c
 _CONV_PIXELS = 4  # TE_CONV_PIXELS
 
 
@@ -110,8 +113,8 @@ def _dw_acc_bytes(layer: Layer) -> int:
 
 # Python mirror of each variant's te_<op>_s8_get_buffer_size (reference kernels need none).
 _SCRATCH: dict[tuple[str, str], Callable[[Layer], int]] = {
-    ("optimized", "te_conv_2d_s8"): _conv_patch_bytes,
-    ("optimized", "te_depthwise_conv_2d_s8"): _dw_acc_bytes,
+    ("host_simd", "te_conv_2d_s8"): _conv_patch_bytes,
+    ("host_simd", "te_depthwise_conv_2d_s8"): _dw_acc_bytes,
 }
 
 
@@ -125,8 +128,12 @@ def compile_graph(
     _check_io(graph)
     produced = set(graph.inputs)
     layers = []
+    work = 0
     for op in graph.operators:
         layer = _lower(graph, op)
+        limits.check_int32(op.describe(), [layer.params, [a.value for a in layer.args
+                                                          if a.kind in ("dims", "int")]])
+        work += _layer_work(layer)
         for t in layer.inputs:
             if t not in produced:
                 raise ModelError(f"{op.describe()} reads tensor {t} before any operator writes it")
@@ -138,6 +145,7 @@ def compile_graph(
         layers.append(layer)
     if graph.outputs[0] not in produced:
         raise ModelError("the model output is never computed")
+    limits.check_work(work)
     buffers, groups = _lifetimes(graph, layers)
     scratch_id = {layer.index: len(graph.tensors) + layer.index for layer in layers}
     buffers += [
@@ -147,6 +155,7 @@ def compile_graph(
     ]
     offsets_by_group = (planner or GreedyBySizePlanner()).plan(buffers)
     offsets = {t: offsets_by_group[g] for t, g in groups.items()}
+    limits.check_arena(arena_size(buffers, offsets_by_group))
     return CompiledModel(
         graph=graph,
         layers=layers,
@@ -158,6 +167,21 @@ def compile_graph(
         output=graph.tensors[graph.outputs[0]],
         buffers=buffers,
     )
+
+
+def _layer_work(layer: Layer) -> int:
+    """Upper bound of the multiply-accumulates / window taps / element operations of one
+    kernel call (for :func:`limits.check_work`)."""
+    dims = [a.value for a in layer.args if a.kind == "dims"]
+    sizes = [math.prod(d) for d in dims]
+    if layer.kernel in ("te_conv_2d_s8", "te_depthwise_conv_2d_s8"):
+        taps = dims[1][1] * dims[1][2] * (dims[1][3] if layer.kernel == "te_conv_2d_s8" else 1)
+        return sizes[-1] * taps
+    if layer.kernel == "te_fully_connected_s8":
+        return dims[0][2] * sizes[1]
+    if layer.kernel in ("te_max_pool_2d_s8", "te_average_pool_2d_s8"):
+        return sizes[-1] * layer.params["filter_h"] * layer.params["filter_w"]
+    return max(sizes, default=0) + sum(int(a.value) for a in layer.args if a.kind == "int")
 
 
 # ---------------------------------------------------------------- graph-level checks
@@ -342,6 +366,10 @@ def _spatial(
         raise ModelError(f"{op.describe()} window is larger than its input {list(in_dims)}")
     pad_h = _pad_before(in_dims[1], kernel[0], stride[0], dilation[0], out_h)
     pad_w = _pad_before(in_dims[2], kernel[1], stride[1], dilation[1], out_w)
+    limits.check_window(op.describe(), "height", in_dims[1], out_h, kernel[0], stride[0],
+                        dilation[0], pad_h)
+    limits.check_window(op.describe(), "width", in_dims[2], out_w, kernel[1], stride[1],
+                        dilation[1], pad_w)
     return out_h, out_w, pad_h, pad_w
 
 
@@ -408,6 +436,7 @@ def _lower_conv(graph: Graph, op: Operator) -> Layer:
     _expect_shape(op, out, (in_dims[0], oh, ow, f_dims[0]))
     scales = _weights(op, w, f_dims[0], 0)
     bias = _bias(graph, op, 2, f_dims[0])
+    limits.check_accumulator(op.describe(), f_dims[1] * f_dims[2] * f_dims[3], bias)
     in_scale, in_zp = _activation_quant(x, op.describe())
     mults, shifts = quant.conv_multipliers(in_scale, scales, out.scale, f_dims[0])
     act_min, act_max = _activation(op, opts, out)
@@ -462,6 +491,7 @@ def _lower_depthwise(graph: Graph, op: Operator) -> Layer:
     _expect_shape(op, out, (in_dims[0], oh, ow, channels))
     scales = _weights(op, w, channels, 3)
     bias = _bias(graph, op, 2, channels)
+    limits.check_accumulator(op.describe(), f_dims[1] * f_dims[2], bias)
     in_scale, in_zp = _activation_quant(x, op.describe())
     mults, shifts = quant.conv_multipliers(in_scale, scales, out.scale, channels)
     act_min, act_max = _activation(op, opts, out)
@@ -503,7 +533,10 @@ def _lower_fully_connected(graph: Graph, op: Operator) -> Layer:
     if len(w.scales) > 1:
         _weights(op, w, units, 0)
     filter_offset = -w.zero_points[0] if w.zero_points else 0
+    if not quant.INT8_MIN <= -filter_offset <= quant.INT8_MAX:
+        raise ModelError(f"{op.describe()} weights zero point {-filter_offset} is outside int8")
     bias = _bias(graph, op, 2, units)
+    limits.check_accumulator(op.describe(), depth, bias)
     in_scale, in_zp = _activation_quant(x, op.describe())
     mults, shifts = quant.conv_multipliers(in_scale, list(w.scales), out.scale, len(w.scales))
     act_min, act_max = _activation(op, opts, out)
@@ -545,6 +578,7 @@ def _lower_pool(graph: Graph, op: Operator) -> Layer:
     kernel, stride = (opts.filterHeight, opts.filterWidth), (opts.strideH, opts.strideW)
     oh, ow, ph, pw = _spatial(op, _padding(op, opts), in_dims, kernel, stride, (1, 1))
     _expect_shape(op, out, (in_dims[0], oh, ow, in_dims[3]))
+    limits.check_sum_count(op.describe(), kernel[0] * kernel[1])
     _activation_quant(x, op.describe())
     _same_quant(op, x, out)
     act_min, act_max = _activation(op, opts, out)
@@ -580,6 +614,7 @@ def _lower_mean(graph: Graph, op: Operator) -> Layer:
     _expect_shape(op, out, tuple(expected))
     in_scale, in_zp = _activation_quant(x, op.describe())
     count = math.prod(x.shape[i] for i in axes)
+    limits.check_sum_count(op.describe(), count)
     mult, shift = quant.mean_multiplier(in_scale, out.scale, count)
     offset = 4 - rank  # axes of the rank-r tensor map onto the last r of NHWC
     params = {

@@ -67,7 +67,12 @@ def activation_range(activation: str, scale: float, zero_point: int) -> tuple[in
     """Clamp range of a fused activation, in float32 like CalculateActivationRangeQuantized."""
 
     def quantize(value: float) -> int:
-        ratio = float(np.float32(value) / np.float32(scale))
+        with np.errstate(over="ignore", divide="ignore"):
+            ratio = float(np.float32(value) / np.float32(scale))
+        if not abs(ratio) < 2.0**31:  # TFLM casts this to int32: undefined beyond
+            raise ModelError(
+                f"output scale {scale!r} is too small for fused {activation}: the bound "
+                f"{value} quantizes outside int32; re-export the model")
         return zero_point + round_half_away(ratio)
 
     if activation == "NONE":

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tinyedge import tool_args
 from tinyedge.boards import Board
 from tinyedge.errors import TinyedgeError
 
@@ -37,7 +38,8 @@ class SmokeReport:
 
 def qemu_smoke_command(board: Board, elf: Path) -> list[str]:
     emu = board.emulator
-    return ["qemu-system-arm", "-M", emu.qemu_machine, "-kernel", str(elf),
+    machine = tool_args.safe_name(emu.qemu_machine, "QEMU machine", str(board.path))
+    return ["qemu-system-arm", "-M", machine, "-kernel", str(elf),
             "-nographic", "-monitor", "none", "-no-reboot",
             "-icount", f"shift={emu.icount_shift}",
             "-semihosting-config", "enable=on,target=native"]

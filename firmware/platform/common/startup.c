@@ -27,7 +27,40 @@ void te_default_handler(void);
  * emulator run ends instead of hanging until its timeout. */
 void te_default_handler(void)
 {
-    te_platform_exit(0xFA);
+    te_platform_exit(TE_FAULT_EXIT_CODE);
+}
+
+/* The application's fault hook (te_platform.h); this weak default reports nothing. */
+__attribute__((weak)) void te_fault_report(uint32_t exception, uint32_t pc, uint32_t cfsr)
+{
+    (void)exception;
+    (void)pc;
+    (void)cfsr;
+}
+
+void te_fault_c(const uint32_t *frame) __attribute__((noreturn, used));
+
+/* HardFault, MemManage, BusFault, UsageFault: find the stacked exception frame (MSP or
+ * PSP, from bit 2 of EXC_RETURN in lr) and hand it to te_fault_c. */
+__attribute__((naked)) static void te_fault_handler(void)
+{
+    __asm__ volatile(
+        "tst lr, #4\n"
+        "ite eq\n"
+        "mrseq r0, msp\n"
+        "mrsne r0, psp\n"
+        "b te_fault_c\n");
+}
+
+/* Report the exception number, the faulting instruction's address (stacked PC, word 6 of
+ * the frame) and the Configurable Fault Status Register, then stop. */
+void te_fault_c(const uint32_t *frame)
+{
+    uint32_t ipsr;
+    __asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
+    const uint32_t cfsr = *(volatile const uint32_t *)0xE000ED28u;
+    te_fault_report(ipsr & 0x1FFu, frame[6], cfsr);
+    te_platform_exit(TE_FAULT_EXIT_CODE);
 }
 
 __attribute__((naked)) void te_reset_handler(void)
@@ -84,10 +117,10 @@ __attribute__((section(".isr_vector"), used)) static const te_vector te_vectors[
     (te_vector)(uintptr_t)__stack_top,
     te_reset_handler,
     te_default_handler, /* NMI */
-    te_default_handler, /* HardFault */
-    te_default_handler, /* MemManage */
-    te_default_handler, /* BusFault */
-    te_default_handler, /* UsageFault */
+    te_fault_handler,   /* HardFault */
+    te_fault_handler,   /* MemManage */
+    te_fault_handler,   /* BusFault */
+    te_fault_handler,   /* UsageFault */
     0, 0, 0, 0,
     te_default_handler, /* SVCall */
     te_default_handler, /* DebugMonitor */
