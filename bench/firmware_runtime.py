@@ -2,7 +2,7 @@
 
 For each int8 ``.tflite`` given on the command line, or for every zoo configuration
 with ``--zoo`` (exported untrained with 100 classes, as PLATFORM.md's anchors): arena bytes
-planned by tinyedge (reference and optimized kernel variants) vs TFLite Micro's arena (its
+planned by tinyedge (reference and host_simd kernel variants) vs TFLite Micro's arena (its
 tensor plan, the "head", and the total with its runtime structures) and their ratio,
 flash bytes of the firmware (code + weights), and images per second of the native host
 build vs the tflite-micro Python interpreter. Writes bench/results/firmware_runtime.json.
@@ -79,7 +79,7 @@ def bench(path: Path, build_dir: Path, n_native: int, n_tflm: int) -> dict:
     row: dict = {"model": str(path)}
     rng = np.random.default_rng(0)
     tflm_us = None
-    for variant in ("reference", "optimized"):
+    for variant in ("reference", "host_simd"):
         native = build_native(path, build_dir, variant)
         compiled = native.compiled
         inputs = rng.integers(-128, 128, size=(n_native, *native.input_shape[1:]), dtype=np.int8)
@@ -145,7 +145,7 @@ def main() -> None:
         r = rows[-1]
         print(f"{path.parent.name:<22} arena {r['reference_arena_bytes']:>9,} B = "
               f"{r['arena_ratio_vs_tflm']:.2f}× TFLM's {r['tflm_arena_total_bytes']:>9,} B   "
-              f"flash {r['flash_bytes']:>10,} B   native {r['optimized_speedup_1t']:.1f}× "
+              f"flash {r['flash_bytes']:>10,} B   native {r['host_simd_speedup_1t']:.1f}× "
               "tflm", flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(RESULTS, {"cpu_count": os.cpu_count(), "results": rows})

@@ -20,6 +20,9 @@ CORE_FPUS = {
     "cortex-m4": ("fpv4-sp-d16",),
     "cortex-m7": ("fpv5-sp-d16", "fpv5-d16"),
 }
+# Cores that implement the DSP extension (SMLAD, SXTB16, ...: ARMv7E-M); a board may say
+# `dsp = false` (e.g. to force the reference kernels) but never claim it on a core without it.
+DSP_CORES = ("cortex-m4", "cortex-m7")
 QEMU_MACHINES = ("mps2-an386", "mps2-an500", "netduinoplus2")
 FLASH_METHODS = ("openocd", "pyocd", "mass-storage")
 
@@ -105,6 +108,7 @@ class Board:
     emulator: Emulator
     power: Power | None  # None for FPGA/emulator-only boards with no datasheet figure
     path: Path
+    dsp: bool = False  # the core's DSP extension: selects the cortexm_dsp kernels
 
     @property
     def cflags(self) -> tuple[str, ...]:
@@ -214,7 +218,16 @@ class _Reader:
             platform=self.platform(None, "platform"),
             memory=self.memory(), uart=self.uart(), flash=self.flash(),
             emulator=self.emulator(), power=self.power(), path=self.path,
+            dsp=self.dsp(core),
         )
+
+    def dsp(self, core: str) -> bool:
+        value = self.get(None, "dsp", bool, required=False)
+        if value is None:
+            return core in DSP_CORES
+        if value and core not in DSP_CORES:
+            raise self.fail(None, "dsp", f"is true but {core} has no DSP extension")
+        return value
 
     def platform(self, table: str | None, key: str) -> str:
         value = self.get(table, key, str)

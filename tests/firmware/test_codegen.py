@@ -27,7 +27,7 @@ def test_generated_files_have_a_header(zoo_int8, tmp_path: Path) -> None:
     assert "#define TE_MODEL_ARENA_SIZE" in (tmp_path / "model.h").read_text()
 
 
-@pytest.mark.parametrize("variant", ["reference", "optimized"])
+@pytest.mark.parametrize("variant", ["reference", "host_simd"])
 @pytest.mark.parametrize(("cpu", "fpu"), CORES, ids=[c for c, _ in CORES])
 def test_cross_compiles_warning_free(zoo_int8, tmp_path: Path, cpu: str, fpu: list[str],
                                      variant: str) -> None:

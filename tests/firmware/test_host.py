@@ -14,7 +14,7 @@ from tinyedge.firmware.host import build_native, run_native
 ZOO = [("scalecnn", 4), ("scalecnn", 8), ("mobilenetv2", 0.10), ("mobilenetv2", 0.35)]
 
 
-@pytest.mark.parametrize("variant", ["reference", "optimized"])
+@pytest.mark.parametrize("variant", ["reference", "host_simd"])
 @pytest.mark.parametrize(("arch", "width"), ZOO, ids=[f"{a}-{w}" for a, w in ZOO])
 def test_zoo_model_bit_exact(zoo_int8, native_cache: Path, arch: str, width: float,
                              variant: str) -> None:
@@ -42,5 +42,5 @@ def test_build_is_cached_by_content(zoo_int8, native_cache: Path) -> None:
     path = zoo_int8("scalecnn", 4)
     first = build_native(path, native_cache, "reference").library_path
     second = build_native(path, native_cache, "reference").library_path
-    other = build_native(path, native_cache, "optimized").library_path
+    other = build_native(path, native_cache, "host_simd").library_path
     assert first == second and first != other

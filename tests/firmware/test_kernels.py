@@ -52,7 +52,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("op_models")
 
 
-@pytest.mark.parametrize("variant", ["reference", "optimized"])
+@pytest.mark.parametrize("variant", ["reference", "host_simd", "cortexm_dsp"])
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_kernel_bit_exact_with_tflite_micro(
     case: OpCase, variant: str, model_dir: Path, native_cache: Path
@@ -91,6 +91,6 @@ def test_mean_with_equal_input_and_output_quantization(model_dir: Path,
     path = model_dir / "mean_same_quant.tflite"
     path.write_bytes(bytes(builder.Output()))
     inputs = random_inputs(case.shape, 48)
-    for variant in ("reference", "optimized"):
+    for variant in ("reference", "host_simd", "cortexm_dsp"):
         got = build_native(path, native_cache, variant).run(inputs)
         assert (got == tflm_outputs(path, inputs)).all()

@@ -49,7 +49,7 @@ def run_int8(
     if runtime == "native":
         from tinyedge.firmware.host import run_native
 
-        return run_native(model_path, inputs, variant="optimized")  # bit-exact, faster
+        return run_native(model_path, inputs, variant="host_simd")  # bit-exact, faster
     invoke = _tflm(model_path) if runtime == "tflm" else _litert(model_path, runtime)
     bar = (progress or SilentProgress()).task(len(inputs), f"evaluate {runtime}", unit="img")
     outputs = []

@@ -1,8 +1,8 @@
 """Cross-compile a model into firmware for a board (or for the board's emulator stand-in).
 
-Steps: compile the model (AOT, reference kernels: the optimized variant is host-oriented
-and needs per-layer scratch in the arena), check that it fits the board *before* running
-any compiler, generate ``model.c``/``model.h``, compile the platform layer, the app and the
+Steps: compile the model (AOT) for the board's kernel variant (``cortexm_dsp`` on cores
+with the DSP extension, ``reference`` otherwise; its per-layer scratch is planned in the
+arena), check that it fits the board *before* running any compiler, generate ``model.c``/``model.h``, compile the platform layer, the app and the
 kernels with arm-none-eabi-gcc, link with the board's memory regions, and report flash and
 RAM use from the ELF's sections.
 
@@ -35,7 +35,9 @@ Target = Literal["board", "emulator"]
 # smoke: run the model once on a zero image, print outputs and counts, exit
 # (firmware/app/smoke). protocol: the serial protocol loop (top level of firmware/app).
 App = Literal["smoke", "protocol"]
-KERNEL_VARIANT = "reference"
+# Kernel variant per board: the Cortex-M DSP kernels where the core has the extension,
+# the reference kernels (the oracle) elsewhere. host_simd is for host builds only.
+FIRMWARE_VARIANTS = ("reference", "cortexm_dsp")
 # Flash the firmware needs besides the model's const data: platform, app, kernels, libc
 # pieces (measured: 6-9 KB with -O2 for every platform) plus headroom for growth (the
 # serial protocol of issue 5).
@@ -47,6 +49,12 @@ FRAME_RECEIVER_BYTES = 4104 + 32
 # Per layer: params struct, dims, quant table pointers, the layer table entry.
 LAYER_CONST_BYTES = 96
 CFLAGS = ("-std=c11", "-O2", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra")
+# Extra flags for the kernel files of each variant (appended, so the last -O wins).
+# Chosen by measurement on QEMU (exact instruction counts, ScaleCNN c=8 and MobileNetV2
+# m=0.35, mps2-an500 Cortex-M7 and mps2-an386 Cortex-M4; see README "Firmware benchmark"):
+# the DSP kernels' inner loops are written unrolled by hand, so -O2 already keeps every
+# accumulator in registers; -O3 and -funroll-loops grew code without fewer instructions.
+KERNEL_CFLAGS = {"reference": (), "cortexm_dsp": ("-O2",)}
 LDFLAGS = ("-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections")
 
 
@@ -179,23 +187,41 @@ def check_fit(board: Board, name: str, estimate: MemoryReport) -> None:
             f"board with more RAM")
 
 
+def kernel_variant(board: Board) -> str:
+    """The kernel variant a firmware build for ``board`` uses by default."""
+    return "cortexm_dsp" if board.dsp else "reference"
+
+
+def check_variant(board: Board, variant: str) -> None:
+    if variant not in FIRMWARE_VARIANTS:
+        raise TinyedgeError(f"unknown firmware kernel variant {variant!r}; choose one of "
+                            f"{', '.join(FIRMWARE_VARIANTS)}")
+    if variant == "cortexm_dsp" and not board.dsp:
+        raise TinyedgeError(f"kernel variant cortexm_dsp needs a core with the DSP extension; "
+                            f"{board.name} ({board.core}) has none: use reference")
+
+
 def build_firmware(
     board: str | Board,
     model_path: str | Path,
     out_dir: str | Path | None = None,
     target: Target = "board",
     app: App = "protocol",
+    variant: str | None = None,
 ) -> BuildResult:
     """Fit-check, generate, cross-compile and link ``model_path`` for ``board``; write
     ``firmware.elf``, ``firmware.bin``, ``memory.json`` (and the map file) into
-    ``out_dir`` (default ``build/<board>/<model>/``). Nothing is written when the model
+    ``out_dir`` (default ``build/<board>/<model>/``). ``variant`` picks the kernels
+    (default: :func:`kernel_variant` of the board). Nothing is written when the model
     does not fit or the build fails."""
     b = board if isinstance(board, Board) else load_board(board)
     if target not in ("board", "emulator"):
         raise TinyedgeError(f"unknown build target {target!r}; use board or emulator")
+    variant = variant or kernel_variant(b)
+    check_variant(b, variant)
     path = Path(model_path)
     name = model_name(path)
-    compiled, generated = compile_model(path, KERNEL_VARIANT)
+    compiled, generated = compile_model(path, variant)
     estimate = estimate_memory(b, compiled, app)
     check_fit(b, name, estimate)
     tools = _toolchain()
@@ -211,11 +237,13 @@ def build_firmware(
                                                                  compiled.input.size))
         elif app != "smoke":
             raise TinyedgeError(f"unknown firmware app {app!r}; use smoke or protocol")
-        elf = _compile_and_link(b, layout, work, tools, app)
+        elf = _compile_and_link(b, layout, work, tools, app, variant)
         _run([tools["objcopy"], "-O", "binary", str(elf), str(work / "firmware.bin")])
         memory = measure(b, elf, tools["size"])
         payload = {"board": b.name, "target": target, "model": name, "model_path": str(path),
                    "platform": layout.platform, "cflags": list(b.cflags),
+                   "kernel_variant": variant,
+                   "kernel_cflags": [*CFLAGS, *KERNEL_CFLAGS[variant]],
                    **memory.to_dict(), "estimate": estimate.to_dict(),
                    "sections": section_sizes(elf, tools["size"])}
         (work / "memory.json").write_text(json.dumps(payload, indent=2) + "\n")
@@ -261,10 +289,11 @@ def app_dir(app: App) -> Path:
     return root / "smoke" if app == "smoke" else root
 
 
-def firmware_sources(platform: str, app: App) -> list[Path]:
+def firmware_sources(platform: str, app: App, variant: str = "reference") -> list[Path]:
     """C sources of one firmware image besides the generated model.c (and build_info.c)."""
     sources = [s for d in platform_dirs(platform) for s in sorted(d.glob("*.c"))]
-    return sources + sorted(app_dir(app).glob("*.c")) + kernel_sources(KERNEL_VARIANT)
+    return sources + sorted(app_dir(app).glob("*.c")) + kernel_sources(variant)
+
 
 
 def linker_script(flash_origin: int, flash_bytes: int, ram_origin: int, ram_bytes: int,
@@ -278,7 +307,7 @@ def linker_script(flash_origin: int, flash_bytes: int, ram_origin: int, ram_byte
 
 
 def _compile_and_link(board: Board, layout: _Layout, work: Path, tools: dict[str, str],
-                      app: App) -> Path:
+                      app: App, variant: str = "reference") -> Path:
     root = firmware_root()
     includes = [root / "include", root / "kernels", work, app_dir(app),
                 *platform_dirs(layout.platform)]
@@ -287,12 +316,14 @@ def _compile_and_link(board: Board, layout: _Layout, work: Path, tools: dict[str
     flags = [*board.cflags, *CFLAGS, *defines, *(f"-I{i}" for i in includes)]
     objects = []
     generated = sorted(p for p in work.glob("*.c") if p.name != "model.c")
-    sources = [*firmware_sources(layout.platform, app), *generated, work / "model.c"]
+    sources = [*firmware_sources(layout.platform, app, variant), *generated, work / "model.c"]
+    kernel_dir = root / "kernels"
     for i, source in enumerate(sources):
         # model.o keeps its name: the linker script routes its read-only data to flash
         # section .te_weights by file name.
         obj = work / ("model.o" if source.name == "model.c" else f"{i:02d}_{source.stem}.o")
-        _run([tools["gcc"], *flags, "-c", str(source), "-o", str(obj)])
+        extra = KERNEL_CFLAGS[variant] if source.is_relative_to(kernel_dir) else ()
+        _run([tools["gcc"], *flags, *extra, "-c", str(source), "-o", str(obj)])
         objects.append(obj)
     m = board.memory
     (work / "linker.ld").write_text(linker_script(layout.flash_origin, m.flash_bytes,

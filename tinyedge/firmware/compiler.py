@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tinyedge.errors import ModelError
-from tinyedge.firmware import limits, quant
+from tinyedge.firmware import dsp_pack, limits, quant
 from tinyedge.firmware.planner import Buffer, GreedyBySizePlanner, MemoryPlanner, arena_size
 from tinyedge.firmware.tflite_reader import Graph, Operator, Tensor, schema
 
@@ -111,11 +111,45 @@ def _dw_acc_bytes(layer: Layer) -> int:
     return layer.args[5].value[3] * 4
 
 
+def _dsp_conv_col_bytes(layer: Layer) -> int:
+    """cortexm_dsp conv: 2 im2col columns of ceil(K/4)*4 int16 (te_gemm_col_bytes)."""
+    in_dims, f_dims = layer.args[3].value, layer.args[5].value
+    return (f_dims[1] * f_dims[2] * in_dims[3] + 3) // 4 * 16
+
+
+def _dsp_fc_col_bytes(layer: Layer) -> int:
+    """cortexm_dsp fully connected: 2 input rows of ceil(depth/4)*4 int16."""
+    return (layer.args[5].value[3] + 3) // 4 * 16
+
+
 # Python mirror of each variant's te_<op>_s8_get_buffer_size (reference kernels need none).
 _SCRATCH: dict[tuple[str, str], Callable[[Layer], int]] = {
     ("host_simd", "te_conv_2d_s8"): _conv_patch_bytes,
     ("host_simd", "te_depthwise_conv_2d_s8"): _dw_acc_bytes,
+    ("cortexm_dsp", "te_conv_2d_s8"): _dsp_conv_col_bytes,
+    ("cortexm_dsp", "te_fully_connected_s8"): _dsp_fc_col_bytes,
 }
+
+
+def _pack_filter_pairs(layer: Layer) -> None:
+    """cortexm_dsp conv / fully connected: weights in the kernel's channel-pair layout."""
+    layer.consts["filter"] = dsp_pack.pack_channel_pairs(layer.consts["filter"])
+
+
+# Per-variant rewrites of a lowered layer's constants (the kernel's weight layout).
+_SPECIALISE: dict[tuple[str, str], Callable[[Layer], None]] = {
+    ("cortexm_dsp", "te_conv_2d_s8"): _pack_filter_pairs,
+    ("cortexm_dsp", "te_fully_connected_s8"): _pack_filter_pairs,
+}
+
+
+def _specialise(layer: Layer, variant: str) -> None:
+    """Apply the variant's constant rewrite and size its te_context scratch."""
+    rewrite = _SPECIALISE.get((variant, layer.kernel))
+    if rewrite is not None:
+        rewrite(layer)
+    scratch = _SCRATCH.get((variant, layer.kernel))
+    layer.scratch = scratch(layer) if scratch else 0
 
 
 def compile_graph(
@@ -140,8 +174,7 @@ def compile_graph(
         if layer.output in produced:
             raise ModelError(f"{op.describe()} writes tensor {layer.output}, already written")
         produced.add(layer.output)
-        scratch = _SCRATCH.get((variant, layer.kernel))
-        layer.scratch = scratch(layer) if scratch else 0
+        _specialise(layer, variant)
         layers.append(layer)
     if graph.outputs[0] not in produced:
         raise ModelError("the model output is never computed")

@@ -1,4 +1,4 @@
-/* CONV_2D, int8 (optimized for hosts with wide SIMD; bit-exact with the reference).
+/* CONV_2D, int8 (host_simd variant: hosts with wide SIMD; bit-exact with the reference).
  *
  * im2col + int16 GEMM. For a block of output pixels the receptive fields are gathered
  * once into int16 rows of (input + input_offset), zero where a tap falls in the padding

@@ -1,4 +1,4 @@
-/* DEPTHWISE_CONV_2D, int8 (optimized for hosts with wide SIMD; bit-exact with the
+/* DEPTHWISE_CONV_2D, int8 (host_simd variant: hosts with wide SIMD; bit-exact with the
  * reference). Accumulates a whole output pixel at once, channels innermost, so the loads
  * from the NHWC input and the 1HWC filter are contiguous. Scratch: out_c int32 values. */
 #include <string.h>

@@ -1,0 +1,136 @@
+/* CONV_2D, int8 (cortexm_dsp variant: Cortex-M4/M7 with the DSP extension; bit-exact
+ * with the reference).
+ *
+ * Any kernel size, stride, dilation and padding. Output pixels are taken two at a time:
+ * their receptive fields are gathered ("im2col" of 2 columns) into the scratch as int16
+ * pairs with the input offset added (taps in the padding are 0, exactly as the reference
+ * skips them), then every pair of output channels is a 2x2 block of dot products with
+ * SMLAD (te_dsp_gemm.h). A 1x1 convolution with stride 1 is a plain GEMM: its "column"
+ * is the input pixel itself, widened once.
+ *
+ * The filter must be in the packed layout of te_dsp_gemm.h (the AOT compiler writes it;
+ * filter_dims stay {out_c, kh, kw, in_c}). Scratch: te_conv_2d_s8_get_buffer_size bytes,
+ * 4-byte aligned: 2 columns of ceil(kh*kw*in_c / 4) * 4 int16 values, the same as
+ * CMSIS-NN's arm_convolve_s8 (2 * K int16) up to rounding K to a multiple of 4. */
+#include <string.h>
+
+#include "te_dsp_gemm.h"
+#include "te_kernel_util.h"
+
+int32_t te_conv_2d_s8_get_buffer_size(const te_dims *input_dims, const te_dims *filter_dims)
+{
+    return te_gemm_col_bytes(filter_dims->h * filter_dims->w * input_dims->c);
+}
+
+static int conv_args_ok(const te_conv_params *p, const te_quant_params *q, const te_dims *in,
+                        const te_dims *f, const te_dims *out)
+{
+    return p != NULL && te_dims_ok(in) && te_dims_ok(f) && te_dims_ok(out) && f->c == in->c &&
+           out->c == f->n && out->n == in->n && p->stride_h > 0 && p->stride_w > 0 &&
+           p->dilation_h > 0 && p->dilation_w > 0 && te_act_ok(p->act_min, p->act_max) &&
+           te_quant_ok(q, out->c) && q->count == out->c;
+}
+
+/* Gather the receptive field of output pixel (b, oy, ox) into row `row` of col. */
+static void gather(const te_conv_params *p, const te_dims *in, const int8_t *input,
+                   const te_dims *f, int32_t b, int32_t oy, int32_t ox, uint32_t *col,
+                   int32_t row)
+{
+    const int32_t c = in->c;
+    const int32_t groups = te_gemm_groups(f->h * f->w * c);
+    const uint32_t offset2 = te_pair(p->input_offset);
+    const int32_t iy0 = oy * p->stride_h - p->pad_h;
+    const int32_t ix0 = ox * p->stride_w - p->pad_w;
+    /* A whole filter row is contiguous in NHWC when dilation_w is 1. */
+    const int32_t seg = p->dilation_w == 1 ? f->w * c : c;
+    const int32_t segs_per_row = f->w * c / seg;
+    if ((f->h * f->w * c) & 3) {
+        te_gemm_clear_tail(col, groups, row);
+    }
+    int32_t k = 0;
+    for (int32_t fy = 0; fy < f->h; ++fy) {
+        const int32_t iy = iy0 + fy * p->dilation_h;
+        for (int32_t s = 0; s < segs_per_row; ++s) {
+            const int32_t ix = ix0 + s * p->dilation_w;
+            const int32_t fx_count = seg / c;
+            /* Taps [t0, t1) of this segment lie inside the input. */
+            int32_t t0 = 0, t1 = 0;
+            if (iy >= 0 && iy < in->h) {
+                t0 = ix < 0 ? te_min_i32(-ix, fx_count) : 0;
+                t1 = te_max_i32(t0, te_min_i32(fx_count, in->w - ix));
+            }
+            const int8_t *src = input + ((b * in->h + iy) * in->w + ix) * c;
+            const int32_t inside0 = k + t0 * c, inside1 = k + t1 * c;
+            if (((k | seg | inside0 | inside1) & 3) == 0) {
+                for (int32_t i = k; i < inside0; i += 4) {
+                    col[4 * (i >> 2) + 2 * row] = 0;
+                    col[4 * (i >> 2) + 2 * row + 1] = 0;
+                }
+                for (int32_t i = inside0; i < inside1; i += 4) {
+                    te_gemm_put4(col, i >> 2, row, te_load32(src + (i - k)), offset2);
+                }
+                for (int32_t i = inside1; i < k + seg; i += 4) {
+                    col[4 * (i >> 2) + 2 * row] = 0;
+                    col[4 * (i >> 2) + 2 * row + 1] = 0;
+                }
+            } else {
+                for (int32_t i = k; i < k + seg; ++i) {
+                    const int32_t v = i >= inside0 && i < inside1
+                                          ? src[i - k] + p->input_offset : 0;
+                    te_gemm_put1(col, i, row, v);
+                }
+            }
+            k += seg;
+        }
+    }
+}
+
+te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
+                        const te_quant_params *quant, const te_dims *input_dims,
+                        const int8_t *input, const te_dims *filter_dims, const int8_t *filter,
+                        const te_dims *bias_dims, const int32_t *bias,
+                        const te_dims *output_dims, int8_t *output)
+{
+    (void)bias_dims;
+    if (!conv_args_ok(params, quant, input_dims, filter_dims, output_dims) || input == NULL ||
+        filter == NULL || output == NULL || ctx == NULL || ctx->buf == NULL ||
+        ((uintptr_t)ctx->buf & 3u) != 0u || ((uintptr_t)filter & 3u) != 0u ||
+        ctx->size < te_conv_2d_s8_get_buffer_size(input_dims, filter_dims)) {
+        return TE_ERROR_ARG;
+    }
+    const te_dims *out = output_dims;
+    const int32_t groups = te_gemm_groups(filter_dims->h * filter_dims->w * input_dims->c);
+    const uint32_t *packed = (const uint32_t *)(const void *)filter;
+    uint32_t *col = (uint32_t *)ctx->buf;
+    const int32_t oc_n = out->c;
+    const int32_t pixels = out->n * out->h * out->w;
+    const int32_t lo = params->act_min, hi = params->act_max, offset = params->output_offset;
+    for (int32_t first = 0; first < pixels; first += 2) {
+        const int32_t rows = te_min_i32(2, pixels - first);
+        for (int32_t r = 0; r < rows; ++r) {
+            const int32_t px = first + r;
+            const int32_t b = px / (out->h * out->w);
+            const int32_t oy = px / out->w % out->h;
+            gather(params, input_dims, input, filter_dims, b, oy, px % out->w, col, r);
+        }
+        int8_t *op = output + first * oc_n;
+        for (int32_t oc = 0; oc < oc_n; oc += 2) {
+            const int32_t chans = te_min_i32(2, oc_n - oc);
+            te_requant rq[2];
+            int32_t acc[4];
+            for (int32_t c = 0; c < 2; ++c) {
+                const int32_t ch = c < chans ? oc + c : oc;
+                rq[c] = te_requant_for(quant->multiplier[ch], quant->shift[ch]);
+                acc[c] = acc[2 + c] = bias != NULL ? bias[ch] : 0;
+            }
+            const uint32_t *w = packed + (oc >> 1) * groups * 2;
+            if (rows == 2) {
+                te_gemm_2x2(col, w, groups, acc);
+            } else {
+                te_gemm_1x2(col, w, groups, acc);
+            }
+            te_gemm_store(acc, rows, chans, rq, offset, lo, hi, op + oc, oc_n);
+        }
+    }
+    return TE_OK;
+}

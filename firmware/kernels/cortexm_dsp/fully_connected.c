@@ -1,0 +1,99 @@
+/* FULLY_CONNECTED, int8 (cortexm_dsp variant: Cortex-M4/M7 with the DSP extension;
+ * bit-exact with the reference).
+ *
+ * Matrix-vector (matrix-matrix for batches > 1): input rows are widened two at a time
+ * into the scratch with the input offset added, then each pair of units is a block of
+ * dot products with SMLAD (te_dsp_gemm.h). The weights must be in the packed layout of
+ * te_dsp_gemm.h (the AOT compiler writes it; filter_dims stay {1, 1, units, depth}).
+ * A weight offset (asymmetric weights) is applied as filter_offset * sum(input + offset)
+ * per row. Scratch: te_fully_connected_s8_get_buffer_size bytes (2 rows of depth int16
+ * rounded up to 4 values), 4-byte aligned. */
+#include "te_dsp_gemm.h"
+#include "te_kernel_util.h"
+
+int32_t te_fully_connected_s8_get_buffer_size(const te_dims *filter_dims)
+{
+    return te_gemm_col_bytes(filter_dims->c);
+}
+
+static void widen_row(const int8_t *x, int32_t depth, int32_t offset, uint32_t *col,
+                      int32_t row)
+{
+    const int32_t groups = te_gemm_groups(depth);
+    const uint32_t offset2 = te_pair(offset);
+    const int32_t whole = depth & ~3;
+    for (int32_t i = 0; i < whole; i += 4) {
+        te_gemm_put4(col, i >> 2, row, te_load32(x + i), offset2);
+    }
+    if (whole != depth) {
+        te_gemm_clear_tail(col, groups, row);
+        for (int32_t i = whole; i < depth; ++i) {
+            te_gemm_put1(col, i, row, x[i] + offset);
+        }
+    }
+}
+
+te_status te_fully_connected_s8(const te_context *ctx, const te_fc_params *params,
+                                const te_quant_params *quant, const te_dims *input_dims,
+                                const int8_t *input, const te_dims *filter_dims,
+                                const int8_t *filter, const te_dims *bias_dims,
+                                const int32_t *bias, const te_dims *output_dims,
+                                int8_t *output)
+{
+    (void)bias_dims;
+    if (params == NULL || !te_dims_ok(input_dims) || !te_dims_ok(filter_dims) ||
+        !te_dims_ok(output_dims) || input == NULL || filter == NULL || output == NULL ||
+        ctx == NULL || ctx->buf == NULL || ((uintptr_t)ctx->buf & 3u) != 0u ||
+        ((uintptr_t)filter & 3u) != 0u ||
+        ctx->size < te_fully_connected_s8_get_buffer_size(filter_dims)) {
+        return TE_ERROR_ARG;
+    }
+    const int32_t depth = filter_dims->c;
+    const int32_t units = filter_dims->w;
+    const int32_t batches = te_dims_size(output_dims) / units;
+    if (te_dims_size(output_dims) != batches * units ||
+        te_dims_size(input_dims) != batches * depth || !te_quant_ok(quant, units) ||
+        !te_act_ok(params->act_min, params->act_max)) {
+        return TE_ERROR_ARG;
+    }
+    const int32_t groups = te_gemm_groups(depth);
+    const uint32_t *packed = (const uint32_t *)(const void *)filter;
+    uint32_t *col = (uint32_t *)ctx->buf;
+    const int32_t lo = params->act_min, hi = params->act_max, offset = params->output_offset;
+    for (int32_t first = 0; first < batches; first += 2) {
+        const int32_t rows = te_min_i32(2, batches - first);
+        int32_t row_sum[2] = {0, 0};
+        for (int32_t r = 0; r < rows; ++r) {
+            const int8_t *x = input + (first + r) * depth;
+            widen_row(x, depth, params->input_offset, col, r);
+            if (params->filter_offset != 0) {
+                for (int32_t i = 0; i < depth; ++i) {
+                    row_sum[r] += x[i] + params->input_offset;
+                }
+                row_sum[r] *= params->filter_offset;
+            }
+        }
+        int8_t *op = output + first * units;
+        for (int32_t u = 0; u < units; u += 2) {
+            const int32_t chans = te_min_i32(2, units - u);
+            te_requant rq[2];
+            int32_t acc[4];
+            for (int32_t c = 0; c < 2; ++c) {
+                const int32_t ch = c < chans ? u + c : u;
+                const int32_t q = quant->count == 1 ? 0 : ch; /* per-tensor or per-channel */
+                rq[c] = te_requant_for(quant->multiplier[q], quant->shift[q]);
+                const int32_t b = bias != NULL ? bias[ch] : 0;
+                acc[c] = b + row_sum[0];
+                acc[2 + c] = b + row_sum[1];
+            }
+            const uint32_t *w = packed + (u >> 1) * groups * 2;
+            if (rows == 2) {
+                te_gemm_2x2(col, w, groups, acc);
+            } else {
+                te_gemm_1x2(col, w, groups, acc);
+            }
+            te_gemm_store(acc, rows, chans, rq, offset, lo, hi, op + u, units);
+        }
+    }
+    return TE_OK;
+}

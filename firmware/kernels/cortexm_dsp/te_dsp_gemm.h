@@ -1,0 +1,117 @@
+/*
+ * te_dsp_gemm.h - the int8 GEMM core shared by the cortexm_dsp CONV_2D and
+ * FULLY_CONNECTED kernels: a block of 2 output channels x 2 pixels (or rows), the dot
+ * products over K taken 4 at a time with dual 16-bit multiply-accumulates.
+ *
+ * Operands
+ *   Activations ("columns"): up to 2 rows of K values (input + input_offset, in
+ *   [-255, 255]) widened to int16 pairs, interleaved per group of 4: for group g the
+ *   4 words at col + 4g are  row0{k0,k2}, row0{k1,k3}, row1{k0,k2}, row1{k1,k3}  (the order
+ *   SXTB16 / SXTB16 ROR 8 extract bytes of a word). Values past K are 0.
+ *   Weights (packed by the AOT compiler, tinyedge/firmware/dsp_pack.py): output channels
+ *   in pairs, for pair p and group g the 8 bytes at w + (p * G + g) * 8 are channel 2p's
+ *   k 4g..4g+3 then channel 2p+1's; bytes past K, and the second channel of an odd last
+ *   pair, are 0.
+ * Each product is |value| <= 255 times |weight| <= 128 (or 255 with a weight offset), so
+ * every sum is exact in int32 as in the reference kernels: only the order differs.
+ */
+#ifndef TE_DSP_GEMM_H
+#define TE_DSP_GEMM_H
+
+#include <stdint.h>
+
+#include "te_dsp.h"
+
+/* Groups of 4 taken per dot product. */
+static inline int32_t te_gemm_groups(int32_t k) { return (k + 3) / 4; }
+
+/* Bytes of the interleaved activation buffer for 2 rows. */
+static inline int32_t te_gemm_col_bytes(int32_t k) { return te_gemm_groups(k) * 16; }
+
+/* Write 4 int8 values (as one word) of row `row` into group `g`, adding `offset2`
+ * (the offset in both lanes). */
+static inline void te_gemm_put4(uint32_t *col, int32_t g, int32_t row, uint32_t bytes,
+                                uint32_t offset2)
+{
+    uint32_t *dst = col + 4 * g + 2 * row;
+    dst[0] = te_sxtab16(offset2, bytes);
+    dst[1] = te_sxtab16_ror8(offset2, bytes);
+}
+
+/* Write one value at tap k of row `row`. */
+static inline void te_gemm_put1(uint32_t *col, int32_t k, int32_t row, int32_t value)
+{
+    int16_t *h = (int16_t *)(void *)(col + 4 * (k >> 2) + 2 * row + (k & 1));
+    h[(k >> 1) & 1] = (int16_t)value;
+}
+
+/* Zero the last group of a row (before filling it, when K is not a multiple of 4). */
+static inline void te_gemm_clear_tail(uint32_t *col, int32_t groups, int32_t row)
+{
+    uint32_t *dst = col + 4 * (groups - 1) + 2 * row;
+    dst[0] = 0;
+    dst[1] = 0;
+}
+
+/* Dot products of 2 rows with a channel pair: acc[row * 2 + ch] += ... */
+static inline void te_gemm_2x2(const uint32_t *col, const uint32_t *w, int32_t groups,
+                               int32_t acc[4])
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    for (int32_t g = 0; g < groups; ++g) {
+        const uint32_t x0a = col[0], x0b = col[1], x1a = col[2], x1b = col[3];
+        const uint32_t w0 = w[0], w1 = w[1];
+        col += 4;
+        w += 2;
+        uint32_t wa = te_sxtb16(w0), wb = te_sxtb16_ror8(w0);
+        a00 = te_smlad(x0a, wa, a00);
+        a00 = te_smlad(x0b, wb, a00);
+        a10 = te_smlad(x1a, wa, a10);
+        a10 = te_smlad(x1b, wb, a10);
+        wa = te_sxtb16(w1);
+        wb = te_sxtb16_ror8(w1);
+        a01 = te_smlad(x0a, wa, a01);
+        a01 = te_smlad(x0b, wb, a01);
+        a11 = te_smlad(x1a, wa, a11);
+        a11 = te_smlad(x1b, wb, a11);
+    }
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
+/* One row with a channel pair: acc[ch] += ... */
+static inline void te_gemm_1x2(const uint32_t *col, const uint32_t *w, int32_t groups,
+                               int32_t acc[2])
+{
+    int32_t a0 = acc[0], a1 = acc[1];
+    for (int32_t g = 0; g < groups; ++g) {
+        const uint32_t xa = col[0], xb = col[1];
+        const uint32_t w0 = w[0], w1 = w[1];
+        col += 4;
+        w += 2;
+        a0 = te_smlad(xa, te_sxtb16(w0), a0);
+        a0 = te_smlad(xb, te_sxtb16_ror8(w0), a0);
+        a1 = te_smlad(xa, te_sxtb16(w1), a1);
+        a1 = te_smlad(xb, te_sxtb16_ror8(w1), a1);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+}
+
+/* Requantize and store the outputs of `rows` rows (1 or 2) x `chans` channels (1 or 2)
+ * of one block; out points at channel c of row 0, rows are `row_stride` bytes apart. */
+static inline void te_gemm_store(const int32_t *acc, int32_t rows, int32_t chans,
+                                 const te_requant rq[2], int32_t offset, int32_t lo,
+                                 int32_t hi, int8_t *out, int32_t row_stride)
+{
+    for (int32_t r = 0; r < rows; ++r) {
+        for (int32_t c = 0; c < chans; ++c) {
+            out[r * row_stride + c] =
+                te_dsp_out(te_requant_apply(acc[r * 2 + c], &rq[c]), offset, lo, hi);
+        }
+    }
+}
+
+#endif /* TE_DSP_GEMM_H */
