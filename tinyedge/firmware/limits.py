@@ -7,7 +7,9 @@ cannot. The bounds, each checked in Python's unbounded integers:
 
 - **Tensor sizes**: every tensor has at most ``MAX_ELEMENTS`` (2^26) elements (checked by
   the reader), so a flat index ``((n*H + y)*W + x)*C + c`` stays below 2^26.
-- **Windows** (conv, depthwise, pooling): with output size O, stride s, kernel k, dilation
+- **Windows** (conv, depthwise, pooling): strides, dilations and padding at most 2^15-1
+  (TFLite Micro stores them in ``int16_t``: larger values would be truncated there, so
+  refusing is the only exact answer). With output size O, stride s, kernel k, dilation
   d and before-padding p, a kernel computes ``o*s - p + t*d`` for 0 <= o < O, 0 <= t < k.
   Requiring ``(O-1)*s + (k-1)*d + 1 <= MAX_EXTENT`` and ``p <= MAX_EXTENT`` keeps every such
   coordinate within ``[-2^24, 2^24]``.
@@ -31,6 +33,7 @@ from tinyedge.errors import ModelError
 
 INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1
+INT16_MAX = (1 << 15) - 1
 MAX_EXTENT = 1 << 24
 MAX_TERM = 255 * 255
 MAX_SUM_COUNT = 1 << 23  # 2^23 * 255 < 2^31
@@ -41,6 +44,12 @@ MAX_WORK = 1 << 33
 def check_window(where: str, axis: str, size: int, out: int, kernel: int, stride: int,
                  dilation: int, pad: int) -> None:
     """Refuse a window whose coordinates could leave ``[-MAX_EXTENT, MAX_EXTENT]``."""
+    for name, value in (("stride", stride), ("dilation", dilation), ("padding", pad)):
+        if value > INT16_MAX:
+            raise ModelError(
+                f"{where}: {axis} {name} {value:,} exceeds {INT16_MAX:,}; TFLite's kernels hold "
+                "strides, dilations and padding in 16 bits, so no TFLite runtime runs it as "
+                "written")
     reach = (out - 1) * stride + (kernel - 1) * dilation + 1
     if reach > MAX_EXTENT or pad > MAX_EXTENT or size > MAX_EXTENT:
         raise ModelError(
