@@ -13,6 +13,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from tinyedge import __version__
+from tinyedge.cli_args import (
+    finite_float,
+    folder_path,
+    https_url,
+    input_file,
+    nonnegative_int,
+    output_file,
+    output_folder,
+    positive_int,
+)
 from tinyedge.errors import TinyedgeError
 
 
@@ -20,7 +30,8 @@ def _add_model_options(parser: argparse.ArgumentParser, required: bool = True) -
     parser.add_argument("--arch", required=required, help="scalecnn or mobilenetv2")
     parser.add_argument("--width", required=required,
                         help="c for scalecnn (4…64), m for mobilenetv2 (0.10…3.00)")
-    parser.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+    parser.add_argument("--seed", type=nonnegative_int("a training seed ≥ 0, e.g. 0"), default=0,
+                        help="training seed (default 0)")
 
 
 def _add_dataset_option(parser: argparse.ArgumentParser, default: str | None) -> None:
@@ -28,8 +39,25 @@ def _add_dataset_option(parser: argparse.ArgumentParser, default: str | None) ->
 
     parser.add_argument("--dataset", choices=DATASETS, default=default,
                         help=f"dataset (default {default or 'the one the model was trained on'})")
-    parser.add_argument("--data-root", type=Path, default=None,
+    parser.add_argument("--data-root", type=folder_path, default=None,
                         help="folder holding cifar-100-python/ (default $TINYEDGE_DATA or ./data)")
+
+
+_batch_size = positive_int("a batch size ≥ 2 (BatchNorm needs 2 images), e.g. 128", minimum=2)
+_checkpoint_file = input_file("checkpoint", "train one with `tinyedge train` or pass the "
+                              "path of its checkpoint.pt")
+_model_file = input_file("model", "create it with `tinyedge export` and pass its "
+                         "model_int8.tflite")
+_scaling_table = input_file("scaling table", "pass --table with a CSV file (columns "
+                            "arch,width,params,seed,accuracy)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (the problem and the fix), exit 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        print(f"tinyedge: error: {message}", file=sys.stderr)
+        sys.exit(2)
 
 
 def _progress(args: argparse.Namespace):
@@ -72,8 +100,8 @@ def cmd_boards(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from tinyedge.firmware.build import build_firmware
 
-    if not args.model.is_file():
-        raise TinyedgeError(f"model {args.model} does not exist; create it with `tinyedge export`")
+    if args.out is not None:
+        _check_build_out(args.out)
     result = build_firmware(args.board, args.model, args.out,
                             target="emulator" if args.emulator else "board")
     where = (f"QEMU {result.board.emulator.qemu_machine} stand-in"
@@ -82,6 +110,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     for line in result.memory.lines():
         print(line)
     return 0
+
+
+BUILD_MARKER = "memory.json"  # every folder `tinyedge build` writes holds one
+
+
+def _check_build_out(out: Path) -> None:
+    """A build replaces its output folder: refuse one that holds anything but a build."""
+    if out.exists() and any(out.iterdir()) and not (out / BUILD_MARKER).is_file():
+        raise TinyedgeError(f"--out {out} already holds files that tinyedge build did not "
+                            "write; pass a new or empty folder (a build replaces it)")
 
 
 def cmd_data_fetch(args: argparse.Namespace) -> int:
@@ -264,6 +302,16 @@ def cmd_flash(args: argparse.Namespace) -> int:
     return 0
 
 
+def _probe_serial(text: str) -> str:
+    """argparse type: a plain probe serial (tinyedge.tool_args), refused at parse time."""
+    from tinyedge.tool_args import UnsafeArgumentError, probe_serial
+
+    try:
+        return probe_serial(text)
+    except UnsafeArgumentError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _only_export() -> Path:
     models = sorted(Path("export").glob("*/model_int8.tflite"))
     if len(models) != 1:
@@ -328,7 +376,7 @@ def _print_metrics(out: Path, metrics: dict) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tinyedge", description="Train, deploy and evaluate tiny int8 image classifiers.")
     parser.add_argument("--version", action="version", version=f"tinyedge {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -345,27 +393,40 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("data", help="dataset management")
     data_sub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     f = data_sub.add_parser("fetch", help="download and verify a dataset")
-    f.add_argument("name", choices=["cifar100"])
-    f.add_argument("--root", type=Path, default=None,
+    f.add_argument("name", choices=["cifar100"], help="the dataset to fetch")
+    f.add_argument("--root", type=output_folder, default=None,
                    help="destination folder (default $TINYEDGE_DATA or ./data)")
-    f.add_argument("--url", default=None, help="mirror URL of cifar-100-python.tar.gz")
+    f.add_argument("--url", type=https_url, default=None,
+                   help="https:// mirror URL of cifar-100-python.tar.gz (its MD5 is checked)")
     f.set_defaults(func=cmd_data_fetch)
 
     p = sub.add_parser("train", help="train one width variant (the paper's protocol)")
     _add_model_options(p)
     _add_dataset_option(p, "cifar100")
-    p.add_argument("--epochs", type=int, default=None, help="default 200")
-    p.add_argument("--batch-size", type=int, default=None, help="default 128")
-    p.add_argument("--lr", type=float, default=None, help="initial learning rate, default 0.1")
-    p.add_argument("--lr-min", type=float, default=None, help="final learning rate, default 1e-5")
-    p.add_argument("--momentum", type=float, default=None, help="default 0.9")
-    p.add_argument("--weight-decay", type=float, default=None, help="default 5e-4")
-    p.add_argument("--crop-padding", type=int, default=None, help="default 4 (0 = no crop)")
-    p.add_argument("--cutout", type=int, default=None, help="patch size, default 8 (0 = off)")
+    p.add_argument("--epochs", type=positive_int("the number of epochs, e.g. 200"),
+                   default=None, help="default 200")
+    p.add_argument("--batch-size", type=_batch_size, default=None, help="default 128")
+    p.add_argument("--lr", type=finite_float("a learning rate > 0, e.g. 0.1"), default=None,
+                   help="initial learning rate, default 0.1")
+    p.add_argument("--lr-min", type=finite_float("a final learning rate ≥ 0, e.g. 1e-5",
+                                                 strict=False),
+                   default=None, help="final learning rate, default 1e-5 (≤ --lr)")
+    p.add_argument("--momentum", type=finite_float("a momentum in [0, 1), e.g. 0.9",
+                                                   strict=False, below=1.0),
+                   default=None, help="default 0.9")
+    p.add_argument("--weight-decay", type=finite_float("a weight decay ≥ 0, e.g. 5e-4",
+                                                       strict=False),
+                   default=None, help="default 5e-4")
+    p.add_argument("--crop-padding", type=nonnegative_int("padding 0…32, e.g. 4", 32),
+                   default=None, help="default 4 (0 = no crop)")
+    p.add_argument("--cutout", type=nonnegative_int("a patch size 0…32, e.g. 8", 32),
+                   default=None, help="patch size, default 8 (0 = off)")
     p.add_argument("--no-hflip", action="store_true", help="disable horizontal flips")
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    p.add_argument("--out", type=Path, default=Path("runs"), help="runs folder (default runs/)")
-    p.add_argument("--results", type=Path, default=Path("results"),
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                   help="where to train (default cpu)")
+    p.add_argument("--out", type=output_folder, default=Path("runs"),
+                   help="runs folder (default runs/)")
+    p.add_argument("--results", type=output_folder, default=Path("results"),
                    help="where the float evaluation goes (default results/)")
     p.add_argument("--no-eval", action="store_true", help="skip the float evaluation")
     p.add_argument("--force", action="store_true", help="discard an existing run and retrain")
@@ -373,22 +434,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a trained model to int8 TFLite (via ONNX)")
     _add_model_options(p)
-    p.add_argument("--checkpoint", type=Path, default=None,
+    p.add_argument("--checkpoint", type=_checkpoint_file, default=None,
                    help="default: runs/<arch>-w<width>-s<seed>/checkpoint.pt")
-    p.add_argument("--calib-samples", type=int, default=500,
+    p.add_argument("--calib-samples", type=positive_int("a number of images ≥ 1, e.g. 500"),
+                   default=500,
                    help="training images used to calibrate the quantization (default 500)")
-    p.add_argument("--verify-samples", type=int, default=500,
-                   help="test images used to verify the int8 model (default 500)")
+    p.add_argument("--verify-samples", type=positive_int("a number of images ≥ 1, e.g. 500"),
+                   default=500, help="test images used to verify the int8 model (default 500)")
     _add_dataset_option(p, None)
     p.add_argument("--runs", type=Path, default=Path("runs"), help="runs folder (default runs/)")
-    p.add_argument("--out", type=Path, default=Path("export"), help="default export/")
+    p.add_argument("--out", type=output_folder, default=Path("export"),
+                   help="export folder (default export/)")
     p.set_defaults(func=cmd_export)
 
     from tinyedge.evaluate.host_int8 import RUNTIMES
 
     p = sub.add_parser("evaluate", help="evaluate a model on the test split")
-    p.add_argument("--checkpoint", type=Path, default=None, help="float PyTorch checkpoint")
-    p.add_argument("--model", type=Path, default=None, help="int8 .tflite from tinyedge export")
+    p.add_argument("--checkpoint", type=_checkpoint_file, default=None,
+                   help="float PyTorch checkpoint")
+    p.add_argument("--model", type=_model_file, default=None,
+                   help="int8 .tflite from tinyedge export")
     p.add_argument("--board", default=None,
                    help="evaluate on this board (emulated unless --port is given)")
     p.add_argument("--port", default=None, help="serial port of a real board, e.g. /dev/ttyACM0")
@@ -396,23 +461,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="emulator to use when no --port is given (default qemu)")
     p.add_argument("--mode", choices=["stream", "batch"], default="stream",
                    help="stream inputs over serial, or preload them into emulator memory")
-    p.add_argument("--jobs", type=int, default=1, help="parallel emulators (default 1)")
+    p.add_argument("--jobs", type=positive_int("a number of emulators ≥ 1, e.g. 2"), default=1,
+                   help="parallel emulators (default 1)")
     p.add_argument("--runtime", choices=RUNTIMES, default=None,
                    help="host int8 runtime: tflm (TFLite Micro, the reference), litert "
                         "(optimized kernels), litert-ref (reference kernels), native "
                         "(tinyedge's C runtime built for the host)")
     _add_dataset_option(p, None)
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
-    p.add_argument("--out", type=Path, default=None, help="output folder")
-    p.add_argument("--results", type=Path, default=Path("results"))
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                   help="where the float model runs (default cpu)")
+    p.add_argument("--limit", type=positive_int("a number of images ≥ 1, e.g. 100"),
+                   default=None, help="evaluate only the first N images")
+    p.add_argument("--out", type=output_folder, default=None,
+                   help="output folder (default results/<model>/<runtime>/)")
+    p.add_argument("--results", type=output_folder, default=Path("results"),
+                   help="results folder used when --out is not given (default results/)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("analyze", help="analyses of evaluated models")
     analyze_sub = p.add_subparsers(dest="analyze_command", required=True, metavar="ANALYSIS")
     a = analyze_sub.add_parser("scaling", help="fit error vs parameters per architecture: "
                                "power law, local exponents, broken power law")
-    a.add_argument("--table", type=Path, required=True,
+    a.add_argument("--table", type=_scaling_table, required=True,
                    help="CSV with columns arch,width,params,seed,accuracy (one row per model)")
     a.add_argument("--json", action="store_true", help="machine-readable output")
     a.set_defaults(func=cmd_analyze_scaling)
@@ -420,25 +490,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="one HTML page comparing float, int8 and device runs")
     p.add_argument("results_dir", type=Path, metavar="RESULTS_DIR",
                    help="the results folder (results/<variant>/<runtime>/)")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=output_file, default=None,
                    help="HTML file (default RESULTS_DIR/report.html); summary.json and CSV "
                         "tables go next to it")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("build", help="cross-compile an int8 model into firmware for a board")
     p.add_argument("--board", required=True, help="a board from `tinyedge boards`")
-    p.add_argument("--model", type=Path, required=True, help="int8 .tflite from tinyedge export")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output folder (default build/<board>/<model>/)")
+    p.add_argument("--model", type=_model_file, required=True,
+                   help="int8 .tflite from tinyedge export")
+    p.add_argument("--out", type=output_folder, default=None,
+                   help="output folder (default build/<board>/<model>/); an existing one must "
+                        "be empty or an earlier build")
     p.add_argument("--emulator", action="store_true",
                    help="build for the board's QEMU stand-in, with the board's memory limits")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("flash", help="build the firmware and put it on a board")
-    p.add_argument("--board", required=True)
-    p.add_argument("--model", type=Path, default=None, help="int8 .tflite (default: the "
+    p.add_argument("--board", required=True, help="a board from `tinyedge boards`")
+    p.add_argument("--model", type=_model_file, default=None, help="int8 .tflite (default: the "
                    "only model under export/)")
-    p.add_argument("--probe", default=None, help="debug probe serial number")
+    p.add_argument("--probe", default=None, type=_probe_serial,
+                   help="debug probe serial number (default: the only probe attached)")
     p.add_argument("--emulate", action="store_true",
                    help="boot the image in the emulator and check that it answers")
     p.set_defaults(func=cmd_flash)
@@ -446,37 +519,50 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="run a grid of widths × seeds through the pipeline")
     p.add_argument("--grid", default="paper",
                    help="paper (SPEC's 18 sizes × 5 seeds), demo, or a grid TOML file")
-    p.add_argument("--backend", choices=["local", "ray"], default="local")
-    p.add_argument("--jobs", type=int, default=None,
-                   help="parallel cells (default: cores ÷ CPUs per cell)")
-    p.add_argument("--boards", type=Path, default=None,
+    p.add_argument("--backend", choices=["local", "ray"], default="local",
+                   help="run cells in local processes or on a Ray cluster (default local)")
+    p.add_argument("--jobs", type=positive_int("a number of parallel cells ≥ 1, e.g. 2"),
+                   default=None, help="parallel cells (default: cores ÷ CPUs per cell)")
+    p.add_argument("--boards", type=input_file("board map", "pass --boards with a TOML file"),
+                   default=None,
                    help="TOML map of attached boards: [nucleo-f746] port = ..., probe = ...")
     p.add_argument("--address", default=None, help="Ray cluster address to join")
-    p.add_argument("--epochs", type=int, default=None, help="override the grid's epochs")
-    p.add_argument("--root", type=Path, default=Path("."),
+    p.add_argument("--epochs", type=positive_int("the number of epochs, e.g. 15"),
+                   default=None, help="override the grid's epochs")
+    p.add_argument("--root", type=output_folder, default=Path("."),
                    help="folder holding runs/, export/, results/, build/ (default .)")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("demo", help="the whole pipeline on embedded defaults (digits)")
-    p.add_argument("--epochs", type=int, default=None, help="default 15")
-    p.add_argument("--jobs", type=int, default=None, help="parallel cells (default: cores)")
-    p.add_argument("--root", type=Path, default=Path("."))
+    p.add_argument("--epochs", type=positive_int("the number of epochs, e.g. 15"),
+                   default=None, help="default 15")
+    p.add_argument("--jobs", type=positive_int("a number of parallel cells ≥ 1, e.g. 2"),
+                   default=None, help="parallel cells (default: cores)")
+    p.add_argument("--root", type=output_folder, default=Path("."),
+                   help="folder holding runs/, export/, results/, build/ (default .)")
     p.set_defaults(func=cmd_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    func: Callable[[argparse.Namespace], int] = args.func
     try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help, --version, or a one-line argument error
+            return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+        func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except TinyedgeError as exc:
-        print(f"tinyedge: error: {exc}", file=sys.stderr)
+        print(f"tinyedge: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("tinyedge: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+
+
+def _one_line(text: str) -> str:
+    """The error message as one line (a message may quote a multi-line tool output)."""
+    return " ".join(text.split("\n")).strip()
 
 
 if __name__ == "__main__":
