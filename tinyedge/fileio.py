@@ -6,6 +6,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import platform
 import tempfile
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tinyedge import __version__
+from tinyedge.errors import TinyedgeError
 
 MANIFEST_NAME = "manifest.json"
 
@@ -49,7 +51,14 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
 
 
 def write_json_atomic(path: str | Path, obj: Any) -> None:
-    write_bytes_atomic(path, (json.dumps(obj, indent=2, sort_keys=False) + "\n").encode())
+    """Write ``obj`` as JSON; NaN and infinities are refused (JSON has neither, and a
+    reader would take them for figures), so nothing is written."""
+    try:
+        text = json.dumps(obj, indent=2, sort_keys=False, allow_nan=False)
+    except ValueError as exc:
+        raise TinyedgeError(f"refusing to write {path}: a figure is NaN or infinite ({exc}); "
+                            "the model or measurement that produced it is broken") from exc
+    write_bytes_atomic(path, (text + "\n").encode())
 
 
 def file_digest(path: str | Path, algorithm: str = "sha256") -> str:
@@ -104,8 +113,152 @@ def write_manifest(
     return path
 
 
-def read_manifest(folder: str | Path) -> dict[str, Any] | None:
+def read_manifest(folder: str | Path, fix: str | None = None) -> dict[str, Any] | None:
+    """``folder/manifest.json`` as a dict, or None when the folder has none. A manifest
+    that is not a JSON object with a ``stage`` string raises :class:`TinyedgeError`."""
     path = Path(folder) / MANIFEST_NAME
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return None
-    return json.loads(path.read_text())
+    fix = fix or f"delete {path.parent} and run the stage that wrote it again"
+    manifest = read_json_object(path, fix)
+    fields = Fields(path, manifest, fix)
+    fields.string("stage")
+    for key in ("inputs", "parameters", "outputs", "figures"):
+        fields.object(key, optional=True)
+        if manifest.get(key) is None:
+            manifest[key] = {}
+    return manifest
+
+
+MAX_JSON_BYTES = 64 * 1024 * 1024  # tinyedge's own JSON files are far smaller
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_json_object(path: str | Path, fix: str, *, max_bytes: int = MAX_JSON_BYTES
+                     ) -> dict[str, Any]:
+    """Read one of tinyedge's own JSON files: a regular file of sane size holding a JSON
+    object without NaN or infinities. Any problem raises :class:`TinyedgeError` naming the
+    file, with ``fix`` (what to run to recreate it)."""
+    path = Path(path)
+    if not path.exists():
+        raise TinyedgeError(f"{path} does not exist; {fix}")
+    if not path.is_file():
+        what = "a folder" if path.is_dir() else "not a regular file"
+        raise TinyedgeError(f"{path} is {what}, not a JSON file; {fix}")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise TinyedgeError(f"{path} is {size:,} bytes, too large for a tinyedge JSON file "
+                            f"(at most {max_bytes:,}); {fix}")
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"), parse_constant=_refuse_constant)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TinyedgeError(f"{path} is not valid JSON ({reason}); {fix}") from exc
+    if not isinstance(data, dict):
+        raise TinyedgeError(f"{path} holds a JSON {type(data).__name__}, not an object; {fix}")
+    return data
+
+
+class Fields:
+    """Typed access to a JSON object read from ``path``: each getter returns the value or
+    raises :class:`TinyedgeError` naming the file and the field (``where.key``)."""
+
+    def __init__(self, path: str | Path, data: dict[str, Any], fix: str, where: str = "") -> None:
+        self.path, self.data, self.fix, self.where = Path(path), data, fix, where
+
+    def _name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def fail(self, key: str, expected: str) -> TinyedgeError:
+        value = self.data.get(key, "<missing>")
+        shown = value if isinstance(value, str) and value == "<missing>" else (
+            repr(value) if not isinstance(value, dict | list) else type(value).__name__)
+        return TinyedgeError(f"{self.path}: field '{self._name(key)}' must be {expected}, got "
+                             f"{str(shown)[:60]}; {self.fix}")
+
+    def has(self, key: str) -> bool:
+        return self.data.get(key) is not None
+
+    def string(self, key: str, *, optional: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(key, "a string")
+        return value
+
+    def integer(self, key: str, *, low: int | None = None, high: int | None = None,
+                optional: bool = False) -> int | None:
+        value = self.data.get(key)
+        if value is None and optional:
+            return None
+        if (isinstance(value, bool) or not isinstance(value, int)
+                or (low is not None and value < low) or (high is not None and value > high)):
+            raise self.fail(key, "a whole number" + _bounds(low, high))
+        return value
+
+    def number(self, key: str, *, low: float | None = None, high: float | None = None,
+               optional: bool = False) -> float | None:
+        value = self.data.get(key)
+        if value is None and optional:
+            return None
+        if (isinstance(value, bool) or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or (low is not None and value < low) or (high is not None and value > high)):
+            raise self.fail(key, "a finite number" + _bounds(low, high))
+        return float(value)
+
+    def boolean(self, key: str, *, optional: bool = False) -> bool | None:
+        value = self.data.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, bool):
+            raise self.fail(key, "true or false")
+        return value
+
+    def object(self, key: str, *, optional: bool = False) -> Fields | None:
+        value = self.data.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(key, "an object")
+        return Fields(self.path, value, self.fix, self._name(key))
+
+    def array(self, key: str, length: int | None = None, *, item: str = "any",
+              low: float | None = None, high: float | None = None,
+              nullable_items: bool = False) -> list[Any]:
+        """A list (of ``length`` items if given) whose items are ``item``: "string",
+        "number" (finite, within bounds), "integer" or "any"."""
+        value = self.data.get(key)
+        expected = "a list" + (f" of {length}" if length is not None else "") + (
+            f" {item}s" if item != "any" else "") + _bounds(low, high)
+        if not isinstance(value, list) or (length is not None and len(value) != length):
+            raise self.fail(key, expected)
+        for v in value:
+            if v is None and nullable_items:
+                continue
+            ok = {
+                "any": True,
+                "string": isinstance(v, str),
+                "integer": isinstance(v, int) and not isinstance(v, bool),
+                "number": isinstance(v, int | float) and not isinstance(v, bool)
+                and math.isfinite(v),
+            }[item]
+            if ok and item in ("number", "integer"):
+                ok = (low is None or v >= low) and (high is None or v <= high)
+            if not ok:
+                raise self.fail(key, expected)
+        return value
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f" in [{low:g}, {high:g}]"
+    if low is not None:
+        return f" ≥ {low:g}"
+    if high is not None:
+        return f" ≤ {high:g}"
+    return ""

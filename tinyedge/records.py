@@ -16,7 +16,7 @@ the device all produce the same two files, so analyses never care where results 
 
 from __future__ import annotations
 
-import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from tinyedge.analysis.metrics import (
     top_k_accuracy,
 )
 from tinyedge.errors import TinyedgeError
-from tinyedge.fileio import atomic_path, write_json_atomic
+from tinyedge.fileio import Fields, atomic_path, read_json_object, write_json_atomic
 
 PREDICTIONS_NAME = "predictions.npz"
 METRICS_NAME = "metrics.json"
@@ -79,6 +79,12 @@ def make_record(
         raise ValueError("an int8 record needs the output scale and zero point")
     if logits.ndim != 2 or logits.shape[0] != labels.shape[0]:
         raise ValueError(f"logits {logits.shape} do not match labels {labels.shape}")
+    if logits.dtype != np.int8 and not np.isfinite(logits).all():
+        broken = int((~np.isfinite(logits)).any(axis=1).sum())
+        raise TinyedgeError(
+            f"the model's outputs are NaN or infinite for {broken}"
+            f" of {len(logits)} images (an untrained or diverged model); retrain it with a "
+            "lower --lr and `--force`")
     return Record(labels, logits, argmax_pred(logits), output_scale, output_zero_point)
 
 
@@ -126,18 +132,84 @@ def write_record(
     return metrics
 
 
+_RECORD_FIX = "run `tinyedge evaluate` again for this runtime"
+
+
 def load_record(folder: str | Path) -> Record:
+    """Read and validate ``folder/predictions.npz``; any problem raises
+    :class:`TinyedgeError` naming the file and the array."""
     path = Path(folder) / PREDICTIONS_NAME
-    if not path.is_file():
+    if not path.exists():
         raise TinyedgeError(f"no {PREDICTIONS_NAME} in {folder}; run `tinyedge evaluate` first")
+    if not path.is_file():
+        raise TinyedgeError(f"{path} is not a regular file; delete it and {_RECORD_FIX}")
     try:
         with np.load(path, allow_pickle=False) as data:
-            scale = float(data["output_scale"]) if "output_scale" in data else None
-            zero = int(data["output_zero_point"]) if "output_zero_point" in data else None
-            return Record(data["labels"], data["logits"], data["pred"], scale, zero)
-    except (OSError, ValueError, KeyError) as exc:
-        raise TinyedgeError(f"{path} is not a valid prediction record ({exc})") from exc
+            missing = [k for k in ("labels", "logits", "pred") if k not in data.files]
+            if missing:
+                raise TinyedgeError(f"{path} lacks the array(s) {', '.join(missing)}; "
+                                    f"{_RECORD_FIX}")
+            arrays = {k: data[k] for k in data.files
+                      if k in ("labels", "logits", "pred", "output_scale", "output_zero_point")}
+    except TinyedgeError:
+        raise
+    except (OSError, ValueError, KeyError, EOFError, TypeError, MemoryError,
+            zipfile.BadZipFile) as exc:
+        raise TinyedgeError(f"{path} is not a valid prediction record ({type(exc).__name__}: "
+                            f"{str(exc)[:80]}); {_RECORD_FIX}") from exc
+    return _checked_record(path, arrays)
 
 
-def load_metrics(folder: str | Path) -> dict[str, Any]:
-    return json.loads((Path(folder) / METRICS_NAME).read_text())
+def _checked_record(path: Path, a: dict[str, np.ndarray]) -> Record:
+    def bad(name: str, expected: str) -> TinyedgeError:
+        arr = a.get(name)
+        got = "missing" if arr is None else f"{arr.dtype} {tuple(arr.shape)}"
+        return TinyedgeError(f"{path}: array '{name}' must be {expected}, got {got}; "
+                             f"{_RECORD_FIX}")
+
+    labels, logits, pred = a["labels"], a["logits"], a["pred"]
+    if logits.ndim != 2 or logits.shape[0] < 1 or logits.shape[1] < 2 or not (
+            logits.dtype == np.int8 or logits.dtype.kind == "f"):
+        raise bad("logits", "a non-empty N×C (C ≥ 2) int8 or float array")
+    n, c = logits.shape
+    for name, arr in (("labels", labels), ("pred", pred)):
+        if arr.ndim != 1 or arr.shape[0] != n or arr.dtype.kind not in "iu":
+            raise bad(name, f"{n} integers (one per row of logits)")
+        if n and (arr.min() < 0 or arr.max() >= c):
+            raise bad(name, f"class ids in 0…{c - 1}")
+    if logits.dtype != np.int8 and not np.isfinite(logits).all():
+        raise bad("logits", "finite numbers (it holds NaN or infinity)")
+    scale = zero = None
+    if logits.dtype == np.int8:
+        s, z = a.get("output_scale"), a.get("output_zero_point")
+        if s is None or s.shape != () or s.dtype.kind != "f" or not (
+                np.isfinite(s) and s > 0):
+            raise bad("output_scale", "a finite scalar > 0 (int8 records need it)")
+        if z is None or z.shape != () or z.dtype.kind not in "iu" or not -128 <= z <= 127:
+            raise bad("output_zero_point", "an integer scalar in -128…127")
+        scale, zero = float(s), int(z)
+    return Record(labels.astype(np.int64), logits, pred.astype(np.int64), scale, zero)
+
+
+def load_metrics(folder: str | Path, record: Record | None = None) -> dict[str, Any]:
+    """Read and validate ``folder/metrics.json`` (against ``record`` when given: the same
+    number of images and classes); raises :class:`TinyedgeError` naming the field."""
+    path = Path(folder) / METRICS_NAME
+    metrics = read_json_object(path, _RECORD_FIX)
+    f = Fields(path, metrics, _RECORD_FIX)
+    f.string("runtime")
+    n = f.integer("n", low=1)
+    c = f.integer("num_classes", low=2)
+    for key in ("top1", "top5", "ece"):
+        f.number(key, low=0.0, high=1.0, optional=key == "top5")
+    for key in ("mean_confidence_correct", "mean_confidence_wrong"):
+        f.number(key, low=0.0, high=1.0, optional=True)
+    f.array("per_class_accuracy", c, item="number", low=0.0, high=1.0, nullable_items=True)
+    f.array("class_names", c, item="string")
+    if record is not None:
+        if n != len(record.labels):
+            raise f.fail("n", f"the {len(record.labels)} images of {PREDICTIONS_NAME}")
+        if c != record.logits.shape[1]:
+            raise f.fail("num_classes", f"the {record.logits.shape[1]} classes of "
+                         f"{PREDICTIONS_NAME}")
+    return metrics

@@ -30,6 +30,7 @@ from tinyedge.analysis.scaling import (
 from tinyedge.errors import TinyedgeError
 
 COLUMNS = ("arch", "width", "params", "seed", "accuracy")
+MAX_TABLE_BYTES = 16 * 1024 * 1024  # a row per trained model: far below this
 _FIX = "the table needs the columns arch,width,params,seed,accuracy, one row per model"
 
 
@@ -52,6 +53,13 @@ def read_scaling_table(path: str | Path) -> list[ModelRow]:
     if path.is_dir():
         raise TinyedgeError(f"scaling table {path} is a folder; pass --table with a CSV "
                             f"file ({_FIX})")
+    if not path.is_file():  # a FIFO or a device such as /dev/zero would hang the reader
+        raise TinyedgeError(f"scaling table {path} is not a regular file; pass --table with "
+                            f"a CSV file ({_FIX})")
+    if path.stat().st_size > MAX_TABLE_BYTES:
+        raise TinyedgeError(f"scaling table {path} is {path.stat().st_size:,} bytes, more "
+                            f"than the {MAX_TABLE_BYTES:,} a table of trained models needs; "
+                            f"pass the right file ({_FIX})")
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:  # BOM from Excel
             return _read_rows(path, csv.DictReader(fh))

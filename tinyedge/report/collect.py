@@ -12,7 +12,6 @@ that prefix.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinyedge.errors import TinyedgeError
+from tinyedge.fileio import Fields, read_json_object
 from tinyedge.records import METRICS_NAME, PREDICTIONS_NAME, Record, load_metrics, load_record
 
 FLOAT = "float"
@@ -134,7 +134,9 @@ def _load_variant(root: Path, folder: Path, notes: list[str]) -> Variant | None:
         return None
     runs = {}
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-        if (sub / PREDICTIONS_NAME).is_file() and (sub / METRICS_NAME).is_file():
+        present = [n for n in (PREDICTIONS_NAME, METRICS_NAME)
+                   if (sub / n).exists() or (sub / n).is_symlink()]
+        if present:  # a started record must be complete and valid; a bare folder is skipped
             runs[sub.name] = _load_run(sub)
     if not runs:
         notes.append(f"skipped {folder.name}/: no runtime folder holds a record")
@@ -149,23 +151,47 @@ def _load_variant(root: Path, folder: Path, notes: list[str]) -> Variant | None:
 
 def _load_run(folder: Path) -> Run:
     record = load_record(folder)
-    try:
-        metrics = load_metrics(folder)
-    except (OSError, ValueError) as exc:
-        raise TinyedgeError(f"{folder / METRICS_NAME} is not valid JSON ({exc}); "
-                            f"run `tinyedge evaluate` again for this runtime") from exc
-    device = _read_json(folder / "device.json")
+    metrics = load_metrics(folder, record)
+    device_path = folder / DEVICE_NAME
+    device = None
+    if device_path.exists() or device_path.is_symlink():
+        device = read_device_json(device_path)
     return Run(folder.name, folder, record, metrics, device)
 
 
+DEVICE_NAME = "device.json"
+_DEVICE_FIX = "run `tinyedge evaluate --board …` again for this board"
+
+
+def read_device_json(path: Path) -> dict[str, Any]:
+    """``device.json`` with the fields the report shows checked for type and range."""
+    data = read_json_object(path, _DEVICE_FIX)
+    f = Fields(path, data, _DEVICE_FIX)
+    f.number("latency_s", low=0.0, optional=True)
+    f.string("latency_basis", optional=True)
+    f.string("counter", optional=True)
+    f.boolean("emulated", optional=True)
+    if (per := f.object("per_inference", optional=True)) is not None:
+        for key in ("min", "median", "max"):
+            per.number(key, low=0.0, optional=True)
+    if (ram := f.object("ram", optional=True)) is not None:
+        ram.integer("peak_bytes", low=0, optional=True)
+    if (flash := f.object("flash", optional=True)) is not None:
+        flash.integer("used_bytes", low=0, optional=True)
+    if (energy := f.object("energy", optional=True)) is not None:
+        energy.number("joules_per_inference", low=0.0, optional=True)
+        energy.string("method", optional=True)
+    return data
+
+
 def _read_json(path: Path) -> dict[str, Any] | None:
+    """An optional side file (another stage's manifest): None when absent or unreadable."""
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        return read_json_object(path, "")
+    except TinyedgeError:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def common_n(*runs: Run) -> int:

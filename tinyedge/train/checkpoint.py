@@ -6,6 +6,7 @@ tensors only, so a checkpoint from elsewhere cannot run code.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,59 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     missing = [k for k in REQUIRED if k not in payload]
     if missing:
         raise CheckpointError(f"{path} lacks {', '.join(missing)}; re-run `tinyedge train`")
+    _check_fields(path, payload)
     return payload
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _check_fields(path: Path, payload: dict[str, Any]) -> None:
+    """Types and ranges of every field later stages use; one line naming the field."""
+
+    def bad(field: str, expected: str) -> CheckpointError:
+        value = payload.get(field)
+        shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+        return CheckpointError(f"{path}: field '{field}' must be {expected}, got "
+                               f"{shown[:60]}; re-run `tinyedge train` to recreate it")
+
+    if not isinstance(payload["arch"], str):
+        raise bad("arch", "a string such as 'scalecnn'")
+    if not _is_number(payload["width"]) or payload["width"] <= 0:
+        raise bad("width", "a positive number")
+    num_classes = payload["num_classes"]
+    if not _is_int(num_classes) or not 2 <= num_classes <= 100_000:
+        raise bad("num_classes", "a whole number ≥ 2")
+    names = payload["class_names"]
+    if (not isinstance(names, list | tuple) or len(names) != num_classes
+            or not all(isinstance(n, str) for n in names)):
+        raise bad("class_names", f"a list of {num_classes} strings (one per class)")
+    norm = payload["normalization"]
+    if not isinstance(norm, dict):
+        raise bad("normalization", "a dict with 'mean' and 'std' lists")
+    for key in ("mean", "std"):
+        values = norm.get(key)
+        if (not isinstance(values, list | tuple) or len(values) != 3
+                or not all(_is_number(v) for v in values)
+                or (key == "std" and not all(v > 0 for v in values))):
+            raise bad("normalization", f"a dict whose '{key}' is a list of 3 finite numbers"
+                      + (" > 0" if key == "std" else ""))
+    if not isinstance(payload["state_dict"], dict) or not all(
+            isinstance(k, str) and isinstance(v, torch.Tensor)
+            for k, v in payload["state_dict"].items()):
+        raise bad("state_dict", "a dict of named tensors")
+    if "seed" in payload and (not _is_int(payload["seed"]) or payload["seed"] < 0):
+        raise bad("seed", "a whole number ≥ 0")
+    if "dataset" in payload and not isinstance(payload["dataset"], str):
+        raise bad("dataset", "a dataset name such as 'cifar100'")
+    if "epochs" in payload and (not _is_int(payload["epochs"]) or payload["epochs"] < 1):
+        raise bad("epochs", "a whole number ≥ 1")
 
 
 def load_model(
@@ -78,7 +131,7 @@ def load_model(
             f"{path} holds {spec.name}, not the requested {expect.name}; "
             "pass the matching --arch/--width or another --checkpoint"
         )
-    model = build_model(spec, int(payload["num_classes"]))
+    model = build_model(spec, payload["num_classes"])
     try:
         model.load_state_dict(payload["state_dict"])
     except RuntimeError as exc:

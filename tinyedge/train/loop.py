@@ -3,6 +3,7 @@ that make an interrupted run resume exactly where it stopped."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -154,6 +155,11 @@ def train(
         for epoch in range(start_epoch, config.epochs):
             stats = _train_epoch(model, optimizer, images, labels, mean_t, std_t, epoch,
                                  config, rng)
+            if not math.isfinite(stats["loss"]):
+                raise TinyedgeError(
+                    f"training {run_dir.name} diverged: the loss is {stats['loss']} at epoch "
+                    f"{epoch + 1} (learning rate {stats['lr']:g}); lower --lr and run again "
+                    "with --force")
             history.append(stats)
             _save_state(state_path, model, optimizer, rng, history, epoch + 1, config)
             bar.advance(1, loss=f"{stats['loss']:.3f}", acc=f"{stats['train_acc']:.3f}",
