@@ -131,15 +131,36 @@ _SCRATCH: dict[tuple[str, str], Callable[[Layer], int]] = {
 }
 
 
+def _requant_words(layer: Layer, channels: int) -> np.ndarray:
+    return dsp_pack.requant_table(layer.consts["multiplier"], layer.consts["shift"], channels)
+
+
 def _pack_filter_pairs(layer: Layer) -> None:
-    """cortexm_dsp conv / fully connected: weights in the kernel's channel-pair layout."""
-    layer.consts["filter"] = dsp_pack.pack_channel_pairs(layer.consts["filter"])
+    """cortexm_dsp conv / fully connected: weights in the kernel's channel-pair layout,
+    followed by the per-channel requantization table (dsp_pack.requant_table)."""
+    channels = layer.args[5].value[0] if layer.kernel == "te_conv_2d_s8" \
+        else layer.args[5].value[2]
+    packed = dsp_pack.pack_channel_pairs(layer.consts["filter"].reshape(channels, -1))
+    layer.consts["filter"] = dsp_pack.append_words(packed, _requant_words(layer, channels))
+
+
+def _pack_depthwise(layer: Layer) -> None:
+    """cortexm_dsp depthwise, multiplier 1 without dilation (the kernel's fast path, same
+    condition): weights widened to int16 pairs per 4 channels, then the requantization
+    table; other cases keep the int8 1HWC filter the kernel's reference loop reads."""
+    conv = layer.params["conv"]
+    if layer.params["depth_multiplier"] == 1 and conv["dilation_h"] == conv["dilation_w"] == 1:
+        f_dims = layer.args[5].value
+        packed = dsp_pack.pack_depthwise(layer.consts["filter"].reshape(f_dims))
+        layer.consts["filter"] = dsp_pack.append_words(packed,
+                                                       _requant_words(layer, f_dims[3]))
 
 
 # Per-variant rewrites of a lowered layer's constants (the kernel's weight layout).
 _SPECIALISE: dict[tuple[str, str], Callable[[Layer], None]] = {
     ("cortexm_dsp", "te_conv_2d_s8"): _pack_filter_pairs,
     ("cortexm_dsp", "te_fully_connected_s8"): _pack_filter_pairs,
+    ("cortexm_dsp", "te_depthwise_conv_2d_s8"): _pack_depthwise,
 }
 
 

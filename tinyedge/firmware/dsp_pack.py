@@ -29,3 +29,50 @@ def pack_channel_pairs(weights: np.ndarray) -> np.ndarray:
     packed = np.ascontiguousarray(blocks).reshape(-1)
     assert packed.size == packed_size(out, k)
     return packed
+
+
+def dw_packed_words(channels: int, taps: int) -> int:
+    """int32 words of :func:`pack_depthwise`: 2 per tap per group of 4 channels."""
+    return (channels + 3) // 4 * taps * 2
+
+
+def pack_depthwise(weights: np.ndarray) -> np.ndarray:
+    """Depthwise filter (1, kh, kw, C) int8 -> int32 words of int16 pairs for the
+    cortexm_dsp depthwise kernel: channels in groups of 4 (zero-padded), for group g and
+    tap t the words 2 * (g * taps + t) and +1 hold (w[c0], w[c2]) and (w[c1], w[c3]) --
+    the lanes SXTB16 / SXTB16 ROR 8 give for the word of input channels c0..c3."""
+    w = np.asarray(weights, dtype=np.int8)
+    taps, channels = w.shape[1] * w.shape[2], w.shape[3]
+    groups = (channels + 3) // 4
+    flat = np.zeros((taps, groups * 4), dtype=np.int64)
+    flat[:, :channels] = w.reshape(taps, channels)
+    per = flat.reshape(taps, groups, 4).transpose(1, 0, 2)  # (groups, taps, 4)
+    lanes = per & 0xFFFF
+    w02 = lanes[..., 0] | (lanes[..., 2] << 16)
+    w13 = lanes[..., 1] | (lanes[..., 3] << 16)
+    words = np.stack([w02, w13], axis=-1).reshape(-1)
+    packed = words.astype(np.uint32).view(np.int32)
+    assert packed.size == dw_packed_words(channels, taps)
+    return packed
+
+
+def requant_table(multipliers: np.ndarray, shifts: np.ndarray, channels: int) -> np.ndarray:
+    """Per output channel (multiplier, round, down) int32 triples, the hoisted form of
+    TFLM's requantization that ``te_dsp.h`` documents: for shift <= -2, round =
+    2^(-shift-2) and down = -shift-1; down = -1 marks shift = -1 and -2 marks shift >= 0
+    (the kernel then reads the original shift). One multiplier/shift pair (per-tensor
+    quantization) is repeated for every channel."""
+    m = np.broadcast_to(np.asarray(multipliers, dtype=np.int64), (channels,))
+    s = np.broadcast_to(np.asarray(shifts, dtype=np.int64), (channels,))
+    rounding = np.where(s <= -2, np.left_shift(1, np.clip(-s - 2, 0, 62)), 0)
+    down = np.where(s <= -2, -s - 1, np.where(s == -1, -1, -2))
+    return np.stack([m, rounding, down], axis=1).astype(np.int32).reshape(-1)
+
+
+def append_words(blob: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """``blob`` (int8 or int32, a whole number of words) followed by int32 ``words``, as
+    the blob's dtype (little-endian, as on every target)."""
+    raw = np.concatenate([np.ascontiguousarray(blob).view(np.uint8),
+                          np.asarray(words, dtype="<i4").view(np.uint8)])
+    assert np.ascontiguousarray(blob).nbytes % 4 == 0
+    return raw.view(blob.dtype)

@@ -102,7 +102,9 @@ te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
     const int32_t groups = te_gemm_groups(filter_dims->h * filter_dims->w * input_dims->c);
     const uint32_t *packed = (const uint32_t *)(const void *)filter;
     uint32_t *col = (uint32_t *)ctx->buf;
+    /* The requantization table follows the packed weights (dsp_pack.requant_table). */
     const int32_t oc_n = out->c;
+    const int32_t *rqt = (const int32_t *)(packed + (oc_n + 1) / 2 * groups * 2);
     const int32_t pixels = out->n * out->h * out->w;
     const int32_t lo = params->act_min, hi = params->act_max, offset = params->output_offset;
     for (int32_t first = 0; first < pixels; first += 2) {
@@ -116,20 +118,19 @@ te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
         int8_t *op = output + first * oc_n;
         for (int32_t oc = 0; oc < oc_n; oc += 2) {
             const int32_t chans = te_min_i32(2, oc_n - oc);
-            te_requant rq[2];
+            const int32_t *t0 = rqt + 3 * oc;
+            const int32_t *t1 = chans == 2 ? t0 + 3 : t0;
+            const int32_t *s0 = quant->shift + oc, *s1 = chans == 2 ? s0 + 1 : s0;
             int32_t acc[4];
-            for (int32_t c = 0; c < 2; ++c) {
-                const int32_t ch = c < chans ? oc + c : oc;
-                rq[c] = te_requant_for(quant->multiplier[ch], quant->shift[ch]);
-                acc[c] = acc[2 + c] = bias != NULL ? bias[ch] : 0;
-            }
+            acc[0] = acc[2] = bias != NULL ? bias[oc] : 0;
+            acc[1] = acc[3] = bias != NULL && chans == 2 ? bias[oc + 1] : 0;
             const uint32_t *w = packed + (oc >> 1) * groups * 2;
             if (rows == 2) {
                 te_gemm_2x2(col, w, groups, acc);
             } else {
                 te_gemm_1x2(col, w, groups, acc);
             }
-            te_gemm_store(acc, rows, chans, rq, offset, lo, hi, op + oc, oc_n);
+            te_gemm_store(acc, rows, chans, t0, t1, s0, s1, offset, lo, hi, op + oc, oc_n);
         }
     }
     return TE_OK;

@@ -1,15 +1,14 @@
 /* DEPTHWISE_CONV_2D, int8 (cortexm_dsp variant: Cortex-M4/M7 with the DSP extension;
  * bit-exact with the reference).
  *
- * 3x3 filters with depth multiplier 1 and no dilation (every depthwise layer of the zoo,
- * any stride and padding) are specialised: one channel at a time, its nine weights held
- * in registers as five int16 pairs, then every output pixel is four SMLADs and one SMLABB
- * over tap pairs packed with PKHBT. The input offset is folded into the accumulator's
- * start value (bias + input_offset * sum of the weights), so taps are raw int8 loads;
- * a tap in the padding then reads the input zero point (-input_offset), whose raw product
- * cancels the folded term exactly as the reference skips the tap. The channel's
- * requantization is computed once (te_dsp.h). Other shapes and multipliers take the
- * reference loop. No scratch. */
+ * Depth multiplier 1 without dilation (every depthwise layer of the zoo; any kernel size,
+ * stride and padding): the AOT compiler widens the filter to int16 pairs per group of 4
+ * channels (tinyedge/firmware/dsp_pack.py: pack_depthwise). Output pixels outer, channel
+ * groups inner; a 3x3 window inside the input is 9 taps of one word of 4 input channels
+ * (SXTAB16 adds the input offset while sign-extending) times their weight pairs, lane by
+ * lane (SMLABB / SMLATT). Edge windows and the last C % 4 channels sum only their taps
+ * inside the input, as the reference does. Other multipliers and dilations take the
+ * reference loop on the int8 1HWC filter (a correct fallback). No scratch. */
 #include "te_dsp.h"
 #include "te_kernel_util.h"
 
@@ -34,77 +33,121 @@ static int dw_args_ok(const te_dw_conv_params *p, const te_quant_params *q, cons
            te_quant_ok(q, out->c) && q->count == out->c;
 }
 
-/* (lo, hi) as one int16 pair. */
-static inline uint32_t pack2(int32_t lo, int32_t hi)
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* One tap: the word of 4 input channels at [xp + idx] and its weight pairs at [wp], #8. */
+#define TE_DW_TAP(ADDR)                                                                    \
+    "ldr    %[xv], " ADDR "\n\t"                                                           \
+    "ldrd   %[w02], %[w13], [%[wp]], #8\n\t"                                               \
+    "sxtab16 %[x13], %[off], %[xv], ror #8\n\t"                                            \
+    "sxtab16 %[xv], %[off], %[xv]\n\t"                                                     \
+    "smlabb %[a0], %[xv], %[w02], %[a0]\n\t"                                               \
+    "smlatt %[a2], %[xv], %[w02], %[a2]\n\t"                                               \
+    "smlabb %[a1], %[x13], %[w13], %[a1]\n\t"                                              \
+    "smlatt %[a3], %[x13], %[w13], %[a3]\n\t"
+#define TE_DW_ROW                                                                          \
+    TE_DW_TAP("[%[xp]]") TE_DW_TAP("[%[xp], %[c]]") TE_DW_TAP("[%[xp], %[c], lsl #1]")   \
+    "add    %[xp], %[xp], %[row]\n\t"
+
+/* A 3x3 window entirely inside the input, 4 channels: 9 taps of 8 instructions. */
+static inline void dw3x3_group(const int8_t *xp, const uint32_t *wp, int32_t c, int32_t row,
+                               uint32_t off, int32_t acc[4])
 {
-    return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    uint32_t xv, x13, w02, w13;
+    __asm__ volatile(TE_DW_ROW TE_DW_ROW TE_DW_ROW
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+                       [xp] "+r"(xp), [wp] "+r"(wp), [xv] "=&r"(xv), [x13] "=&r"(x13),
+                       [w02] "=&r"(w02), [w13] "=&r"(w13)
+                     : [c] "r"(c), [row] "r"(row), [off] "r"(off)
+                     : "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+#else
+static inline void dw3x3_group(const int8_t *xp, const uint32_t *wp, int32_t c, int32_t row,
+                               uint32_t off, int32_t acc[4])
+{
+    for (int32_t t = 0; t < 9; ++t) {
+        const uint32_t xv = te_load32(xp + (t / 3) * row + (t % 3) * c);
+        const uint32_t x02 = te_sxtab16(off, xv), x13 = te_sxtab16_ror8(off, xv);
+        acc[0] = te_smlabb(x02, wp[2 * t], acc[0]);
+        acc[2] = te_smlatt(x02, wp[2 * t], acc[2]);
+        acc[1] = te_smlabb(x13, wp[2 * t + 1], acc[1]);
+        acc[3] = te_smlatt(x13, wp[2 * t + 1], acc[3]);
+    }
+}
+#endif
+
+/* Weight of channel c at tap t in the packed layout (tinyedge/firmware/dsp_pack.py). */
+static inline int32_t packed_weight(const uint32_t *w, int32_t taps, int32_t c, int32_t t)
+{
+    const uint32_t word = w[((c >> 2) * taps + t) * 2 + (c & 1)];
+    return (c & 2) ? (int16_t)(word >> 16) : (int16_t)(word & 0xFFFFu);
 }
 
-static inline int32_t dot9(const uint32_t w[5], int32_t x0, int32_t x1, int32_t x2, int32_t x3,
-                           int32_t x4, int32_t x5, int32_t x6, int32_t x7, int32_t x8,
-                           int32_t acc)
-{
-    acc = te_smlad(pack2(x0, x1), w[0], acc);
-    acc = te_smlad(pack2(x2, x3), w[1], acc);
-    acc = te_smlad(pack2(x4, x5), w[2], acc);
-    acc = te_smlad(pack2(x6, x7), w[3], acc);
-    return te_smlabb((uint32_t)x8, w[4], acc);
-}
-
-/* One channel of a 3x3, multiplier-1, undilated depthwise convolution. */
-static void dw3x3_channel(const te_conv_params *p, const te_dims *in, const int8_t *input,
-                          const te_dims *out, int8_t *output, const int8_t *filter,
-                          int32_t ch, int32_t bias, te_requant rq)
+/* Multiplier 1, any kernel size, stride and padding, no dilation: pixels outer, channels
+ * in groups of 4 inner. Windows entirely inside a 3x3 input area take dw3x3_group; others
+ * (edges, other kernel sizes, the last C % 4 channels) sum their taps inside the input
+ * one channel at a time, so no tap in the padding is ever read, as in the reference. */
+static void dw_mult1(const te_conv_params *p, const te_quant_params *quant,
+                     const te_dims *in, const int8_t *input, const te_dims *f,
+                     const uint32_t *packed, const int32_t *bias, const te_dims *out,
+                     int8_t *output)
 {
     const int32_t c_n = in->c;
     const int32_t row = in->w * c_n;
-    int32_t wv[9];
-    int32_t wsum = 0;
-    for (int32_t t = 0; t < 9; ++t) {
-        wv[t] = filter[t * c_n + ch];
-        wsum += wv[t];
-    }
-    const uint32_t w[5] = {pack2(wv[0], wv[1]), pack2(wv[2], wv[3]), pack2(wv[4], wv[5]),
-                           pack2(wv[6], wv[7]), pack2(wv[8], 0)};
-    const int32_t start = bias + p->input_offset * wsum;
-    const int32_t zp = -p->input_offset; /* a padded tap reads the zero point */
+    const int32_t taps = f->h * f->w;
+    const int32_t groups_end = c_n & ~3;
+    const uint32_t offset2 = te_pair(p->input_offset);
     const int32_t lo = p->act_min, hi = p->act_max, offset = p->output_offset;
-    const int32_t sh = p->stride_h, sw = p->stride_w;
-    /* Output columns whose three taps are all inside the input: [ox0, ox1). */
-    int32_t ox0 = 0;
-    while (ox0 < out->w && ox0 * sw - p->pad_w < 0) {
-        ++ox0;
-    }
-    int32_t ox1 = out->w;
-    while (ox1 > ox0 && (ox1 - 1) * sw - p->pad_w + 2 >= in->w) {
-        --ox1;
-    }
+    const int is3x3 = f->h == 3 && f->w == 3;
+    /* The requantization table follows the packed weights. */
+    const int32_t *rqt = (const int32_t *)(packed + ((c_n + 3) >> 2) * taps * 2);
+    const int32_t *shift = quant->shift;
     for (int32_t b = 0; b < out->n; ++b) {
-        const int8_t *image = input + b * in->h * row + ch;
         for (int32_t oy = 0; oy < out->h; ++oy) {
-            const int32_t iy = oy * sh - p->pad_h;
-            int8_t *dst = output + ((b * out->h + oy) * out->w) * out->c + ch;
-            const int rows_inside = iy >= 0 && iy + 2 < in->h;
+            const int32_t iy0 = oy * p->stride_h - p->pad_h;
+            int32_t fy0, fy1;
+            te_tap_range(iy0, f->h, 1, in->h, &fy0, &fy1);
             for (int32_t ox = 0; ox < out->w; ++ox) {
-                const int32_t ix = ox * sw - p->pad_w;
-                int32_t acc;
-                if (rows_inside && ox >= ox0 && ox < ox1) {
-                    const int8_t *s = image + iy * row + ix * c_n;
-                    const int8_t *s1 = s + row, *s2 = s1 + row;
-                    acc = dot9(w, s[0], s[c_n], s[2 * c_n], s1[0], s1[c_n], s1[2 * c_n], s2[0],
-                               s2[c_n], s2[2 * c_n], start);
-                } else {
-                    int32_t x[9];
-                    for (int32_t fy = 0; fy < 3; ++fy) {
-                        for (int32_t fx = 0; fx < 3; ++fx) {
-                            const int32_t y = iy + fy, xx = ix + fx;
-                            x[fy * 3 + fx] = y >= 0 && y < in->h && xx >= 0 && xx < in->w
-                                                 ? image[y * row + xx * c_n] : zp;
+                const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                int32_t fx0, fx1;
+                te_tap_range(ix0, f->w, 1, in->w, &fx0, &fx1);
+                const int full = is3x3 && fy0 == 0 && fy1 == 3 && fx0 == 0 && fx1 == 3;
+                int8_t *op = output + ((b * out->h + oy) * out->w + ox) * c_n;
+                int32_t c = 0;
+                if (full) {
+                    const int8_t *px = input + ((b * in->h + iy0) * in->w + ix0) * c_n;
+                    for (; c < groups_end; c += 4) {
+                        int32_t acc[4];
+                        for (int32_t j = 0; j < 4; ++j) {
+                            acc[j] = bias != NULL ? bias[c + j] : 0;
+                        }
+                        dw3x3_group(px + c, packed + (c >> 2) * 18, c_n, row, offset2, acc);
+                        const int32_t *t = rqt + 3 * c;
+                        op[c] = te_dsp_out(te_requant_row(acc[0], t, shift + c), offset, lo, hi);
+                        op[c + 1] = te_dsp_out(te_requant_row(acc[1], t + 3, shift + c + 1),
+                                               offset, lo, hi);
+                        op[c + 2] = te_dsp_out(te_requant_row(acc[2], t + 6, shift + c + 2),
+                                               offset, lo, hi);
+                        op[c + 3] = te_dsp_out(te_requant_row(acc[3], t + 9, shift + c + 3),
+                                               offset, lo, hi);
+                    }
+                }
+                for (; c < c_n; ++c) {
+                    int32_t acc = bias != NULL ? bias[c] : 0;
+                    for (int32_t fy = fy0; fy < fy1; ++fy) {
+                        const int8_t *x = input + ((b * in->h + iy0 + fy) * in->w + ix0) * c_n + c;
+                        for (int32_t fx = fx0; fx < fx1; ++fx) {
+                            acc += packed_weight(packed, taps, c, fy * f->w + fx) *
+                                   (x[fx * c_n] + p->input_offset);
                         }
                     }
-                    acc = dot9(w, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], start);
+                    op[c] = te_dsp_out(te_requant_row(acc, rqt + 3 * c, shift + c), offset, lo,
+                                       hi);
                 }
-                dst[ox * out->c] = te_dsp_out(te_requant_apply(acc, &rq), offset, lo, hi);
             }
         }
     }
@@ -160,16 +203,15 @@ te_status te_depthwise_conv_2d_s8(const te_context *ctx, const te_dw_conv_params
         return TE_ERROR_ARG;
     }
     const te_conv_params *p = &params->conv;
-    if (params->depth_multiplier != 1 || filter_dims->h != 3 || filter_dims->w != 3 ||
-        p->dilation_h != 1 || p->dilation_w != 1) {
+    if (params->depth_multiplier != 1 || p->dilation_h != 1 || p->dilation_w != 1) {
         dw_general(p, params->depth_multiplier, quant, input_dims, input, filter_dims, filter,
                    bias, output_dims, output);
         return TE_OK;
     }
-    for (int32_t ch = 0; ch < output_dims->c; ++ch) {
-        dw3x3_channel(p, input_dims, input, output_dims, output, filter, ch,
-                      bias != NULL ? bias[ch] : 0,
-                      te_requant_for(quant->multiplier[ch], quant->shift[ch]));
+    if (((uintptr_t)filter & 3u) != 0u) {
+        return TE_ERROR_ARG;
     }
+    dw_mult1(p, quant, input_dims, input, filter_dims, (const uint32_t *)(const void *)filter,
+             bias, output_dims, output);
     return TE_OK;
 }

@@ -59,6 +59,8 @@ te_status te_fully_connected_s8(const te_context *ctx, const te_fc_params *param
     const int32_t groups = te_gemm_groups(depth);
     const uint32_t *packed = (const uint32_t *)(const void *)filter;
     uint32_t *col = (uint32_t *)ctx->buf;
+    /* The requantization table follows the packed weights (dsp_pack.requant_table). */
+    const int32_t *rqt = (const int32_t *)(packed + (units + 1) / 2 * groups * 2);
     const int32_t lo = params->act_min, hi = params->act_max, offset = params->output_offset;
     for (int32_t first = 0; first < batches; first += 2) {
         const int32_t rows = te_min_i32(2, batches - first);
@@ -76,23 +78,24 @@ te_status te_fully_connected_s8(const te_context *ctx, const te_fc_params *param
         int8_t *op = output + first * units;
         for (int32_t u = 0; u < units; u += 2) {
             const int32_t chans = te_min_i32(2, units - u);
-            te_requant rq[2];
+            const int32_t *t0 = rqt + 3 * u;
+            const int32_t *t1 = chans == 2 ? t0 + 3 : t0;
+            const int32_t *s0 = quant->shift + (quant->count == 1 ? 0 : u);
+            const int32_t *s1 = quant->count == 1 || chans == 1 ? s0 : s0 + 1;
             int32_t acc[4];
-            for (int32_t c = 0; c < 2; ++c) {
-                const int32_t ch = c < chans ? u + c : u;
-                const int32_t q = quant->count == 1 ? 0 : ch; /* per-tensor or per-channel */
-                rq[c] = te_requant_for(quant->multiplier[q], quant->shift[q]);
-                const int32_t b = bias != NULL ? bias[ch] : 0;
-                acc[c] = b + row_sum[0];
-                acc[2 + c] = b + row_sum[1];
-            }
+            const int32_t b0 = bias != NULL ? bias[u] : 0;
+            const int32_t b1 = bias != NULL && chans == 2 ? bias[u + 1] : 0;
+            acc[0] = b0 + row_sum[0];
+            acc[1] = b1 + row_sum[0];
+            acc[2] = b0 + row_sum[1];
+            acc[3] = b1 + row_sum[1];
             const uint32_t *w = packed + (u >> 1) * groups * 2;
             if (rows == 2) {
                 te_gemm_2x2(col, w, groups, acc);
             } else {
                 te_gemm_1x2(col, w, groups, acc);
             }
-            te_gemm_store(acc, rows, chans, rq, offset, lo, hi, op + u, units);
+            te_gemm_store(acc, rows, chans, t0, t1, s0, s1, offset, lo, hi, op + u, units);
         }
     }
     return TE_OK;

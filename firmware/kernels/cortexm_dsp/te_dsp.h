@@ -137,56 +137,72 @@ static inline uint32_t te_pair(int32_t v)
  *
  * TFLM computes RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(acc << l, m), e)
  * with l = max(shift, 0), e = max(-shift, 0). For m < 2^31 (every multiplier here is in
- * [0, 2^31)) the doubling high multiply is exactly h = floor((acc * m + 2^30) / 2^31)
- * (its negative nudge 1 - 2^30 followed by truncation toward zero is the same floor), and
- * for e >= 1 the rounding shift is floor((h + 2^(e-1) - [h < 0]) / 2^e). Since
- * floor((floor(y) + c) / n) = floor((y + c) / n) for integers c and n > 0, both roundings
- * fold into one step on the 64-bit product:
- *     result = floor((acc * m + 2^30 - [acc < 0] * 2^31 + 2^(30+e)) / 2^(31+e))
+ * [0, 2^31)) the doubling high multiply is exactly h = floor((a * m + 2^30) / 2^31) for
+ * a = acc << l (its negative nudge 1 - 2^30 followed by truncation toward zero is the same
+ * floor), and for e >= 1 the rounding shift is floor((h + 2^(e-1) - [h < 0]) / 2^e).
+ * Since floor((floor(y) + c) / n) = floor((y + c) / n) for integers c and n > 0, both
+ * roundings fold into one step on the 64-bit product (l = 0 when e >= 1):
+ *     result = floor((W + 2^(30+e)) / 2^(31+e)),  W = acc * m + (acc < 0 ? -2^30 : 2^30)
  * ([acc < 0] may replace [h < 0]: they differ only when -2^30 <= acc * m < 0, where
- * h = 0 and both forms give 0). With W = acc * m + (acc < 0 ? -2^30 : 2^30) and e >= 2,
- * 2^(30+e) is a multiple of 2^32, so result = (high word of W + 2^(e-2)) >> (e-1):
- * one SMLAL, an add and a shift (|high word| < 2^30, so the add cannot overflow).
- * Channels with e <= 1 (shift >= -1) take TFLM's two steps literally.
+ * h = 0 and both forms give 0). For e >= 2, 2^(30+e) is a multiple of 2^32, so
+ * result = (high word of W + 2^(e-2)) >> (e-1): one SMLAL, an add and a shift
+ * (|high word| < 2^30: the add cannot overflow). For e = 1 it is the high word of
+ * W + 2^31; for e = 0 it is (a * m + 2^30) >> 31.
  */
 typedef struct {
     int32_t multiplier;
-    int32_t shift;    /* TFLM's shift: > 0 left, <= 0 right */
-    int32_t round;    /* 2^(e-2) */
-    int32_t down;     /* e - 1, or -1 for the literal two-step path */
+    int32_t left;  /* l (e = 0 only) */
+    int32_t round; /* 2^(e-2) (e >= 2) */
+    int32_t down;  /* e - 1 (e >= 2); -1: e = 1; -2: e = 0 */
 } te_requant;
 
 static inline te_requant te_requant_for(int32_t multiplier, int32_t shift)
 {
     te_requant r;
     r.multiplier = multiplier;
-    r.shift = shift;
-    if (shift <= -2) {
-        r.round = (int32_t)(UINT32_C(1) << (-shift - 2));
-        r.down = -shift - 1;
-    } else {
-        r.round = 0;
-        r.down = -1;
-    }
+    r.left = shift > 0 ? shift : 0;
+    r.round = shift <= -2 ? (int32_t)(UINT32_C(1) << (-shift - 2)) : 0;
+    r.down = shift <= -2 ? -shift - 1 : (shift == -1 ? -1 : -2);
     return r;
 }
 
+/* acc * m + (acc < 0 ? -2^30 : 2^30) */
+static inline int64_t te_requant_w(int32_t acc, int32_t multiplier)
+{
+    const int64_t nudge = (int32_t)(((uint32_t)acc & UINT32_C(0x80000000)) | (UINT32_C(1) << 30));
+    return (int64_t)acc * multiplier + nudge;
+}
+
+/* The e >= 2 case alone (the usual one), for callers that checked r->down >= 0. */
 static inline int32_t te_requant_fast(int32_t acc, int32_t multiplier, int32_t round,
                                       int32_t down)
 {
-    /* (acc & INT32_MIN) | 2^30, sign extended: 2^30 or -2^30 as a 64-bit value. */
-    const int64_t nudge = (int32_t)(((uint32_t)acc & UINT32_C(0x80000000)) | (UINT32_C(1) << 30));
-    const int64_t w = (int64_t)acc * multiplier + nudge;
-    return ((int32_t)(w >> 32) + round) >> down;
+    return ((int32_t)(te_requant_w(acc, multiplier) >> 32) + round) >> down;
 }
 
 /* acc * M (the channel's real multiplier), rounded as TFLM does. */
 static inline int32_t te_requant_apply(int32_t acc, const te_requant *r)
 {
-    if (r->down < 0) {
-        return te_multiply_by_quantized_multiplier(acc, r->multiplier, r->shift);
+    if (r->down >= 0) {
+        return te_requant_fast(acc, r->multiplier, r->round, r->down);
     }
-    return te_requant_fast(acc, r->multiplier, r->round, r->down);
+    if (r->down == -1) {
+        return (int32_t)((te_requant_w(acc, r->multiplier) + (INT64_C(1) << 31)) >> 32);
+    }
+    const int32_t a = (int32_t)((uint32_t)acc << r->left); /* wraps as TFLM's does */
+    return (int32_t)(((int64_t)a * r->multiplier + (INT64_C(1) << 30)) >> 31);
+}
+
+/* Requantize with a row {multiplier, round, down} of the table the AOT compiler appends
+ * to the packed weights (tinyedge/firmware/dsp_pack.py: requant_table); `shift` is TFLM's
+ * shift of the channel, read only for the rare channels with shift >= -1. */
+static inline int32_t te_requant_row(int32_t acc, const int32_t *row, const int32_t *shift)
+{
+    if (row[2] >= 0) {
+        return te_requant_fast(acc, row[0], row[1], row[2]);
+    }
+    const te_requant r = te_requant_for(row[0], *shift);
+    return te_requant_apply(acc, &r);
 }
 
 /* Output zero point and the fused activation's clamp. */
