@@ -230,7 +230,10 @@ class SanitizedRunner:
                 return None, f"hang: no result within {RUN_TIMEOUT_S:g} s"
             if proc.returncode != 0 or "runtime error" in proc.stderr or \
                     "Sanitizer" in proc.stderr:
-                return None, f"exit {proc.returncode}: {proc.stderr[-1500:]}"
+                lines = proc.stderr.splitlines()
+                summary = [ln for ln in lines if "Sanitizer" in ln or "runtime error" in ln]
+                return None, (f"exit {proc.returncode}: " + " | ".join(summary[:3])
+                              + "\n" + "\n".join(lines[-15:]))
             out = np.frombuffer((case / "out.bin").read_bytes(), dtype=np.int8)
             return out.reshape(len(inputs), output_size), ""
         finally:

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +77,18 @@ class QemuProcess:
         self.process = subprocess.Popen(qemu_command(config, self.port, self.monitor),
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=self._log, preexec_fn=_die_with_parent)
+        self.expired = False
+        # The time limit is enforced, not just checked: a watchdog kills QEMU at the
+        # deadline even when nobody calls check_alive (a host blocked in a read).
+        self._watchdog = threading.Timer(config.time_limit_s, self._expire)
+        self._watchdog.daemon = True
+        self._watchdog.start()
         self._wait_listening()
+
+    def _expire(self) -> None:
+        if self.process.poll() is None:
+            self.expired = True
+            self.process.kill()
 
     def _wait_listening(self, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
@@ -91,9 +103,10 @@ class QemuProcess:
         raise EmulatorError("QEMU did not open its serial socket within 20 s")
 
     def check_alive(self) -> None:
-        if time.monotonic() > self._deadline:
+        if self.expired or time.monotonic() > self._deadline:
             self.stop()
-            raise EmulatorError(f"QEMU ran past its {self.config.time_limit_s:g} s limit")
+            raise EmulatorError(f"QEMU ran past its {self.config.time_limit_s:g} s limit and "
+                                "was stopped; raise the limit or evaluate fewer images")
         code = self.process.poll()
         if code == FAULT_EXIT_CODE:
             raise EmulatorError(f"the firmware faulted and stopped the emulator (exit code "
@@ -103,6 +116,7 @@ class QemuProcess:
                                 f"{': ' + self.log_tail() if self.log_tail() else ''})")
 
     def stop(self) -> None:
+        self._watchdog.cancel()
         if self.process.poll() is None:
             self.process.terminate()
             try:

@@ -1,0 +1,33 @@
+"""QemuProcess enforces its time limit: a watchdog kills the emulator at the deadline even
+while the host is blocked, and the next check names the limit (real firmware, real QEMU)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from tinyedge.device.emulator import EmulatorError, QemuConfig, QemuProcess
+from tinyedge.firmware.build import build_firmware
+
+SEED = Path(__file__).resolve().parents[1] / "fuzz" / "corpus" / "op_conv.tflite"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
+    reason="needs qemu-system-arm and arm-none-eabi-gcc (scripts/setup.sh)")
+
+
+@pytest.mark.slow
+def test_qemu_is_killed_at_its_time_limit(tmp_path: Path) -> None:
+    build = build_firmware("mps2-an386", SEED, tmp_path / "fw", target="emulator")
+    config = QemuConfig("mps2-an386", build.elf, 7, None, time_limit_s=1.5)
+    with QemuProcess(config) as qemu:
+        qemu.check_alive()  # within the limit
+        deadline = time.monotonic() + 10
+        while qemu.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert qemu.process.poll() is not None, "QEMU outlived its time limit"
+        with pytest.raises(EmulatorError, match="limit"):
+            qemu.check_alive()
