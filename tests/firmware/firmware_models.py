@@ -44,7 +44,8 @@ def _graph(case: OpCase, rng: np.random.Generator):
     c = case.shape[-1]
 
     def weights(*shape: int) -> tf.Tensor:
-        spread = rng.uniform(0.2, 2.0, size=shape[-1])
+        lo, hi = o.get("spread", (0.2, 2.0))  # per-output-channel magnitude range
+        spread = np.exp(rng.uniform(np.log(lo), np.log(hi), size=shape[-1]))
         return tf.constant(rng.standard_normal(shape) * spread / np.sqrt(np.prod(shape[:-1])),
                            dtype=tf.float32)
 

@@ -1,4 +1,4 @@
-"""Every kernel, both implementations, bit-exact with the TFLite Micro interpreter on
+"""Every kernel, every variant (reference, host_simd, cortexm_dsp built for the host), bit-exact with the TFLite Micro interpreter on
 randomized single-op int8 models (one table of cases, one helper)."""
 
 from __future__ import annotations
@@ -8,43 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from firmware_models import OpCase, build_op_model, random_inputs, tflm_outputs
+from kernel_cases import CASES, EXPECTED_OP
 
 from tinyedge.firmware.host import build_native
-
-CASES = [
-    OpCase("conv3x3_same_relu", "conv", (1, 9, 9, 3), {"filters": 5, "act": "relu"}),
-    OpCase("conv3x3_valid_s2", "conv", (1, 10, 11, 4), {"filters": 6, "stride": 2,
-                                                        "padding": "VALID"}),
-    OpCase("conv5x5_same_s2_relu6", "conv", (1, 9, 8, 2), {"filters": 4, "k": 5, "stride": 2,
-                                                           "act": "relu6"}),
-    OpCase("conv1x1_wide", "conv", (1, 4, 4, 24), {"filters": 16, "k": 1}),
-    OpCase("conv3x3_dilated", "conv", (1, 9, 9, 3), {"filters": 4, "dilation": 2}),
-    OpCase("dw3x3_same_relu6", "depthwise", (1, 8, 8, 6), {"act": "relu6"}),
-    OpCase("dw3x3_valid_s2", "depthwise", (1, 9, 9, 5), {"stride": 2, "padding": "VALID"}),
-    OpCase("dw3x3_mult2", "depthwise", (1, 7, 7, 3), {"mult": 2, "stride": 2}),
-    OpCase("fc", "fc", (1, 17), {"units": 7}),
-    OpCase("fc_relu", "fc", (1, 40), {"units": 12, "act": "relu"}),
-    OpCase("max_pool_2x2", "max_pool", (1, 8, 8, 3), {}),
-    OpCase("max_pool_3x3_same", "max_pool", (1, 7, 7, 4), {"k": 3, "stride": 2,
-                                                          "padding": "SAME"}),
-    OpCase("avg_pool_2x2", "avg_pool", (1, 6, 6, 3), {}),
-    OpCase("avg_pool_3x3_same", "avg_pool", (1, 7, 7, 3), {"k": 3, "stride": 2,
-                                                          "padding": "SAME"}),
-    OpCase("mean_hw_keep", "mean", (1, 5, 6, 7), {"keep": True}),
-    OpCase("mean_hw_drop", "mean", (1, 4, 4, 9), {"keep": False}),
-    OpCase("mean_w", "mean", (1, 3, 5, 4), {"keep": True, "axis": [2]}),
-    OpCase("add", "add", (1, 6, 6, 4), {}),
-    OpCase("add_relu", "add", (1, 5, 5, 3), {"act": "relu"}),
-    OpCase("pad", "pad", (1, 5, 5, 3), {"pads": [[0, 0], [1, 2], [0, 1], [0, 0]]}),
-    OpCase("reshape", "reshape", (1, 3, 3, 2), {}),
-]
-
-# The TFLite op each case is there to exercise.
-EXPECTED_OP = {
-    "conv": "CONV_2D", "depthwise": "DEPTHWISE_CONV_2D", "fc": "FULLY_CONNECTED",
-    "max_pool": "MAX_POOL_2D", "avg_pool": "AVERAGE_POOL_2D", "mean": "MEAN", "add": "ADD",
-    "pad": "PAD", "reshape": "RESHAPE",
-}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,68 @@
+"""The cortexm_dsp kernels on the emulated Cortex-M7 (QEMU mps2-an500) and Cortex-M4
+(mps2-an386), built with the board's -mcpu so the real DSP instructions run: every case of
+the shared kernel table, and whole zoo models, byte for byte equal to the TFLite Micro
+interpreter. Each board runs one suite image holding all cases (tinyedge.firmware.suite),
+so the whole table costs two emulator boots."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from firmware_models import build_op_model, random_inputs, tflm_outputs
+from kernel_cases import CASES
+
+from tinyedge.firmware.suite import SuiteCase, build_suite, run_suite
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
+    reason="needs qemu-system-arm and arm-none-eabi-gcc")
+
+BOARDS = {"cortex-m7": "mps2-an500", "cortex-m4": "mps2-an386"}
+ZOO = [("scalecnn", 4), ("scalecnn", 8), ("scalecnn", 16),
+       ("mobilenetv2", 0.10), ("mobilenetv2", 0.35), ("mobilenetv2", 0.50)]
+
+
+@pytest.fixture(scope="module")
+def op_suite(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[SuiteCase], list]:
+    """Every case's model, 22 inputs (20 random + the two extremes) and TFLM's outputs."""
+    folder = tmp_path_factory.mktemp("op_models_device")
+    cases, expected = [], []
+    for case in CASES:
+        path = build_op_model(case, folder / f"{case.name}.tflite")
+        inputs = random_inputs(case.shape, 20, seed=3)
+        cases.append(SuiteCase(path, inputs.reshape(len(inputs), -1)))
+        expected.append(tflm_outputs(path, inputs))
+    return cases, expected
+
+
+@pytest.mark.parametrize("core", list(BOARDS))
+def test_dsp_kernels_bit_exact_on_emulated_core(op_suite, tmp_path: Path, core: str) -> None:
+    cases, expected = op_suite
+    board = BOARDS[core]
+    elf = build_suite(board, cases, tmp_path, "cortexm_dsp")
+    results = run_suite(board, elf, len(cases))
+    for case, want, got in zip(CASES, expected, results, strict=True):
+        diff = np.argwhere(got.outputs != want)
+        assert got.outputs.shape == want.shape, case.name
+        assert diff.size == 0, f"{case.name} on {core}: {len(diff)} bytes differ, first {diff[:5]}"
+        assert len(set(got.instructions)) >= 1 and min(got.instructions) > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("core", list(BOARDS))
+def test_zoo_models_bit_exact_on_emulated_core(zoo_int8, tmp_path: Path, core: str) -> None:
+    """ScaleCNN c=4, 8, 16 and MobileNetV2 m=0.10, 0.35, 0.50 (untrained, 10 classes, as
+    exported by tinyedge.export), 24 inputs each, in one image per core."""
+    cases, expected = [], []
+    for arch, width in ZOO:
+        path = zoo_int8(arch, width)
+        inputs = random_inputs((1, 32, 32, 3), 22, seed=5)
+        cases.append(SuiteCase(path, inputs.reshape(len(inputs), -1)))
+        expected.append(tflm_outputs(path, inputs))
+    board = BOARDS[core]
+    results = run_suite(board, build_suite(board, cases, tmp_path, "cortexm_dsp"), len(cases))
+    for (arch, width), want, got in zip(ZOO, expected, results, strict=True):
+        np.testing.assert_array_equal(got.outputs, want, err_msg=f"{arch} {width} on {core}")
