@@ -349,3 +349,43 @@ def test_malformed_records_given_to_report_are_one_line(tmp_path, case):
 def test_report_on_a_file_is_refused(tmp_path):
     (tmp_path / "results").write_text("")
     assert_refused(tmp_path, "report", "results", message="results")
+
+
+# --- CIFAR-100 files of absurd size -------------------------------------------------------
+
+
+def _sparse(path: Path, size: int = 40 * 1024**3) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.truncate(size)  # 40 GB on paper, nothing on disk
+
+
+def test_sparse_40_gb_archive_is_refused_before_reading(tmp_path):
+    _sparse(tmp_path / "d" / "cifar-100-python.tar.gz")
+    assert_refused(tmp_path, "data", "fetch", "cifar100", "--root", "d",
+                   message="cifar-100-python.tar.gz is 42,949,672,960 bytes")
+
+
+def test_sparse_40_gb_extracted_file_is_refused_before_reading(tmp_path):
+    for name in ("train", "test", "meta"):
+        _sparse(tmp_path / "d" / "cifar-100-python" / name)
+    assert_refused(tmp_path, "train", "--arch", "scalecnn", "--width", "4", "--data-root", "d",
+                   "--out", "runs", message="42,949,672,960 bytes, far more than CIFAR-100's")
+
+
+def test_archive_member_claiming_40_gb_is_refused(tmp_path):
+    import gzip
+    import tarfile
+
+    from tinyedge.data import cifar100
+    from tinyedge.errors import DatasetError
+    from tinyedge.fileio import md5_file
+
+    archive = tmp_path / "cifar-100-python.tar.gz"
+    info = tarfile.TarInfo("cifar-100-python/train")
+    info.size = 40 * 1024**3  # a header only: the size is a claim
+    archive.write_bytes(gzip.compress(info.tobuf(format=tarfile.GNU_FORMAT) + b"\0" * 4096))
+
+    with pytest.raises(DatasetError, match="42,949,672,960 bytes"):
+        cifar100.fetch(tmp_path, archive_md5=md5_file(archive))
+    assert not (tmp_path / "cifar-100-python").exists()

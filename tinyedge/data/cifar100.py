@@ -34,6 +34,10 @@ FILE_MD5: Mapping[str, str] = {
     "meta": "7973b15100ade9c7d40fb424638fde48",
 }
 FETCH_HINT = "run `tinyedge data fetch cifar100 --root {root}`"
+# The official archive is 169 MB and its largest file (train) 155 MB: anything far larger
+# (a sparse or hostile file) is refused before it is hashed, extracted or read.
+MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
+MAX_FILE_BYTES = 512 * 1024 * 1024
 
 Progress = Callable[[int, int | None], None]  # (bytes so far, total bytes or None)
 
@@ -58,7 +62,8 @@ def fetch(
     if _extracted_ok(folder, file_md5):
         return folder
     archive = root / ARCHIVE_NAME
-    if archive.is_file():
+    if archive.exists() or archive.is_symlink():
+        _check_size(archive, MAX_ARCHIVE_BYTES, root)
         if md5_file(archive) != archive_md5:
             raise DatasetError(
                 f"{archive} is corrupt (MD5 mismatch); delete it and "
@@ -74,7 +79,25 @@ def fetch(
 
 
 def _extracted_ok(folder: Path, file_md5: Mapping[str, str]) -> bool:
-    return all((folder / n).is_file() and md5_file(folder / n) == m for n, m in file_md5.items())
+    for name, md5 in file_md5.items():
+        path = folder / name
+        if not path.is_file():
+            return False
+        _check_size(path, MAX_FILE_BYTES, folder.parent)
+        if md5_file(path) != md5:
+            return False
+    return True
+
+
+def _check_size(path: Path, limit: int, root: Path) -> None:
+    """Refuse a file that is not regular or far larger than CIFAR-100's."""
+    if not path.is_file():
+        raise DatasetError(f"{path} is not a regular file; delete it and "
+                           + FETCH_HINT.format(root=root))
+    size = path.stat().st_size
+    if size > limit:
+        raise DatasetError(f"{path} is {size:,} bytes, far more than CIFAR-100's "
+                           f"(at most {limit:,}); delete it and " + FETCH_HINT.format(root=root))
 
 
 def _download(
@@ -89,6 +112,11 @@ def _download(
                 while block := response.read(1 << 20):
                     out.write(block)
                     done += len(block)
+                    if done > MAX_ARCHIVE_BYTES:
+                        raise DatasetError(
+                            f"{url} sends more than {MAX_ARCHIVE_BYTES:,} bytes, far more "
+                            "than the CIFAR-100 archive; check that the URL serves "
+                            "cifar-100-python.tar.gz")
                     if progress:
                         progress(done, total)
         except (urllib.error.URLError, OSError) as exc:
@@ -111,9 +139,17 @@ def _safe_extract(archive: Path, root: Path) -> None:
     staging.mkdir(parents=True)
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            members = tar.getmembers()
-            for member in members:
+            members = []
+            total = 0
+            for member in tar:  # stops at the first unsafe or oversized entry
                 _check_member(member, archive)
+                total += member.size
+                if member.size > MAX_FILE_BYTES or total > 2 * MAX_FILE_BYTES:
+                    raise DatasetError(
+                        f"{archive} holds {member.name!r} of {member.size:,} bytes (more than "
+                        "CIFAR-100's files); refusing to extract it — delete the archive and "
+                        + FETCH_HINT.format(root=root))
+                members.append(member)
             tar.extractall(staging, members=members, filter="data")
         target = root / FOLDER
         shutil.rmtree(target, ignore_errors=True)
@@ -151,6 +187,7 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
 
 
 def _unpickle(path: Path, expected_md5: str) -> dict:
+    _check_size(path, MAX_FILE_BYTES, path.parent.parent)
     data = path.read_bytes()
     if hashlib.md5(data).hexdigest() != expected_md5:
         raise DatasetError(
@@ -159,7 +196,8 @@ def _unpickle(path: Path, expected_md5: str) -> dict:
         )
     try:
         obj = _NumpyOnlyUnpickler(io.BytesIO(data), encoding="bytes").load()
-    except (pickle.UnpicklingError, EOFError, ValueError) as exc:
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError, AttributeError,
+            IndexError, MemoryError, RecursionError) as exc:
         raise DatasetError(f"{path} could not be read: {exc}") from exc
     return {k.decode() if isinstance(k, bytes) else k: v for k, v in obj.items()}
 

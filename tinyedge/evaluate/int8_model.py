@@ -2,27 +2,94 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from tinyedge.data import ImageDataset, load_dataset
 from tinyedge.errors import ModelError
 from tinyedge.evaluate.host_int8 import quantize_images, run_int8
-from tinyedge.fileio import file_entry, read_manifest, write_manifest
+from tinyedge.fileio import (
+    MANIFEST_NAME,
+    Fields,
+    file_entry,
+    read_manifest,
+    sha256_file,
+    write_manifest,
+)
+from tinyedge.models import INPUT_SHAPE
 from tinyedge.progress import Progress
 from tinyedge.records import make_record, write_record
 
+if TYPE_CHECKING:
+    from tinyedge.export.int8_check import Int8Signature
+
+# Below this a scale cannot be inverted (1/scale overflows float32) or requantized.
+MIN_SCALE = 1e-30
+
+
+_EXPORT_FIX = "export the model again with `tinyedge export`"
+
 
 def export_info(model_path: str | Path) -> dict[str, Any]:
-    """The export manifest next to ``model_path``: normalisation, classes, quantization."""
-    manifest = read_manifest(Path(model_path).parent)
+    """The export manifest next to ``model_path`` (normalisation, classes, quantization),
+    validated field by field, and checked to describe this very file: the sha256 it
+    records for the ``.tflite`` must match (a re-export interrupted between the model and
+    its manifest, or a file copied over, would otherwise be evaluated with the wrong
+    normalisation)."""
+    model_path = Path(model_path)
+    manifest = read_manifest(model_path.parent, _EXPORT_FIX)
+    path = model_path.parent / MANIFEST_NAME
     if manifest is None or manifest.get("stage") != "export":
         raise ModelError(
             f"no export manifest.json beside {model_path}; use a model written by "
             "`tinyedge export` (it records the normalisation and the input quantization)"
         )
+    f = Fields(path, manifest, _EXPORT_FIX)
+    inputs = f.object("inputs")
+    inputs.string("dataset")
+    params = f.object("parameters")
+    num_classes = params.integer("num_classes", low=2)
+    params.array("class_names", num_classes, item="string")
+    norm = params.object("normalization")
+    norm.array("mean", 3, item="number")
+    std = norm.array("std", 3, item="number")
+    if min(std) <= 0:
+        raise norm.fail("std", "3 numbers > 0")
+    tflite = f.object("outputs").object("tflite")
+    recorded = tflite.string("sha256")
+    if recorded != sha256_file(model_path):
+        raise ModelError(
+            f"{model_path} is not the model {path} describes (its sha256 differs from the "
+            "one recorded at export: an interrupted or mixed-up export); "
+            + _EXPORT_FIX)
     return manifest
+
+
+def check_model_io(model_path: str | Path, signature: Int8Signature,
+                   dataset: ImageDataset) -> None:
+    """Refuse a model whose input is not one 32×32×3 image or whose output does not have
+    one value per class of ``dataset``."""
+    channels, height, width = INPUT_SHAPE
+    expected = (1, height, width, channels)
+    if tuple(signature.input_shape) != expected:
+        raise ModelError(
+            f"{model_path} takes input of shape {'×'.join(map(str, signature.input_shape))}, "
+            f"but tinyedge evaluates {'×'.join(map(str, expected))} images (NHWC); export a "
+            "model with a 32×32×3 input")
+    outputs = int(np.prod(signature.output_shape)) if len(signature.output_shape) else 0
+    if outputs != dataset.num_classes:
+        raise ModelError(
+            f"{model_path} has {outputs} output classes but {dataset.name} has "
+            f"{dataset.num_classes}; evaluate it on the dataset it was trained on "
+            "(--dataset)")
+    for role, scale in (("input", signature.input_scale), ("output", signature.output_scale)):
+        if not (math.isfinite(scale) and scale >= MIN_SCALE):
+            raise ModelError(f"{model_path}: the {role} scale {scale:g} is not a usable "
+                             f"quantization scale (must be ≥ {MIN_SCALE:g}); {_EXPORT_FIX}")
 
 
 def evaluate_tflite(
@@ -44,6 +111,7 @@ def evaluate_tflite(
     params = manifest["parameters"]
     if dataset is None:
         dataset = load_dataset(manifest["inputs"]["dataset"], data_root)
+    check_model_io(model_path, signature, dataset)
     if list(dataset.class_names) != list(params["class_names"]):
         raise ModelError(f"{model_path} was exported for {manifest['inputs']['dataset']}, "
                          f"not {dataset.name}; pass the matching --dataset")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import json
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,13 +16,14 @@ from typing import Any
 import numpy as np
 
 from tinyedge.data import ImageDataset, load_dataset
-from tinyedge.errors import CheckpointError
+from tinyedge.errors import CheckpointError, TinyedgeError
 from tinyedge.evaluate.float_model import float_logits
 from tinyedge.evaluate.host_int8 import quantize_images, run_int8, tflm_arena_bytes
+from tinyedge.evaluate.int8_model import check_model_io
 from tinyedge.export.convert import onnx_to_int8_tflite
 from tinyedge.export.int8_check import check_int8_model
 from tinyedge.export.onnx_export import export_onnx, onnx_max_abs_diff
-from tinyedge.fileio import file_entry, write_manifest
+from tinyedge.fileio import MANIFEST_NAME, _umask, file_entry, write_manifest
 from tinyedge.models import ModelSpec, count_macs, count_parameters
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.records import argmax_pred
@@ -63,12 +67,81 @@ def export_model(
 ) -> ExportResult:
     """Export ``checkpoint`` (which must hold ``spec``) to ``out_root/<run name>/``."""
     progress = progress or SilentProgress()
+    for name, value in (("calib_samples", calib_samples), ("verify_samples", verify_samples)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise TinyedgeError(f"{name} must be a whole number ≥ 1, got {value!r}; "
+                                "pass --calib-samples/--verify-samples ≥ 1")
     model, _, payload = load_model(checkpoint, expect=spec)
     seed = int(payload.get("seed", seed))
     if dataset is None:
         dataset = load_dataset(payload.get("dataset", "cifar100"), data_root)
+    if dataset.num_classes != payload["num_classes"]:
+        raise CheckpointError(f"{checkpoint} has {payload['num_classes']} classes but "
+                              f"{dataset.name} has {dataset.num_classes}; pass the --dataset "
+                              "it was trained on")
+    final = Path(out_root) / spec.run_name(seed)
+    _check_destination(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # Everything is written into a hidden sibling folder that replaces ``final`` only when
+    # complete: an interrupted export leaves the previous export whole (or nothing).
+    folder = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+    os.chmod(folder, 0o777 & ~_umask())  # mkdtemp makes 0700; exports are for sharing
+    try:
+        result = _export_into(folder, final, spec, checkpoint, model, payload, seed, dataset,
+                              calib_samples, verify_samples, progress)
+        _publish(folder, final)
+    except BaseException:  # Ctrl-C included: remove the partial folder
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return result
+
+
+def _check_destination(final: Path) -> None:
+    """An export replaces ``final``: refuse a folder that holds what an export did not write."""
+    if final.exists() and not final.is_dir():
+        raise TinyedgeError(f"{final} is a file, not an export folder; move it away or pass "
+                            "another --out")
+    if not final.is_dir():
+        return
+    ours = {ONNX_NAME, TFLITE_NAME, MANIFEST_NAME}
+    foreign = sorted(p.name for p in final.iterdir() if p.name not in ours)
+    if foreign:
+        raise TinyedgeError(f"{final} holds files an export did not write ({', '.join(foreign[:3])}"
+                            f"); move them away or pass another --out (an export replaces "
+                            "the folder)")
+
+
+def _publish(work: Path, final: Path) -> None:
+    """Put the finished ``work`` folder at ``final`` (the old export, if any, is removed)."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        final.rename(old)
+    work.rename(final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _entry(path: Path, final: Path) -> dict[str, Any]:
+    """The manifest entry of ``path`` (in the work folder) under its final name."""
+    return {**file_entry(path), "path": str(final / path.name)}
+
+
+def _export_into(
+    folder: Path,
+    final: Path,
+    spec: ModelSpec,
+    checkpoint: str | Path,
+    model: Any,
+    payload: dict[str, Any],
+    seed: int,
+    dataset: ImageDataset,
+    calib_samples: int,
+    verify_samples: int,
+    progress: Progress,
+) -> ExportResult:
     mean, std = tuple(payload["normalization"]["mean"]), tuple(payload["normalization"]["std"])
-    folder = Path(out_root) / spec.run_name(seed)
     timings: dict[str, float] = {}
 
     with _timed(timings, "onnx_s"):
@@ -82,6 +155,7 @@ def export_model(
         tflite_path = onnx_to_int8_tflite(onnx_path, _normalized(calib, mean, std),
                                           folder / TFLITE_NAME)
     signature = check_int8_model(tflite_path)
+    check_model_io(tflite_path, signature, dataset)
     progress.message(f"int8 TFLite written ({tflite_path.stat().st_size:,} bytes)")
 
     with _timed(timings, "verify_s"):
@@ -108,11 +182,12 @@ def export_model(
             "calib_samples": len(calib), "verify_samples": verification["verify_samples"],
             "quantization": "full-integer int8, per-channel weights, int8 input and output",
         },
-        outputs={"onnx": file_entry(onnx_path), "tflite": file_entry(tflite_path)},
+        outputs={"onnx": _entry(onnx_path, final), "tflite": _entry(tflite_path, final)},
         figures=figures,
         versions=_export_versions(),
     )
-    return ExportResult(folder, onnx_path, tflite_path, json.loads(manifest_path.read_text()))
+    return ExportResult(final, final / ONNX_NAME, final / TFLITE_NAME,
+                        json.loads(manifest_path.read_text()))
 
 
 def _verify(
