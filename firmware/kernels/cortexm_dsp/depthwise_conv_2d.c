@@ -48,8 +48,9 @@ static int dw_args_ok(const te_dw_conv_params *p, const te_quant_params *q, cons
     TE_DW_TAP("[%[xp]]") TE_DW_TAP("[%[xp], %[c]]") TE_DW_TAP("[%[xp], %[c], lsl #1]")   \
     "add    %[xp], %[xp], %[row]\n\t"
 
-/* A 3x3 window entirely inside the input, 4 channels: 9 taps of 8 instructions. */
-static inline void dw3x3_group(const int8_t *xp, const uint32_t *wp, int32_t c, int32_t row,
+/* A 3x3 window entirely inside the input, 4 channels: 9 taps of 8 instructions. Not
+ * inlined: the asm needs 13 registers, which the caller's loop cannot spare. */
+static __attribute__((noinline)) void dw3x3_group(const int8_t *xp, const uint32_t *wp, int32_t c, int32_t row,
                                uint32_t off, int32_t acc[4])
 {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
@@ -106,6 +107,7 @@ static void dw_mult1(const te_conv_params *p, const te_quant_params *quant,
     /* The requantization table follows the packed weights. */
     const int32_t *rqt = (const int32_t *)(packed + ((c_n + 3) >> 2) * taps * 2);
     const int32_t *shift = quant->shift;
+    const int kind = te_clamp_kind(lo, hi);
     for (int32_t b = 0; b < out->n; ++b) {
         for (int32_t oy = 0; oy < out->h; ++oy) {
             const int32_t iy0 = oy * p->stride_h - p->pad_h;
@@ -127,13 +129,22 @@ static void dw_mult1(const te_conv_params *p, const te_quant_params *quant,
                         }
                         dw3x3_group(px + c, packed + (c >> 2) * 18, c_n, row, offset2, acc);
                         const int32_t *t = rqt + 3 * c;
-                        op[c] = te_dsp_out(te_requant_row(acc[0], t, shift + c), offset, lo, hi);
-                        op[c + 1] = te_dsp_out(te_requant_row(acc[1], t + 3, shift + c + 1),
-                                               offset, lo, hi);
-                        op[c + 2] = te_dsp_out(te_requant_row(acc[2], t + 6, shift + c + 2),
-                                               offset, lo, hi);
-                        op[c + 3] = te_dsp_out(te_requant_row(acc[3], t + 9, shift + c + 3),
-                                               offset, lo, hi);
+                        if ((t[2] | t[5] | t[8] | t[11]) >= 0 && kind != TE_CLAMP_ANY) {
+                            const int32_t v0 = te_requant_fast(acc[0], t[0], t[1], t[2]);
+                            const int32_t v1 = te_requant_fast(acc[1], t[3], t[4], t[5]);
+                            const int32_t v2 = te_requant_fast(acc[2], t[6], t[7], t[8]);
+                            const int32_t v3 = te_requant_fast(acc[3], t[9], t[10], t[11]);
+                            op[c] = te_dsp_out_k(v0, offset, lo, hi, kind);
+                            op[c + 1] = te_dsp_out_k(v1, offset, lo, hi, kind);
+                            op[c + 2] = te_dsp_out_k(v2, offset, lo, hi, kind);
+                            op[c + 3] = te_dsp_out_k(v3, offset, lo, hi, kind);
+                            continue;
+                        }
+                        for (int32_t j = 0; j < 4; ++j) {
+                            op[c + j] = te_dsp_out(te_requant_row(acc[j], t + 3 * j,
+                                                                  shift + c + j),
+                                                   offset, lo, hi);
+                        }
                     }
                 }
                 for (; c < c_n; ++c) {

@@ -213,4 +213,37 @@ static inline int8_t te_dsp_out(int32_t v, int32_t offset, int32_t lo, int32_t h
     return (int8_t)(v > hi ? hi : v);
 }
 
+/* Saturate to int8 (one SSAT). */
+static inline int32_t te_ssat8(int32_t v)
+{
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    return __ssat(v, 8);
+#else
+    return v < -128 ? -128 : (v > 127 ? 127 : v);
+#endif
+}
+
+/* Clamp kinds, chosen once per kernel call: no activation (the int8 range itself), an
+ * activation with only a lower bound inside it (RELU, or RELU6 whose 6 lies above the
+ * range), any other range. */
+enum { TE_CLAMP_FULL = 0, TE_CLAMP_LOWER = 1, TE_CLAMP_ANY = 2 };
+
+static inline int te_clamp_kind(int32_t lo, int32_t hi)
+{
+    return hi != 127 ? TE_CLAMP_ANY : (lo == -128 ? TE_CLAMP_FULL : TE_CLAMP_LOWER);
+}
+
+/* te_dsp_out for |v| < 2^30 (the fast requantization's range), `kind` a constant. */
+static inline int8_t te_dsp_out_k(int32_t v, int32_t offset, int32_t lo, int32_t hi, int kind)
+{
+    if (kind == TE_CLAMP_ANY) {
+        return te_dsp_out(v, offset, lo, hi);
+    }
+    v = te_ssat8(v + offset);
+    if (kind == TE_CLAMP_LOWER) {
+        v = v < lo ? lo : v;
+    }
+    return (int8_t)v;
+}
+
 #endif /* TE_DSP_H */

@@ -161,10 +161,30 @@ static inline void te_gemm_store(const int32_t acc[4], int32_t rows, int32_t cha
     if (rows == 2 && chans == 2 && t0[2] >= 0 && t1[2] >= 0) {
         const int32_t m0 = t0[0], r0 = t0[1], d0 = t0[2];
         const int32_t m1 = t1[0], r1 = t1[1], d1 = t1[2];
-        out[0] = te_dsp_out(te_requant_fast(acc[0], m0, r0, d0), offset, lo, hi);
-        out[1] = te_dsp_out(te_requant_fast(acc[1], m1, r1, d1), offset, lo, hi);
-        out[row_stride] = te_dsp_out(te_requant_fast(acc[2], m0, r0, d0), offset, lo, hi);
-        out[row_stride + 1] = te_dsp_out(te_requant_fast(acc[3], m1, r1, d1), offset, lo, hi);
+        const int32_t v0 = te_requant_fast(acc[0], m0, r0, d0);
+        const int32_t v1 = te_requant_fast(acc[1], m1, r1, d1);
+        const int32_t v2 = te_requant_fast(acc[2], m0, r0, d0);
+        const int32_t v3 = te_requant_fast(acc[3], m1, r1, d1);
+        switch (te_clamp_kind(lo, hi)) {
+        case TE_CLAMP_FULL:
+            out[0] = te_dsp_out_k(v0, offset, lo, hi, TE_CLAMP_FULL);
+            out[1] = te_dsp_out_k(v1, offset, lo, hi, TE_CLAMP_FULL);
+            out[row_stride] = te_dsp_out_k(v2, offset, lo, hi, TE_CLAMP_FULL);
+            out[row_stride + 1] = te_dsp_out_k(v3, offset, lo, hi, TE_CLAMP_FULL);
+            break;
+        case TE_CLAMP_LOWER:
+            out[0] = te_dsp_out_k(v0, offset, lo, hi, TE_CLAMP_LOWER);
+            out[1] = te_dsp_out_k(v1, offset, lo, hi, TE_CLAMP_LOWER);
+            out[row_stride] = te_dsp_out_k(v2, offset, lo, hi, TE_CLAMP_LOWER);
+            out[row_stride + 1] = te_dsp_out_k(v3, offset, lo, hi, TE_CLAMP_LOWER);
+            break;
+        default:
+            out[0] = te_dsp_out(v0, offset, lo, hi);
+            out[1] = te_dsp_out(v1, offset, lo, hi);
+            out[row_stride] = te_dsp_out(v2, offset, lo, hi);
+            out[row_stride + 1] = te_dsp_out(v3, offset, lo, hi);
+            break;
+        }
         return;
     }
     for (int32_t r = 0; r < rows; ++r) {
