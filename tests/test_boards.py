@@ -68,6 +68,9 @@ def _copy_boards(tmp_path: Path) -> Path:
     (lambda t: t.replace('platform = "stm32f7"', 'platform = "esp32"'),
      r"platform names no platform layer"),
     (lambda t: t.replace("[uart]", "[uart"), r"nucleo-f746.toml: not valid TOML"),
+    (lambda t: t.replace("supply_v = 3.3", "supply_v = nan"),
+     r"\[power\] supply_v must be a finite number, got nan"),
+    (lambda t: t.replace("supply_v = 3.3", "supply_v = inf"), r"supply_v must be a finite"),
 ])
 def test_broken_board_file_names_file_and_field(tmp_path: Path, edit, message: str) -> None:
     root = _copy_boards(tmp_path)

@@ -7,6 +7,7 @@ the field, e.g. ``boards/x.toml: [memory] ram_bytes must be a positive integer``
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass
@@ -148,7 +149,15 @@ def all_boards(root: Path | None = None) -> list[Board]:
     return [load_board(n, root) for n in board_names(root)]
 
 
+MAX_BOARD_FILE_BYTES = 1024 * 1024  # a board file is a few hundred bytes
+
+
 def load_board_file(path: Path) -> Board:
+    if not path.is_file():
+        raise BoardError(f"{path}: not a regular file; a board file is boards/<name>.toml")
+    if path.stat().st_size > MAX_BOARD_FILE_BYTES:
+        raise BoardError(f"{path}: {path.stat().st_size:,} bytes is far too large for a board "
+                         "file; fix the file")
     try:
         data = tomllib.loads(path.read_text())
     except (OSError, UnicodeDecodeError) as exc:
@@ -189,6 +198,8 @@ class _Reader:
             value, ok = float(value), True
         if not ok:
             raise self.fail(table, key, f"must be {kind.__name__}, got {value!r}")
+        if kind is float and not math.isfinite(value):
+            raise self.fail(table, key, f"must be a finite number, got {value!r}")
         return value
 
     def positive(self, table: str | None, key: str) -> int:
