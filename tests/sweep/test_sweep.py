@@ -120,6 +120,20 @@ def test_a_failing_cell_does_not_stop_the_others(tmp_path):
     ("runtimes = [\"gpu\"]\n[[models]]\narch = \"scalecnn\"\nwidths = [4]\n",
      "unknown runtimes"),
     ("not toml = = 1", "is not valid TOML"),
+    ("epochs = 0\n[[models]]\narch = \"scalecnn\"\nwidths = [4]\n",
+     "[train] training setting epochs must be ≥ 1, got 0"),
+    ("lr = nan\n[[models]]\narch = \"scalecnn\"\nwidths = [4]\n",
+     "training setting lr must be a finite number > 0"),
+    ("[train]\nbatch_size = 1.5\n[[models]]\narch = \"scalecnn\"\nwidths = [4]\n",
+     "training setting batch_size must be a whole number"),
+    ("eval_limit = -5\n[[models]]\narch = \"scalecnn\"\nwidths = [4]\n",
+     "eval_limit must be a whole number ≥ 1"),
+    ("cpus = 0\n[[models]]\narch = \"scalecnn\"\nwidths = [4]\n", "cpus must be"),
+    ("gpus = inf\n[[models]]\narch = \"scalecnn\"\nwidths = [4]\n", "gpus must be"),
+    ("boards = \"nucleo-f746\"\n[[models]]\narch = \"scalecnn\"\nwidths = [4]\n",
+     "boards must be a list of strings"),
+    ("[[models]]\narch = \"scalecnn\"\nwidths = \"4\"\n", "widths (a list of numbers)"),
+    ("models = 3\n", "models must be an array of tables"),
 ])
 def test_bad_grid_files(tmp_path, text, message, run_cli):
     path = tmp_path / "g.toml"

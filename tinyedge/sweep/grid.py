@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -111,13 +112,26 @@ def load_grid(spec: str) -> Grid:
     if spec == "demo":
         return demo_grid()
     path = Path(spec)
-    if not path.is_file():
-        raise GridError(f"grid {spec!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
-    try:
-        data = tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise GridError(f"{path} is not valid TOML: {exc}") from exc
+    data = _read_toml(path, f"grid {spec!r} is neither a preset ({', '.join(PRESETS)}) nor "
+                      "a file")
     return _grid_from_dict(data, path)
+
+
+MAX_TOML_BYTES = 1024 * 1024  # grids and board maps are a few lines
+
+
+def _read_toml(path: Path, missing: str) -> dict[str, Any]:
+    if not path.exists():
+        raise GridError(missing)
+    if not path.is_file():
+        raise GridError(f"{path} is not a regular file; pass a TOML file")
+    if path.stat().st_size > MAX_TOML_BYTES:
+        raise GridError(f"{path} is {path.stat().st_size:,} bytes, far too large for a "
+                        "TOML grid or board map; pass the right file")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise GridError(f"{path} is not valid TOML: {exc}") from exc
 
 
 def _grid_from_dict(data: dict[str, Any], path: Path) -> Grid:
@@ -125,10 +139,17 @@ def _grid_from_dict(data: dict[str, Any], path: Path) -> Grid:
         return GridError(f"{path}: {message}")
 
     models = []
-    for entry in data.get("models", []):
-        if not isinstance(entry, dict) or "arch" not in entry or "widths" not in entry:
-            raise fail("each [[models]] needs arch and widths, e.g. arch = \"scalecnn\", "
-                       "widths = [4, 8]")
+    entries = data.get("models", [])
+    if not isinstance(entries, list):
+        raise fail("models must be an array of tables: [[models]] arch = \"scalecnn\" "
+                   "widths = [4, 8]")
+    for entry in entries:
+        if (not isinstance(entry, dict) or not isinstance(entry.get("arch"), str)
+                or not isinstance(entry.get("widths"), list)
+                or not all(isinstance(w, int | float) and not isinstance(w, bool)
+                           for w in entry["widths"])):
+            raise fail("each [[models]] needs arch (a string) and widths (a list of numbers), "
+                       "e.g. arch = \"scalecnn\", widths = [4, 8]")
         for width in entry["widths"]:
             try:
                 spec = resolve(entry["arch"], width)
@@ -143,21 +164,51 @@ def _grid_from_dict(data: dict[str, Any], path: Path) -> Grid:
     dataset = data.get("dataset", "cifar100")
     if dataset not in DATASETS:
         raise fail(f"unknown dataset {dataset!r}; valid: {', '.join(DATASETS)}")
+    train_table = data.get("train", {})
+    if not isinstance(train_table, dict):
+        raise fail("train must be a table: [train] epochs = 15")
     train = {k: data[k] for k in TRAIN_KEYS if k in data}
-    train.update({k: v for k, v in data.get("train", {}).items() if k in TRAIN_KEYS})
-    unknown = set(data.get("train", {})) - set(TRAIN_KEYS)
+    train.update({k: v for k, v in train_table.items() if k in TRAIN_KEYS})
+    unknown = set(train_table) - set(TRAIN_KEYS)
     if unknown:
         raise fail(f"unknown [train] keys {sorted(unknown)}; valid: {', '.join(TRAIN_KEYS)}")
-    runtimes = tuple(data.get("runtimes", ["tflm"]))
+    arch, width = models[0]
+    try:  # the same checks as `tinyedge train` (epochs ≥ 1, finite lr > 0, …)
+        TrainConfig(arch=arch, width=width, dataset=dataset, **train)
+    except TinyedgeError as exc:
+        raise fail(f"[train] {exc}") from exc
+    runtimes = _strings(data, "runtimes", ["tflm"], fail)
     bad = [r for r in runtimes if r not in RUNTIMES]
     if bad:
         raise fail(f"unknown runtimes {bad}; valid: {', '.join(RUNTIMES)}")
+    boards = _strings(data, "boards", ["nucleo-f746"], fail)
     mode = data.get("device_mode", "batch")
     if mode not in ("stream", "batch"):
         raise fail("device_mode must be stream or batch")
-    return Grid(path.stem, tuple(models), tuple(seeds), dataset, train, runtimes,
-                tuple(data.get("boards", ["nucleo-f746"])), mode, data.get("eval_limit"),
-                int(data.get("cpus", 1)), float(data.get("gpus", 0)))
+    eval_limit = data.get("eval_limit")
+    if eval_limit is not None and (not _whole(eval_limit) or eval_limit < 1):
+        raise fail(f"eval_limit must be a whole number ≥ 1 (images per evaluation), got "
+                   f"{eval_limit!r}")
+    cpus = data.get("cpus", 1)
+    if not _whole(cpus) or cpus < 1:
+        raise fail(f"cpus must be a whole number ≥ 1, got {cpus!r}")
+    gpus = data.get("gpus", 0)
+    if (isinstance(gpus, bool) or not isinstance(gpus, int | float) or not math.isfinite(gpus)
+            or gpus < 0):
+        raise fail(f"gpus must be a finite number ≥ 0, got {gpus!r}")
+    return Grid(path.stem, tuple(models), tuple(seeds), dataset, train, runtimes, boards,
+                mode, eval_limit, cpus, float(gpus))
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _strings(data: dict[str, Any], key: str, default: list[str], fail) -> tuple[str, ...]:
+    value = data.get(key, default)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fail(f"{key} must be a list of strings, e.g. {key} = {json.dumps(default)}")
+    return tuple(value)
 
 
 @dataclass(frozen=True)
@@ -173,16 +224,12 @@ def load_board_map(path: str | Path | None) -> dict[str, BoardLink]:
     if path is None:
         return {}
     path = Path(path)
-    if not path.is_file():
-        raise GridError(f"board map {path} does not exist")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise GridError(f"{path} is not valid TOML: {exc}") from exc
+    data = _read_toml(path, f"board map {path} does not exist")
     links = {}
     for name, entry in data.items():
-        if not isinstance(entry, dict) or "port" not in entry:
-            raise GridError(f"{path}: [{name}] needs port = \"/dev/ttyACM0\" (and optionally "
-                            "probe)")
-        links[name] = BoardLink(str(entry["port"]), entry.get("probe"))
+        if (not isinstance(entry, dict) or not isinstance(entry.get("port"), str)
+                or not isinstance(entry.get("probe", ""), str)):
+            raise GridError(f"{path}: [{name}] needs port = \"/dev/ttyACM0\" (a string) and "
+                            "optionally probe = \"<serial number>\"")
+        links[name] = BoardLink(entry["port"], entry.get("probe"))
     return links
