@@ -389,3 +389,20 @@ def test_archive_member_claiming_40_gb_is_refused(tmp_path):
     with pytest.raises(DatasetError, match="42,949,672,960 bytes"):
         cifar100.fetch(tmp_path, archive_md5=md5_file(archive))
     assert not (tmp_path / "cifar-100-python").exists()
+
+
+# --- training that would succeed silently -------------------------------------------------
+
+
+def test_diverging_training_is_refused_and_leaves_no_model(tmp_path):
+    assert_refused(tmp_path, "--quiet", *TRAIN, "--epochs", "2", "--lr", "1e30", "--lr-min",
+                   "0", "--out", "runs", message="diverged: the loss is nan at epoch 1")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_corrupt_resumable_state_is_one_line(tmp_path):
+    state = tmp_path / "runs" / "scalecnn-w4-s0" / "last.pt"
+    state.parent.mkdir(parents=True)
+    state.write_bytes(b"junk")
+    assert_refused(tmp_path, "--quiet", *TRAIN, "--epochs", "2", "--out", "runs",
+                   message="last.pt is not a readable training state")

@@ -54,11 +54,15 @@ def evaluate_checkpoint(
 ) -> dict[str, Any]:
     """Evaluate ``checkpoint`` on ``dataset``'s test split; write the record and manifest
     into ``out_dir``; return the metrics."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                              or limit < 1):
+        raise TinyedgeError(f"limit must be a whole number ≥ 1, got {limit!r}; pass --limit N")
     model, spec, payload = load_model(checkpoint)
     if tuple(payload["class_names"]) != dataset.class_names:
         raise TinyedgeError(
             f"{checkpoint} was trained on {payload.get('dataset', 'another dataset')} "
-            f"({payload['num_classes']} classes), not {dataset.name}; pass the matching --dataset"
+            f"({payload['num_classes']} classes), not {dataset.name} ({dataset.num_classes} "
+            "classes); pass the matching --dataset"
         )
     images, labels = dataset.split("test")
     if limit is not None:

@@ -106,6 +106,9 @@ def evaluate_tflite(
     ``runtime`` and write the int8 record (raw int8 logits + output quantization)."""
     from tinyedge.export.int8_check import check_int8_model
 
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                              or limit < 1):
+        raise ModelError(f"limit must be a whole number ≥ 1, got {limit!r}; pass --limit N")
     manifest = export_info(model_path)
     signature = check_int8_model(model_path)
     params = manifest["parameters"]

@@ -85,7 +85,10 @@ def _check_existing(run_dir: Path, config: TrainConfig) -> bool:
     manifest = read_manifest(run_dir)
     if manifest is None:
         return False
-    previous = manifest.get("parameters", {}).get("config")
+    previous = manifest["parameters"].get("config")
+    if previous is not None and not isinstance(previous, dict):
+        raise TinyedgeError(f"{run_dir}/manifest.json: field 'parameters.config' must be an "
+                            "object; pass --force to retrain")
     if previous is not None and TrainConfig.from_dict(previous) != config:
         raise TinyedgeError(
             f"{run_dir} already holds a run with other settings; pass --force to replace it "
@@ -131,7 +134,7 @@ def train(
     history: list[dict[str, float]] = []
     start_epoch = 0
     if state_path.is_file():
-        state = torch.load(state_path, map_location=dev, weights_only=True)
+        state = _load_state(state_path, dev)
         if TrainConfig.from_dict(state["config"]) != config:
             raise TinyedgeError(
                 f"{state_path} belongs to a run with other settings; pass --force to start over"
@@ -253,6 +256,27 @@ def _augment(
     if config.hflip:
         x = random_hflip(x, rng.augment)
     return cutout(normalize(x, mean, std), config.cutout, rng.augment)
+
+
+STATE_KEYS = ("epoch", "config", "model", "optimizer", "rng", "history")
+
+
+def _load_state(path: Path, dev: torch.device) -> dict[str, Any]:
+    """The resumable state ``last.pt``; a corrupt one is refused with the fix."""
+    fix = f"delete {path} or pass --force to start over"
+    try:
+        state = torch.load(path, map_location=dev, weights_only=True)
+    except Exception as exc:  # torch raises many types for a corrupt file
+        raise TinyedgeError(f"{path} is not a readable training state "
+                            f"({type(exc).__name__}); {fix}") from exc
+    if not isinstance(state, dict) or any(k not in state for k in STATE_KEYS):
+        raise TinyedgeError(f"{path} lacks the fields of a training state; {fix}")
+    if (not isinstance(state["config"], dict) or not isinstance(state["epoch"], int)
+            or isinstance(state["epoch"], bool) or state["epoch"] < 0
+            or not isinstance(state["history"], list) or not isinstance(state["rng"], dict)):
+        raise TinyedgeError(f"{path}: field 'config', 'epoch', 'history' or 'rng' has the "
+                            f"wrong type; {fix}")
+    return state
 
 
 def _save_state(
