@@ -406,3 +406,15 @@ def test_corrupt_resumable_state_is_one_line(tmp_path):
     state.write_bytes(b"junk")
     assert_refused(tmp_path, "--quiet", *TRAIN, "--epochs", "2", "--out", "runs",
                    message="last.pt is not a readable training state")
+
+
+def test_report_never_replaces_a_file_that_is_not_a_report(tmp_path):
+    root = _results(tmp_path)
+    (tmp_path / "notes.html").write_text("<html>my notes</html>")
+    assert_refused(tmp_path, "report", str(root), "--out", "notes.html",
+                   message="exists and is not a tinyedge report")
+    assert (tmp_path / "notes.html").read_text() == "<html>my notes</html>"
+    again = run_cli_subprocess("report", str(root), "--out", "r.html", cwd=tmp_path)
+    assert again.code == 0, again.err
+    twice = run_cli_subprocess("report", str(root), "--out", "r.html", cwd=tmp_path)
+    assert twice.code == 0, twice.err  # its own report is replaced

@@ -79,6 +79,7 @@ def build_report(results_dir: str | Path, out_html: str | Path | None = None) ->
     if out.is_dir():
         raise TinyedgeError(f"--out {out} is a folder; give a file name such as "
                             f"{out / 'report.html'}")
+    _check_ours(out)
     notes = list(col.notes)
     rows = variant_rows(col)
     pairs, audit, seeds = pair_rows(col), audit_rows(col), seed_rows(col)
@@ -97,6 +98,23 @@ def build_report(results_dir: str | Path, out_html: str | Path | None = None) ->
     write_bytes_atomic(out, page.encode("utf-8"))
     return ReportResult(out, summary_path, tables, len(col.variants), col.runtimes,
                         len(rows), figs.count, notes)
+
+
+REPORT_MARK = b"<title>tinyedge report</title>"
+
+
+def _check_ours(out: Path) -> None:
+    """A report replaces ``out``: refuse an existing file that is not a tinyedge report."""
+    if not out.exists():
+        return
+    if not out.is_file():
+        raise TinyedgeError(f"--out {out} is not a regular file; pass a new file name such "
+                            "as report.html")
+    with open(out, "rb") as fh:
+        head = fh.read(4096)
+    if REPORT_MARK not in head:
+        raise TinyedgeError(f"--out {out} exists and is not a tinyedge report; refusing to "
+                            "replace it — pass a new file name")
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
