@@ -558,6 +558,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tinyedge: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+    except OSError as exc:  # the file system refused: disk full, permissions, read-only
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"tinyedge: error: {exc.strerror or exc}{where}; check the path, its "
+              "permissions and the free space", file=sys.stderr)
+        return 2
 
 
 def _one_line(text: str) -> str:
