@@ -348,7 +348,8 @@ def test_malformed_records_given_to_report_are_one_line(tmp_path, case):
 
 def test_report_on_a_file_is_refused(tmp_path):
     (tmp_path / "results").write_text("")
-    assert_refused(tmp_path, "report", "results", message="results")
+    assert_refused(tmp_path, "report", "results", message="results folder results is not a "
+                   "folder")
 
 
 # --- CIFAR-100 files of absurd size -------------------------------------------------------

@@ -110,7 +110,8 @@ def collect(results_dir: str | Path) -> Collection:
     none, or when two runs of a variant disagree on the labels."""
     root = Path(results_dir)
     if not root.is_dir():
-        raise TinyedgeError(f"results folder {root} does not exist; pass the folder that "
+        problem = "is not a folder" if root.exists() else "does not exist"
+        raise TinyedgeError(f"results folder {root} {problem}; pass the folder that "
                             f"`tinyedge evaluate --results` wrote to")
     notes: list[str] = []
     variants = [v for d in sorted(root.iterdir()) if (v := _load_variant(root, d, notes))]
