@@ -196,3 +196,22 @@ def test_untrained_nan_model_is_refused_and_metrics_never_hold_nan(tmp_path):
                     normalization=ds.normalization(), extra={"dataset": "synthetic"})
     _refused(tmp_path, "--quiet", "evaluate", "--checkpoint", str(checkpoint), "--out", "r",
              message="outputs are NaN or infinite")
+
+
+def test_export_of_a_nan_model_is_refused_and_writes_nothing(tmp_path):
+    import torch
+
+    from tinyedge.models import build_model
+    from tinyedge.train import save_checkpoint
+
+    ds = make_synthetic_dataset()
+    model = build_model(SPEC, ds.num_classes)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.fill_(float("nan"))
+    checkpoint = tmp_path / "nan.pt"
+    save_checkpoint(checkpoint, SPEC, model, class_names=ds.class_names,
+                    normalization=ds.normalization(), extra={"dataset": "synthetic"})
+    _refused(tmp_path, "--quiet", "export", "--arch", "scalecnn", "--width", "4",
+             "--checkpoint", str(checkpoint), "--out", "export",
+             message="produces NaN or infinite logits")

@@ -81,6 +81,7 @@ def export_model(
                               "it was trained on")
     final = Path(out_root) / spec.run_name(seed)
     _check_destination(final)
+    created = [p for p in (final.parent, *final.parent.parents) if not p.exists()]
     final.parent.mkdir(parents=True, exist_ok=True)
     # Everything is written into a hidden sibling folder that replaces ``final`` only when
     # complete: an interrupted export leaves the previous export whole (or nothing).
@@ -92,6 +93,9 @@ def export_model(
         _publish(folder, final)
     except BaseException:  # Ctrl-C included: remove the partial folder
         shutil.rmtree(folder, ignore_errors=True)
+        for parent in created:  # and the folders made for it, when still empty
+            with contextlib.suppress(OSError):
+                parent.rmdir()
         raise
     return result
 
@@ -148,6 +152,10 @@ def _export_into(
         onnx_path = export_onnx(model, folder / ONNX_NAME)
         check = _normalized(dataset.test_images[:ONNX_CHECK_IMAGES], mean, std)
         onnx_diff = onnx_max_abs_diff(model, onnx_path, check.transpose(0, 3, 1, 2))
+    sample = float_logits(model, dataset.test_images[:ONNX_CHECK_IMAGES], mean, std)
+    if not (np.isfinite(onnx_diff) and np.isfinite(sample).all()):
+        raise CheckpointError(f"{checkpoint} produces NaN or infinite logits (a diverged or "
+                              "broken model); retrain it with a lower --lr and --force")
     progress.message(f"ONNX written, max |logit diff| vs PyTorch {onnx_diff:.2e}")
 
     calib = _calibration_images(dataset, calib_samples, seed)
