@@ -16,6 +16,7 @@ the device all produce the same two files, so analyses never care where results 
 
 from __future__ import annotations
 
+import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,9 +126,13 @@ def write_record(
     if record.is_quantized:
         arrays["output_scale"] = np.float64(record.output_scale)
         arrays["output_zero_point"] = np.int64(record.output_zero_point)
+    metrics = {"runtime": runtime, **compute_metrics(record, class_names), **(extra or {})}
+    bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
+    if bad:  # checked before anything is written: no record without its metrics
+        raise TinyedgeError(f"the metrics {', '.join(bad)} are NaN or infinite (a broken "
+                            "model); nothing was written — retrain or re-export the model")
     with atomic_path(folder / PREDICTIONS_NAME) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, **arrays)
-    metrics = {"runtime": runtime, **compute_metrics(record, class_names), **(extra or {})}
     write_json_atomic(folder / METRICS_NAME, metrics)
     return metrics
 
