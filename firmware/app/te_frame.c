@@ -35,10 +35,10 @@ int te_frame_decoder_push(te_frame_decoder *d, uint8_t byte)
 {
     switch (d->state) {
     case HUNT_SYNC1:
-        d->state = byte == 0xA5 ? HUNT_SYNC2 : HUNT_SYNC1;
+        d->state = byte == TE_SYNC1 ? HUNT_SYNC2 : HUNT_SYNC1;
         return 0;
     case HUNT_SYNC2:
-        d->state = byte == 0x5A ? HEADER : (byte == 0xA5 ? HUNT_SYNC2 : HUNT_SYNC1);
+        d->state = byte == TE_SYNC2 ? HEADER : (byte == TE_SYNC1 ? HUNT_SYNC2 : HUNT_SYNC1);
         d->got = 0;
         return 0;
     case HEADER:
@@ -85,7 +85,7 @@ void te_frame_send(uint8_t type, uint8_t seq, const uint8_t *a, uint32_t a_len,
                    const uint8_t *b, uint32_t b_len)
 {
     const uint32_t length = a_len + b_len;
-    const uint8_t header[6] = {0xA5, 0x5A, type, seq, (uint8_t)length,
+    const uint8_t header[6] = {TE_SYNC1, TE_SYNC2, type, seq, (uint8_t)length,
                                (uint8_t)(length >> 8)};
     uint32_t crc = te_crc32_update(0, header + 2, 4);
     crc = te_crc32_update(crc, a, a_len);

@@ -1,6 +1,6 @@
 /*
  * te_frame.h - byte framing of the serial protocol (device side of
- * tinyedge/device/framing.py; keep the two in step):
+ * tinyedge/device/framing.py; shared constants generated from tinyedge/protocol.py):
  *
  *   0xA5 0x5A | type:u8 | seq:u8 | length:u16 LE | payload[length] | crc32:u32 LE
  *
@@ -13,8 +13,9 @@
 
 #include <stdint.h>
 
-/* Largest payload the device accepts: a 4 KiB input chunk plus its offset. */
-#define TE_FRAME_MAX_PAYLOAD 4104u
+/* TE_FRAME_MAX_PAYLOAD (the largest request: an input chunk plus its offset), the sync
+ * bytes and every code come from the generated protocol header (tinyedge/protocol.py). */
+#include "te_protocol_gen.h"
 
 typedef struct {
     uint8_t type;

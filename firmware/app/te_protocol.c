@@ -1,6 +1,6 @@
 /*
  * te_protocol.c - the device's serial protocol loop (device side of
- * tinyedge/device/messages.py, PROTOCOL_VERSION 2). Every request is answered with its
+ * tinyedge/device/messages.py; the constants are generated from tinyedge/protocol.py). Every request is answered with its
  * sequence number; all requests are idempotent, so the host may simply retry.
  */
 #include <stdint.h>
@@ -12,18 +12,8 @@
 #include "te_model.h"
 #include "te_platform.h"
 
-#define PROTOCOL_VERSION 2u
-
-enum {
-    CMD_HELLO = 0x01, CMD_SET_INPUT = 0x02, CMD_INVOKE = 0x03, CMD_PROFILE = 0x04,
-    CMD_STACK = 0x05, CMD_RUN_BATCH = 0x06,
-};
-enum {
-    REPLY_BOOT = 0x80, REPLY_INFO = 0x81, REPLY_ACK = 0x82, REPLY_RESULT = 0x83,
-    REPLY_PROFILE = 0x84, REPLY_STACK = 0x85, REPLY_BATCH_RESULT = 0x86,
-    REPLY_BATCH_DONE = 0x87, REPLY_FAULT = 0x88, REPLY_ERROR = 0xFF,
-};
-enum { ERR_UNKNOWN = 1, ERR_BAD_REQUEST = 2, ERR_INVOKE = 3 };
+/* Codes, layouts and the version: te_protocol_gen.h, generated from tinyedge/protocol.py
+ * (included through te_frame.h). */
 
 /* In .te_arena: not zeroed at boot, and counted as arena (not static data) by the build. */
 static uint8_t arena[TE_MODEL_ARENA_SIZE] __attribute__((aligned(16), section(".te_arena")));
@@ -56,27 +46,27 @@ static uint32_t get_le32(const uint8_t *p)
 
 static void send_error(uint8_t seq, uint8_t code, const char *message)
 {
-    te_frame_send(REPLY_ERROR, seq, &code, 1, (const uint8_t *)message,
+    te_frame_send(TE_REPLY_ERROR, seq, &code, 1, (const uint8_t *)message,
                   (uint32_t)strlen(message));
 }
 
-/* INFO/BOOT payload, laid out as struct "<BBIIIIIHI32s16s" on the host. */
+/* INFO/BOOT payload at the offsets of tinyedge/protocol.py's INFO_FIELDS. */
 static void send_info(uint8_t type, uint8_t seq)
 {
     const te_model_info *info = te_model_get_info();
-    uint8_t p[76];
-    p[0] = PROTOCOL_VERSION;
-    p[1] = te_build.counter_kind;
-    put_le32(p + 2, te_build.clock_hz);
-    put_le32(p + 6, (uint32_t)info->arena_size);
-    put_le32(p + 10, (uint32_t)info->input_size);
-    put_le32(p + 14, (uint32_t)info->output_size);
-    put_le32(p + 18, te_stack_size());
-    p[22] = (uint8_t)info->layer_count;
-    p[23] = (uint8_t)(info->layer_count >> 8);
-    put_le32(p + 24, te_build.batch_capacity);
-    memcpy(p + 28, te_build.model_sha256, 32);
-    memcpy(p + 60, te_build.board, 16);
+    uint8_t p[TE_INFO_SIZE];
+    p[TE_INFO_OFF_PROTOCOL] = TE_PROTOCOL_VERSION;
+    p[TE_INFO_OFF_COUNTER_KIND] = te_build.counter_kind;
+    put_le32(p + TE_INFO_OFF_CLOCK_HZ, te_build.clock_hz);
+    put_le32(p + TE_INFO_OFF_ARENA_BYTES, (uint32_t)info->arena_size);
+    put_le32(p + TE_INFO_OFF_INPUT_BYTES, (uint32_t)info->input_size);
+    put_le32(p + TE_INFO_OFF_OUTPUT_BYTES, (uint32_t)info->output_size);
+    put_le32(p + TE_INFO_OFF_STACK_BYTES, te_stack_size());
+    p[TE_INFO_OFF_LAYERS] = (uint8_t)info->layer_count;
+    p[TE_INFO_OFF_LAYERS + 1] = (uint8_t)(info->layer_count >> 8);
+    put_le32(p + TE_INFO_OFF_BATCH_CAPACITY, te_build.batch_capacity);
+    memcpy(p + TE_INFO_OFF_MODEL_SHA256, te_build.model_sha256, 32);
+    memcpy(p + TE_INFO_OFF_BOARD, te_build.board, 16);
     te_frame_send(type, seq, p, sizeof p, 0, 0);
 }
 
@@ -84,12 +74,12 @@ static void send_info(uint8_t type, uint8_t seq)
  * Sent from the fault handler, answering the request that was being served. */
 void te_fault_report(uint32_t exception, uint32_t pc, uint32_t cfsr)
 {
-    uint8_t p[16];
+    uint8_t p[TE_FAULT_SIZE];
     put_le32(p, exception);
     put_le32(p + 4, pc);
     put_le32(p + 8, cfsr);
     put_le32(p + 12, (uint32_t)current_layer);
-    te_frame_send(REPLY_FAULT, current_seq, p, sizeof p, 0, 0);
+    te_frame_send(TE_REPLY_FAULT, current_seq, p, sizeof p, 0, 0);
 }
 
 /* Run the model on `input` layer by layer (so a fault can name its layer); returns the
@@ -123,38 +113,42 @@ static void send_result(uint8_t type, uint8_t seq, const uint8_t *prefix, uint32
 static void handle_set_input(const te_frame *f)
 {
     if (f->length < 4) {
-        send_error(f->seq, ERR_BAD_REQUEST, "SET_INPUT needs an offset");
+        send_error(f->seq, TE_ERR_BAD_REQUEST, "SET_INPUT needs an offset");
         return;
     }
     const uint32_t offset = get_le32(f->payload);
     const uint32_t length = f->length - 4u;
     if (offset > TE_MODEL_INPUT_SIZE || length > TE_MODEL_INPUT_SIZE - offset) {
-        send_error(f->seq, ERR_BAD_REQUEST, "input range outside the model input");
+        send_error(f->seq, TE_ERR_BAD_REQUEST, "input range outside the model input");
         return;
     }
     memcpy((uint8_t *)input_copy + offset, f->payload + 4, length);
     uint8_t ack[4];
     put_le32(ack, offset + length);
-    te_frame_send(REPLY_ACK, f->seq, ack, 4, 0, 0);
+    te_frame_send(TE_REPLY_ACK, f->seq, ack, 4, 0, 0);
 }
 
 static void handle_invoke(const te_frame *f)
 {
     const int64_t ticks = run_once(input_copy);
     if (ticks < 0) {
-        send_error(f->seq, ERR_INVOKE, "inference failed");
+        send_error(f->seq, TE_ERR_INVOKE, "inference failed");
         return;
     }
-    send_result(REPLY_RESULT, f->seq, 0, 0, ticks);
+    send_result(TE_REPLY_RESULT, f->seq, 0, 0, ticks);
 }
 
 /* Per layer: (layer index u32, ticks u64). Layers run in order on one input. */
 static void handle_profile(const te_frame *f)
 {
-    static uint8_t reply[12 * TE_MODEL_LAYER_COUNT];
+    static uint8_t reply[TE_PROFILE_ENTRY_SIZE * TE_MODEL_LAYER_COUNT];
+    _Static_assert(TE_PROFILE_ENTRY_SIZE * TE_MODEL_LAYER_COUNT <= TE_REPLY_MAX_PAYLOAD,
+                   "the profile reply exceeds the host's frame limit");
+    _Static_assert(TE_MODEL_OUTPUT_SIZE + 12u <= TE_REPLY_MAX_PAYLOAD,
+                   "the result reply exceeds the host's frame limit");
     const te_model_info *info = te_model_get_info();
     if (info->layer_count > TE_MODEL_LAYER_COUNT) {
-        send_error(f->seq, ERR_BAD_REQUEST, "too many layers to profile");
+        send_error(f->seq, TE_ERR_BAD_REQUEST, "too many layers to profile");
         return;
     }
     memcpy(arena + info->input_offset, input_copy, (uint32_t)info->input_size);
@@ -165,13 +159,14 @@ static void handle_profile(const te_frame *f)
         const uint32_t ticks = te_cycles_now() - start;
         current_layer = -1;
         if (status != TE_OK) {
-            send_error(f->seq, ERR_INVOKE, "layer failed");
+            send_error(f->seq, TE_ERR_INVOKE, "layer failed");
             return;
         }
-        put_le32(reply + 12 * layer, (uint32_t)layer);
-        put_le64(reply + 12 * layer + 4, ticks);
+        put_le32(reply + TE_PROFILE_ENTRY_SIZE * (uint32_t)layer, (uint32_t)layer);
+        put_le64(reply + TE_PROFILE_ENTRY_SIZE * (uint32_t)layer + 4, ticks);
     }
-    te_frame_send(REPLY_PROFILE, f->seq, reply, 12u * (uint32_t)info->layer_count, 0, 0);
+    te_frame_send(TE_REPLY_PROFILE, f->seq, reply,
+                  TE_PROFILE_ENTRY_SIZE * (uint32_t)info->layer_count, 0, 0);
 }
 
 static void handle_stack(const te_frame *f)
@@ -179,47 +174,47 @@ static void handle_stack(const te_frame *f)
     uint8_t p[8];
     put_le32(p, te_stack_used());
     put_le32(p + 4, te_stack_size());
-    te_frame_send(REPLY_STACK, f->seq, p, 8, 0, 0);
+    te_frame_send(TE_REPLY_STACK, f->seq, p, 8, 0, 0);
 }
 
 /* Inputs preloaded into emulator memory by the host (QEMU's loader device). */
 static void handle_run_batch(const te_frame *f)
 {
     if (f->length != 8 || te_build.batch_capacity == 0) {
-        send_error(f->seq, ERR_BAD_REQUEST, "no batch mode on this target");
+        send_error(f->seq, TE_ERR_BAD_REQUEST, "no batch mode on this target");
         return;
     }
     const uint32_t first = get_le32(f->payload);
     const uint32_t count = get_le32(f->payload + 4);
     if (first > te_build.batch_capacity || count > te_build.batch_capacity - first) {
-        send_error(f->seq, ERR_BAD_REQUEST, "batch range outside the preloaded inputs");
+        send_error(f->seq, TE_ERR_BAD_REQUEST, "batch range outside the preloaded inputs");
         return;
     }
     const int8_t *inputs = (const int8_t *)te_build.batch_base;
     for (uint32_t i = first; i < first + count; ++i) {
         const int64_t ticks = run_once(inputs + (uint32_t)TE_MODEL_INPUT_SIZE * i);
         if (ticks < 0) {
-            send_error(f->seq, ERR_INVOKE, "inference failed");
+            send_error(f->seq, TE_ERR_INVOKE, "inference failed");
             return;
         }
         uint8_t index[4];
         put_le32(index, i);
-        send_result(REPLY_BATCH_RESULT, f->seq, index, 4, ticks);
+        send_result(TE_REPLY_BATCH_RESULT, f->seq, index, 4, ticks);
     }
-    te_frame_send(REPLY_BATCH_DONE, f->seq, 0, 0, 0, 0);
+    te_frame_send(TE_REPLY_BATCH_DONE, f->seq, 0, 0, 0, 0);
 }
 
 static void dispatch(const te_frame *f)
 {
     current_seq = f->seq;
     switch (f->type) {
-    case CMD_HELLO: send_info(REPLY_INFO, f->seq); break;
-    case CMD_SET_INPUT: handle_set_input(f); break;
-    case CMD_INVOKE: handle_invoke(f); break;
-    case CMD_PROFILE: handle_profile(f); break;
-    case CMD_STACK: handle_stack(f); break;
-    case CMD_RUN_BATCH: handle_run_batch(f); break;
-    default: send_error(f->seq, ERR_UNKNOWN, "unknown command"); break;
+    case TE_CMD_HELLO: send_info(TE_REPLY_INFO, f->seq); break;
+    case TE_CMD_SET_INPUT: handle_set_input(f); break;
+    case TE_CMD_INVOKE: handle_invoke(f); break;
+    case TE_CMD_PROFILE: handle_profile(f); break;
+    case TE_CMD_STACK: handle_stack(f); break;
+    case TE_CMD_RUN_BATCH: handle_run_batch(f); break;
+    default: send_error(f->seq, TE_ERR_UNKNOWN, "unknown command"); break;
     }
 }
 
@@ -230,7 +225,7 @@ int main(void)
     for (const char *c = banner; *c; ++c) {
         te_uart_putc((uint8_t)*c);
     }
-    send_info(REPLY_BOOT, 0);
+    send_info(TE_REPLY_BOOT, 0);
     te_frame_decoder_init(&decoder);
     for (;;) {
         if (te_frame_decoder_push(&decoder, te_uart_getc())) {

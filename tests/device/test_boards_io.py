@@ -23,7 +23,8 @@ def test_openocd_command_from_the_board_file(tmp_path):
     cmd = openocd_command(board, tmp_path / "fw.elf", probe="066DFF")
     assert cmd[:3] == ["openocd", "-f", "board/st_nucleo_f7.cfg"]
     assert "adapter serial 066DFF" in cmd
-    assert f"program {tmp_path / 'fw.elf'} verify reset exit" in cmd
+    # Braced: Tcl performs no substitution inside (see test_flash_injection.py).
+    assert f"program {{{tmp_path / 'fw.elf'}}} verify reset exit" in cmd
 
 
 def test_flash_without_a_probe_is_one_clear_line(model, tmp_path, run_cli, monkeypatch):

@@ -15,7 +15,6 @@ from pathlib import Path
 from tinyedge import tool_args
 from tinyedge.errors import TinyedgeError
 
-
 # TE_FAULT_EXIT_CODE in firmware/include/te_platform.h: the fault handler's exit status.
 FAULT_EXIT_CODE = 0xFA
 

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 from typing import Literal
 
-from tinyedge.boards import Board
 from tinyedge import tool_args
+from tinyedge.boards import Board
 from tinyedge.errors import TinyedgeError
 
 Method = Literal["openocd", "pyocd", "mass-storage"]

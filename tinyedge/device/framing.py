@@ -1,4 +1,5 @@
-"""Byte framing of the serial protocol, shared by host and firmware (firmware/app/frame.c).
+"""Byte framing of the serial protocol, shared by host and firmware
+(firmware/app/te_frame.c; the sync bytes and limits come from :mod:`tinyedge.protocol`).
 
 A frame on the wire::
 
@@ -15,10 +16,11 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-SYNC = b"\xa5\x5a"
+from tinyedge.protocol import REPLY_MAX_PAYLOAD, SYNC
+
 HEADER = struct.Struct("<BBH")  # type, seq, length
 CRC = struct.Struct("<I")
-MAX_PAYLOAD = 8192
+MAX_PAYLOAD = REPLY_MAX_PAYLOAD
 OVERHEAD = len(SYNC) + HEADER.size + CRC.size
 
 

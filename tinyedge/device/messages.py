@@ -3,7 +3,8 @@
 Host → device requests carry a sequence number that the device echoes in its reply, so
 a late reply to a retried request is recognised and dropped. Every request is
 idempotent (setting an input, running, reading counters), which makes retrying safe.
-The firmware side is firmware/app/protocol.c; keep the two in step (PROTOCOL_VERSION).
+Codes, layouts and the version come from :mod:`tinyedge.protocol`, which also generates
+the firmware's header (firmware/app/te_protocol.c includes it).
 """
 
 from __future__ import annotations
@@ -13,30 +14,9 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from tinyedge.errors import TinyedgeError
+from tinyedge.protocol import FAULT, INFO, PROFILE_ENTRY, PROTOCOL_VERSION, Command, Reply
 
-PROTOCOL_VERSION = 2
-
-
-class Command(IntEnum):
-    HELLO = 0x01  # → INFO
-    SET_INPUT = 0x02  # offset:u32, data → ACK(offset + len)
-    INVOKE = 0x03  # → RESULT
-    PROFILE = 0x04  # → PROFILE (runs once, layer by layer)
-    STACK = 0x05  # → STACK
-    RUN_BATCH = 0x06  # start:u32, count:u32 → BATCH_RESULT × count, then BATCH_DONE
-
-
-class Reply(IntEnum):
-    BOOT = 0x80  # unsolicited after reset: same payload as INFO
-    INFO = 0x81
-    ACK = 0x82
-    RESULT = 0x83
-    PROFILE = 0x84
-    STACK = 0x85
-    BATCH_RESULT = 0x86
-    BATCH_DONE = 0x87
-    FAULT = 0x88  # the firmware faulted while serving the request; it stops after this
-    ERROR = 0xFF
+__all__ = ["PROTOCOL_VERSION", "Command", "Reply"]
 
 
 class ProtocolError(TinyedgeError):
@@ -52,9 +32,9 @@ _EXCEPTIONS = {3: "HardFault", 4: "MemManage fault", 5: "BusFault", 6: "UsageFau
 
 def fault_message(payload: bytes) -> str:
     """One line from a FAULT payload ``<IIIi``: exception, PC, CFSR, layer (-1: none)."""
-    if len(payload) != 16:
+    if len(payload) != FAULT.size:
         return "the firmware faulted (malformed fault report); re-flash it and retry"
-    exception, pc, cfsr, layer = struct.unpack("<IIIi", payload)
+    exception, pc, cfsr, layer = FAULT.unpack(payload)
     name = _EXCEPTIONS.get(exception, f"exception {exception}")
     where = f" while running layer {layer}" if layer >= 0 else ""
     return (f"the firmware faulted ({name} at PC 0x{pc:08x}, CFSR 0x{cfsr:08x}){where}; "
@@ -64,9 +44,6 @@ def fault_message(payload: bytes) -> str:
 class CounterKind(IntEnum):
     INSTRUCTIONS = 0  # exact instruction count (emulators)
     CYCLES = 1  # DWT cycle counter (real boards)
-
-
-_INFO = struct.Struct("<BBIIIIIHI32s16s")
 
 
 @dataclass(frozen=True)
@@ -87,10 +64,10 @@ class DeviceInfo:
 
     @classmethod
     def decode(cls, payload: bytes) -> DeviceInfo:
-        if len(payload) != _INFO.size:
-            raise ProtocolError(f"INFO of {len(payload)} bytes, expected {_INFO.size}")
+        if len(payload) != INFO.size:
+            raise ProtocolError(f"INFO of {len(payload)} bytes, expected {INFO.size}")
         (proto, counter, clock, arena, inp, out, stack, layers, batch, sha,
-         board) = _INFO.unpack(payload)
+         board) = INFO.unpack(payload)
         if counter not in (0, 1):
             raise ProtocolError(f"unknown counter kind {counter}")
         return cls(proto, CounterKind(counter), clock, arena, inp, out, stack, layers, batch,
@@ -125,9 +102,10 @@ class BatchResult:
 
 def decode_profile(payload: bytes, layers: int) -> list[tuple[int, int]]:
     """Per layer, in execution order: (layer index, counter ticks)."""
-    if len(payload) != 12 * layers:
+    size = PROFILE_ENTRY.size
+    if len(payload) != size * layers:
         raise ProtocolError(f"PROFILE of {len(payload)} bytes for {layers} layers")
-    return [struct.unpack_from("<IQ", payload, 12 * i) for i in range(layers)]
+    return [PROFILE_ENTRY.unpack_from(payload, size * i) for i in range(layers)]
 
 
 def decode_stack(payload: bytes) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tinyedge.device.framing import MAX_PAYLOAD, Frame, FrameDecoder, encode_frame
+from tinyedge.device.framing import Frame, FrameDecoder, encode_frame
 from tinyedge.device.messages import (
     BatchResult,
     Command,
@@ -28,8 +28,7 @@ from tinyedge.device.messages import (
 )
 from tinyedge.device.transport import Transport, TransportError
 from tinyedge.errors import TinyedgeError
-
-INPUT_CHUNK = 4096
+from tinyedge.protocol import INPUT_CHUNK, REQUEST_MAX_PAYLOAD
 
 
 class DeviceTimeout(TinyedgeError):
@@ -159,7 +158,7 @@ class DeviceSession:
 
     def _request(self, command: Command, payload: bytes, expect: Reply,
                  reset_ok: bool = False) -> Frame:
-        assert len(payload) <= MAX_PAYLOAD
+        assert len(payload) <= REQUEST_MAX_PAYLOAD
         for attempt in range(self.retries + 1):
             if attempt:
                 self.stats.retries += 1

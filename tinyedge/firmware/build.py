@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
+from tinyedge import protocol
 from tinyedge.boards import Board, load_board
 from tinyedge.errors import TinyedgeError
 from tinyedge.firmware.compiler import CompiledModel
@@ -44,8 +45,8 @@ FIRMWARE_VARIANTS = ("reference", "cortexm_dsp")
 CODE_BUDGET_BYTES = 32 * 1024
 # .data + .bss besides the arena (measured: under 100 bytes) plus headroom.
 STATIC_BUDGET_BYTES = 2 * 1024
-# te_frame_decoder: TE_FRAME_MAX_PAYLOAD (4104) + state and header bytes.
-FRAME_RECEIVER_BYTES = 4104 + 32
+# te_frame_decoder: TE_FRAME_MAX_PAYLOAD + state and header bytes (tinyedge.protocol).
+FRAME_RECEIVER_BYTES = protocol.REQUEST_MAX_PAYLOAD + protocol.FRAME_DECODER_OVERHEAD
 # Per layer: params struct, dims, quant table pointers, the layer table entry.
 LAYER_CONST_BYTES = 96
 CFLAGS = ("-std=c11", "-O2", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra")
@@ -160,7 +161,7 @@ def protocol_static_bytes(compiled: CompiledModel) -> int:
     receiver (TE_FRAME_MAX_PAYLOAD + header), the host's input kept apart from the arena,
     and the per-layer profile reply (12 bytes a layer)."""
     input_bytes = compiled.graph.tensors[compiled.graph.inputs[0]].nbytes
-    return FRAME_RECEIVER_BYTES + input_bytes + 12 * len(compiled.layers)
+    return FRAME_RECEIVER_BYTES + input_bytes + protocol.PROFILE_ENTRY.size * len(compiled.layers)
 
 
 def estimate_memory(board: Board, compiled: CompiledModel, app: App = "protocol"
@@ -236,6 +237,7 @@ def build_firmware(
             (work / file_name).write_text(text)
         layout = _layout(b, target)
         if app == "protocol":
+            (work / "te_protocol_gen.h").write_text(protocol.c_header())
             (work / "build_info.c").write_text(build_info_source(b, target, path,
                                                                  compiled.input.size))
         elif app != "smoke":
