@@ -13,9 +13,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fuzzlib import SanitizedRunner, TflmWorker, check, corpus, mutate  # noqa: E402
+from fuzzlib import SanitizedRunner, TflmWorker, check, corpus, mutate
 
-from tinyedge.firmware.host import compile_model_bytes  # noqa: E402
+from tinyedge.firmware.host import compile_model_bytes
 
 CASES = 150
 
