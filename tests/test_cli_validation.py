@@ -419,3 +419,14 @@ def test_report_never_replaces_a_file_that_is_not_a_report(tmp_path):
     assert again.code == 0, again.err
     twice = run_cli_subprocess("report", str(root), "--out", "r.html", cwd=tmp_path)
     assert twice.code == 0, twice.err  # its own report is replaced
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/a.tar.gz",
+                                 "http://example.org/a.tar.gz", "https:///nohost"])
+def test_fetch_library_refuses_non_https_urls(tmp_path, url):
+    from tinyedge.data import cifar100
+    from tinyedge.errors import DatasetError
+
+    with pytest.raises(DatasetError, match="only https:// URLs are fetched"):
+        cifar100.fetch(tmp_path / "d", url=url)
+    assert not (tmp_path / "d").exists()

@@ -14,6 +14,7 @@ import pickle
 import shutil
 import tarfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
@@ -103,6 +104,12 @@ def _check_size(path: Path, limit: int, root: Path) -> None:
 def _download(
     url: str, archive: Path, expected_md5: str, progress: Progress | None, timeout: float
 ) -> None:
+    parts = urllib.parse.urlsplit(url)
+    local_mirror = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if not (parts.scheme == "https" and parts.hostname) and not local_mirror:
+        raise DatasetError(f"refusing to download from {url!r}: only https:// URLs are "
+                           f"fetched; pass an https:// mirror or copy the archive into "
+                           f"{archive.parent} by hand")
     archive.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(archive) as tmp:
         try:
