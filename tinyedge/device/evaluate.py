@@ -48,6 +48,10 @@ class SessionReport:
     link: LinkStats
 
 
+# How long a fresh emulator boot may take to send its BOOT frame before the host speaks.
+BOOT_WAIT_S = 10.0
+
+
 class DeviceMismatch(TinyedgeError):
     """The device runs another model than the one being evaluated."""
 
@@ -181,6 +185,8 @@ def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
 
         def work(shard: list[int]) -> SessionReport:
             with open_session(target, inputs_file, time_limit_s, timeout, url) as session:
+                if target.emulated:  # a fresh boot: speak only once the firmware listens
+                    session.wait_boot(BOOT_WAIT_S)
                 info = session.hello()
                 _check_model(info, expected_sha, target, flat.shape[1], output_bytes)
                 if mode == "batch":

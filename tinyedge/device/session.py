@@ -64,6 +64,19 @@ class DeviceSession:
 
     # --- layer-2 requests -------------------------------------------------------------
 
+    def wait_boot(self, timeout: float) -> DeviceInfo | None:
+        """Wait (at most ``timeout``) for the BOOT frame a freshly started firmware sends
+        once its UART is up; a request sent before that may be lost (the STM32 USART drops
+        bytes that arrive before its receiver is enabled). None when no BOOT came (a board
+        that was already running)."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            frame = self._next_frame(left)
+            if frame is not None and frame.type == Reply.BOOT:
+                self.info = DeviceInfo.decode(frame.payload)
+                return self.info
+        return None
+
     def hello(self) -> DeviceInfo:
         frame = self._request(Command.HELLO, b"", Reply.INFO, reset_ok=True)
         self.info = DeviceInfo.decode(frame.payload)

@@ -46,7 +46,10 @@ def boot_check(build: BuildResult, timeout: float = 20.0) -> str:
     with QemuProcess(config) as qemu:
         transport = SerialTransport(qemu.url)
         try:
-            info = DeviceSession(transport, timeout=timeout, retries=2).hello()
+            session = DeviceSession(transport, timeout=timeout, retries=2,
+                                    alive=qemu.check_alive)
+            session.wait_boot(timeout)
+            info = session.hello()
         finally:
             transport.close()
     return info.board
