@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from firmware_models import random_inputs, tflm_outputs
 
-from tinyedge.firmware.host import build_native, run_native
+from tinyedge.firmware.host import InputError, build_native, run_native
 
 # The four zoo models issue 4 names: 200 random inputs each, both kernel variants.
 ZOO = [("scalecnn", 4), ("scalecnn", 8), ("mobilenetv2", 0.10), ("mobilenetv2", 0.35)]
@@ -34,8 +34,10 @@ def test_run_native_accepts_batches_and_single_inputs(zoo_int8, native_cache: Pa
     single = run_native(path, inputs[0], native_cache)
     assert batch.dtype == np.int8 and batch.shape == (5, 10)
     assert (single[0] == batch[0]).all()
-    with pytest.raises(ValueError, match="int8"):
+    with pytest.raises(InputError, match="int8"):
         run_native(path, inputs.astype(np.float32), native_cache)
+    with pytest.raises(InputError, match="do not fit"):
+        run_native(path, inputs[:, :16], native_cache)
 
 
 def test_build_is_cached_by_content(zoo_int8, native_cache: Path) -> None:

@@ -115,3 +115,14 @@ def test_cli_build_refuses_a_crafted_model_and_writes_nothing(tmp_path: Path) ->
     assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
     assert "dilation" in result.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["crafted.tflite"]
+
+
+def test_a_batch_2_model_is_refused_with_one_line() -> None:
+    """The native API used to accept (7, 7, 3) rows while C copied the whole [2, 7, 7, 3]
+    tensor per row, reading past the caller's buffer (issue 17)."""
+    def change(model):
+        graph = model.subgraphs[0]
+        for t in (graph.inputs[0], graph.outputs[0]):
+            graph.tensors[t].shape = [2, *list(graph.tensors[t].shape)[1:]]
+
+    assert "batch 2" in refusal(edit("op_fc.tflite", change))

@@ -250,6 +250,11 @@ def _check_io(graph: Graph) -> None:
     if not graph.operators:
         raise ModelError("the model has no operators")
     for role, idx in (("input", graph.inputs[0]), ("output", graph.outputs[0])):
+        shape = graph.tensors[idx].shape
+        if len(shape) >= 2 and shape[0] != 1:
+            raise ModelError(
+                f"model {role} has batch {shape[0]} (shape {list(shape)}); tinyedge runs one "
+                "input at a time: export the model with batch 1")
         t = graph.tensors[idx]
         if t.dtype != "INT8" or t.is_constant:
             raise ModelError(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import math
 import os
 import platform
 import shutil
@@ -121,16 +122,29 @@ class NativeModel:
 
 
 def _as_batch(inputs: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
-    """(N, per-item size) view of a batch (N, *shape without batch) or of one input."""
+    """(N, per-item size) contiguous copy of a batch (N, *item shape) or of one input, where
+    the item shape is the model input without its batch-1 dimension (the compiler refuses
+    batch > 1). Anything else is refused before it reaches C."""
     x = np.asarray(inputs)
     if x.dtype != np.int8:
-        raise ValueError(f"inputs must be int8, got {x.dtype}")
-    item = tuple(input_shape[1:])
-    if x.shape in (item, tuple(input_shape)):
+        raise InputError(f"inputs must be int8, got {x.dtype}; quantize them with the model's "
+                         "input scale and zero point")
+    shape = tuple(input_shape)
+    item = shape[1:] if len(shape) >= 2 else shape
+    if len(shape) >= 2 and shape[0] != 1:
+        raise InputError(f"model input {list(shape)} has batch {shape[0]}; only batch 1 runs")
+    if x.shape in (item, shape):
         x = x.reshape(1, -1)
     elif x.ndim < 1 or tuple(x.shape[1:]) != item:
-        raise ValueError(f"inputs of shape {x.shape} do not fit model input {input_shape}")
-    return np.ascontiguousarray(x.reshape(x.shape[0], -1))
+        raise InputError(f"inputs of shape {list(x.shape)} do not fit model input "
+                         f"{list(shape)}: pass (N, {', '.join(map(str, item))})")
+    x = np.ascontiguousarray(x.reshape(x.shape[0], -1))
+    assert x.shape[1] == math.prod(item)  # what the C side copies per input
+    return x
+
+
+class InputError(TinyedgeError):
+    """Input arrays that do not match the model's input tensor."""
 
 
 def _compiler_id(cc: str) -> str:
