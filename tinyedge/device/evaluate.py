@@ -288,7 +288,8 @@ def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode) -
     info, profile, (stack_used, stack_reserved) = (reports[0].info, reports[0].profile,
                                                    reports[0].stack)
     unit = "instructions" if info.counter == CounterKind.INSTRUCTIONS else "cycles"
-    median = statistics.median(counts)
+    # A count is an integer: for an even number of runs the lower middle value, never x.5.
+    median = int(statistics.median_low(counts))
     # On an emulator the count is instructions, not cycles: latency at the board clock
     # assumes one instruction per cycle and is labelled as such.
     latency_s = median / board.clock_hz

@@ -12,6 +12,7 @@ from tinyedge.device.evaluate import DeviceTarget
 from tinyedge.device.session import DeviceSession
 from tinyedge.device.transport import SerialTransport
 from tinyedge.errors import TinyedgeError
+from tinyedge.fileio import sha256_file
 from tinyedge.firmware.build import BuildResult, build_firmware
 
 
@@ -23,7 +24,10 @@ def build_protocol_firmware(board_name: str, model_path: str | Path, *, emulated
         raise TinyedgeError(f"model {model_path} does not exist; create it with "
                             "`tinyedge export`")
     target = "emulator" if emulated else "board"
-    out = Path(build_root) / board.name / f"{model_path.parent.name}-{target}"
+    # Keyed by the model's content, board and target: two models that share a file or
+    # folder name never overwrite each other's firmware.
+    key = sha256_file(model_path)[:12]
+    out = Path(build_root) / board.name / f"{model_path.parent.name}-{key}-{target}"
     return build_firmware(board, model_path, out, target=target, app="protocol")
 
 

@@ -143,9 +143,11 @@ def model_name(model_path: Path) -> str:
     return model_path.parent.name if model_path.name == "model_int8.tflite" else model_path.stem
 
 
-def default_out_dir(board: Board, name: str, target: Target) -> Path:
+def default_out_dir(board: Board, name: str, target: Target, model_sha256: str = "") -> Path:
+    """``build/<board>[.<emulator>]/<name>-<sha256[:12]>``: keyed by the model's content,
+    so two files that share a name never overwrite each other's build."""
     folder = board.name if target == "board" else f"{board.name}.{board.emulator.qemu_machine}"
-    return Path("build") / folder / name
+    return Path("build") / folder / (f"{name}-{model_sha256[:12]}" if model_sha256 else name)
 
 
 def format_bytes(n: int) -> str:
@@ -229,7 +231,8 @@ def build_firmware(
     estimate = estimate_memory(b, compiled, app)
     check_fit(b, name, estimate)
     tools = _toolchain()
-    out = Path(out_dir) if out_dir is not None else default_out_dir(b, name, target)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(
+        b, name, target, hashlib.sha256(path.read_bytes()).hexdigest())
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}-") as tmp:
         work = Path(tmp)
