@@ -25,13 +25,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 # Reinstall Python packages only when the pinned requirements changed.
-stamp=".venv/.tinyedge-setup-$(sha256sum pyproject.toml | cut -c1-16)"
+stamp=".venv/.tinyedge-setup-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-  echo "setup: installing Python dependencies (pinned in pyproject.toml)"
+  echo "setup: installing Python dependencies (ranges in pyproject.toml, exact versions in constraints.txt)"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   # torch first and alone: a CPU wheel; anything that pulls a newer torch would fetch CUDA.
-  .venv/bin/python -m pip install -q "torch==2.13.0"
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  .venv/bin/python -m pip install -q -c constraints.txt torch
+  .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
   rm -f .venv/.tinyedge-setup-*
   touch "$stamp"
 fi

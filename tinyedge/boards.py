@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tinyedge import resources
 from tinyedge.errors import TinyedgeError
 
 # -mfpu values each core can carry; the board picks the one its silicon has.
@@ -128,7 +129,7 @@ class Board:
 def boards_dir() -> Path:
     """``$TINYEDGE_BOARDS`` or the ``boards/`` folder next to the package."""
     env = os.environ.get("TINYEDGE_BOARDS")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "boards"
+    return Path(env) if env else resources.boards_dir()
 
 
 def board_names(root: Path | None = None) -> list[str]:
@@ -242,7 +243,7 @@ class _Reader:
 
     def platform(self, table: str | None, key: str) -> str:
         value = self.get(table, key, str)
-        root = Path(__file__).resolve().parents[1] / "firmware" / "platform"
+        root = resources.firmware_dir() / "platform"
         if not (root / value / "platform.c").is_file():
             raise self.fail(table, key, f"names no platform layer in {root}")
         return value

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tinyedge import resources
 from tinyedge.errors import ModelError, TinyedgeError
 from tinyedge.firmware.codegen import GeneratedSource, generate
 from tinyedge.firmware.compiler import KERNEL_VARIANTS, CompiledModel, compile_graph
@@ -27,7 +28,7 @@ CFLAGS = ("-std=c11", "-O3", "-fPIC", "-shared", "-pthread", "-Wall", "-Wextra")
 
 def firmware_root() -> Path:
     """The ``firmware/`` source tree shipped next to the package."""
-    root = Path(__file__).resolve().parents[2] / "firmware"
+    root = resources.firmware_dir()
     if not (root / "include" / "te_kernels.h").is_file():
         raise TinyedgeError(f"firmware sources not found at {root}; reinstall tinyedge")
     return root

@@ -1,0 +1,1 @@
+"""On-device evaluation: serial protocol, transports, sessions, QEMU, flashing."""
