@@ -177,6 +177,11 @@ def estimate_memory(board: Board, compiled: CompiledModel, app: App = "protocol"
                         board.memory.ram_bytes, arena, static, board.memory.stack_bytes)
 
 
+def fits(estimate: MemoryReport) -> bool:
+    return (estimate.flash_used <= estimate.flash_limit
+            and estimate.ram_used <= estimate.ram_limit)
+
+
 def check_fit(board: Board, name: str, estimate: MemoryReport) -> None:
     """Raise :class:`FitError` with the numbers when the estimate exceeds the board."""
     fb = format_bytes
@@ -218,17 +223,26 @@ def build_firmware(
     """Fit-check, generate, cross-compile and link ``model_path`` for ``board``; write
     ``firmware.elf``, ``firmware.bin``, ``memory.json`` (and the map file) into
     ``out_dir`` (default ``build/<board>/<model>/``). ``variant`` picks the kernels
-    (default: :func:`kernel_variant` of the board). Nothing is written when the model
-    does not fit or the build fails."""
+    (default: :func:`kernel_variant` of the board, or the reference kernels when only
+    those fit; memory.json names the one used). Nothing is written when the model does
+    not fit or the build fails."""
     b = board if isinstance(board, Board) else load_board(board)
     if target not in ("board", "emulator"):
         raise TinyedgeError(f"unknown build target {target!r}; use board or emulator")
-    variant = variant or kernel_variant(b)
-    check_variant(b, variant)
+    chosen = variant or kernel_variant(b)
+    check_variant(b, chosen)
     path = Path(model_path)
     name = model_name(path)
-    compiled, generated = compile_model(path, variant)
+    compiled, generated = compile_model(path, chosen)
     estimate = estimate_memory(b, compiled, app)
+    if variant is None and chosen != "reference" and not fits(estimate):
+        # The DSP layouts cost flash (channel-pair padding, int16 depthwise weights, the
+        # requantization table): a model that fits only with the reference kernels
+        # still builds, with those.
+        chosen = "reference"
+        compiled, generated = compile_model(path, chosen)
+        estimate = estimate_memory(b, compiled, app)
+    variant = chosen
     check_fit(b, name, estimate)
     tools = _toolchain()
     out = Path(out_dir) if out_dir is not None else default_out_dir(
