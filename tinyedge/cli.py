@@ -313,7 +313,8 @@ def _probe_serial(text: str) -> str:
 
 
 def _only_export() -> Path:
-    models = sorted(Path("export").glob("*/model_int8.tflite"))
+    models = sorted(p for p in Path("export").glob("*/model_int8.tflite")
+                    if not p.parent.name.startswith("."))  # not an unfinished export
     if len(models) != 1:
         raise TinyedgeError("pass --model PATH.tflite (export/ holds "
                             f"{len(models)} exported models)")
