@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tinyedge import resources
+from tinyedge.clocktree import CLOCK_SOURCES, WEIGHT_PLACEMENTS, Clock, Pll, check_clock
 from tinyedge.errors import TinyedgeError
 
 # -mfpu values each core can carry; the board picks the one its silicon has.
@@ -51,6 +53,18 @@ class Uart:
     pins: str
     connection: str
     baud: int
+    # Structured pins and clocking for the generated board header (STM32 boards):
+    tx: str | None = None  # "PD8"
+    rx: str | None = None
+    af: int | None = None  # GPIO alternate function number
+    bus: str | None = None  # the bus whose clock feeds the peripheral: "apb1", "apb2"
+    enable: str | None = None  # RCC enable bit, "APB1ENR.18"
+    kind: str = "usart"  # "usart" (BRR = fck / baud) or "lpuart" (BRR = 256 fck / baud)
+
+
+# A GPIO pin name: port letter and pin number, "PB0".
+PIN_PATTERN = re.compile(r"P([A-K])([0-9]|1[0-5])")
+ENABLE_PATTERN = re.compile(r"([A-Z0-9]+ENR[0-9L]?)\.([0-9]|[12][0-9]|3[01])")
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,8 @@ class Board:
     power: Power | None  # None for FPGA/emulator-only boards with no datasheet figure
     path: Path
     dsp: bool = False  # the core's DSP extension: selects the cortexm_dsp kernels
+    clock: Clock | None = None  # [clock]: the clock tree the firmware brings up
+    inference_pin: str | None = None  # [gpio] inference_active: high while inferring
 
     @property
     def cflags(self) -> tuple[str, ...]:
@@ -230,7 +246,7 @@ class _Reader:
             platform=self.platform(None, "platform"),
             memory=self.memory(), uart=self.uart(), flash=self.flash(),
             emulator=self.emulator(), power=self.power(), path=self.path,
-            dsp=self.dsp(core),
+            dsp=self.dsp(core), clock=self.clock(), inference_pin=self.gpio(),
         )
 
     def dsp(self, core: str) -> bool:
@@ -267,9 +283,75 @@ class _Reader:
 
     def uart(self) -> Uart:
         t = "uart"
-        return Uart(self.get(t, "peripheral", str), self.get(t, "base", int),
-                    self.get(t, "pins", str), self.get(t, "connection", str),
-                    self.positive(t, "baud"))
+        u = Uart(self.get(t, "peripheral", str), self.get(t, "base", int),
+                 self.get(t, "pins", str), self.get(t, "connection", str),
+                 self.positive(t, "baud"),
+                 tx=self.pin(t, "tx"), rx=self.pin(t, "rx"),
+                 af=self.get(t, "af", int, required=False),
+                 bus=self.get(t, "bus", str, required=False),
+                 enable=self.get(t, "enable", str, required=False),
+                 kind=self.get(t, "kind", str, required=False) or "usart")
+        if u.af is not None and not 0 <= u.af <= 15:
+            raise self.fail(t, "af", f"must be within 0..15, got {u.af}")
+        if u.bus is not None and u.bus not in ("apb1", "apb2", "apb3", "apb4"):
+            raise self.fail(t, "bus", f"must be one of apb1, apb2, apb3, apb4, got {u.bus!r}")
+        if u.enable is not None and not ENABLE_PATTERN.fullmatch(u.enable):
+            raise self.fail(t, "enable", f"must name an RCC enable register and bit like "
+                                         f"\"APB1ENR.18\", got {u.enable!r}")
+        if u.kind not in ("usart", "lpuart"):
+            raise self.fail(t, "kind", f"must be usart or lpuart, got {u.kind!r}")
+        return u
+
+    def pin(self, table: str, key: str) -> str | None:
+        value = self.get(table, key, str, required=False)
+        if value is not None and not PIN_PATTERN.fullmatch(value):
+            raise self.fail(table, key, f"must be a GPIO pin like \"PB0\", got {value!r}")
+        return value
+
+    def gpio(self) -> str | None:
+        if self.table("gpio", required=False) is None:
+            return None
+        return self.pin("gpio", "inference_active")
+
+    def clock(self) -> Clock | None:
+        t = "clock"
+        if self.table(t, required=False) is None:
+            return None
+        source = self.choice(t, "source", CLOCK_SOURCES)
+        weights = self.choice(t, "weights", WEIGHT_PLACEMENTS)
+        pll = None
+        table = self.data[t].get("pll")
+        if table is not None:
+            if not isinstance(table, dict):
+                raise self.fail(t, "pll", "must be a table ([clock.pll])")
+            values = {}
+            for key in ("m", "n", "p", "q", "r", "rev_y_n"):
+                value = table.get(key)
+                if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                          or value <= 0):
+                    raise self.fail(t, f"pll.{key}", f"must be a positive integer, got {value!r}")
+                values[key] = value
+            for key in ("m", "n"):
+                if values[key] is None:
+                    raise self.fail(t, f"pll.{key}", "is missing")
+            pll = Pll(**values)
+        divs = {}
+        for bus in ("apb1", "apb2", "apb3", "apb4"):
+            value = self.get(t, f"{bus}_div", int, required=False)
+            if value is not None:
+                divs[bus] = value
+        clock = Clock(source=source, hse_hz=self.get(t, "hse_hz", int, required=False),
+                      voltage=self.get(t, "voltage", str, required=False),
+                      flash_wait_states=self.get(t, "flash_wait_states", int, required=False),
+                      ahb_div=self.get(t, "ahb_div", int, required=False) or 1,
+                      apb_divs=divs, caches=bool(self.get(t, "caches", bool, required=False)),
+                      weights=weights, pll=pll)
+        if clock.caches and self.data.get("core") != "cortex-m7":
+            raise self.fail(t, "caches", "is true but only the Cortex-M7 has L1 caches")
+        platform = self.data.get("platform")
+        for field, problem in check_clock(str(platform), clock, self.data.get("clock_hz", 0)):
+            raise self.fail(t, field, problem)
+        return clock
 
     def flash(self) -> FlashMethod:
         t = "flash"

@@ -16,7 +16,8 @@ from __future__ import annotations
 import struct
 from enum import IntEnum
 
-PROTOCOL_VERSION = 2
+# 3: INFO carries the core clock the firmware measured and where it comes from.
+PROTOCOL_VERSION = 3
 SYNC = b"\xa5\x5a"
 # SET_INPUT carries an offset and at most INPUT_CHUNK bytes: the largest request.
 INPUT_CHUNK = 4096
@@ -66,10 +67,41 @@ INFO_FIELDS = (
     ("stack_bytes", "I"),
     ("layers", "H"),
     ("batch_capacity", "I"),
+    # The core clock the firmware runs at, read back from the clock hardware after the
+    # bring-up (RCC_CFGR.SWS and the PLL registers), its source and the bring-up status.
+    ("core_clock_hz", "I"),
+    ("clock_source", "B"),
+    ("clock_status", "B"),
     ("model_sha256", "32s"),
     ("board", "16s"),
 )
 INFO = struct.Struct("<" + "".join(code for _, code in INFO_FIELDS))
+
+
+class ClockSource(IntEnum):
+    """What the core clock comes from (INFO ``clock_source``)."""
+
+    FIXED = 0  # a board oscillator with no clock controller (MPS2 FPGA images)
+    HSI = 1
+    HSE = 2
+    PLL_HSI = 3
+    PLL_HSE = 4
+    MSI = 5
+
+
+class ClockStatus(IntEnum):
+    """How the clock bring-up ended (INFO ``clock_status``): anything but OK means the
+    firmware fell back to its reset clock after a bounded wait and says which step failed."""
+
+    OK = 0
+    HSE_FAILED = 1  # the external oscillator never became ready
+    PLL_FAILED = 2  # the PLL never locked
+    VOLTAGE_FAILED = 3  # voltage scaling / over-drive never became ready
+    FLASH_FAILED = 4  # the flash wait states did not read back
+    SWITCH_FAILED = 5  # the clock switch to the PLL never took effect
+    NOT_CONFIGURED = 6  # the board file asks for no bring-up (fixed clock)
+
+
 # FAULT payload: exception number, stacked PC, CFSR, layer running (-1: none).
 FAULT = struct.Struct("<IIIi")
 # One PROFILE entry: layer index, counter ticks.

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "te_app.h"
+#include "te_clock.h" /* the clock the platform brought up, the "inference active" pin */
 #include "te_frame.h"
 #include "model.h" /* generated: TE_MODEL_ARENA_SIZE, TE_MODEL_INPUT_SIZE */
 #include "te_model.h"
@@ -67,6 +68,10 @@ static void send_info(uint8_t type, uint8_t seq)
     put_le32(p + TE_INFO_OFF_BATCH_CAPACITY, te_build.batch_capacity);
     memcpy(p + TE_INFO_OFF_MODEL_SHA256, te_build.model_sha256, 32);
     memcpy(p + TE_INFO_OFF_BOARD, te_build.board, 16);
+    const te_clock_state *clock = te_clock();
+    put_le32(p + TE_INFO_OFF_CORE_CLOCK_HZ, clock->core_hz);
+    p[TE_INFO_OFF_CLOCK_SOURCE] = clock->source;
+    p[TE_INFO_OFF_CLOCK_STATUS] = clock->status;
     te_frame_send(type, seq, p, sizeof p, 0, 0);
 }
 
@@ -89,12 +94,14 @@ static int64_t run_once(const int8_t *input)
     const te_model_info *info = te_model_get_info();
     memcpy(arena + info->input_offset, input, (uint32_t)info->input_size);
     te_status status = TE_OK;
+    te_inference_active(1); /* the power monitor's window (board file [gpio]) */
     const uint32_t start = te_cycles_now();
     for (int32_t layer = 0; layer < info->layer_count && status == TE_OK; ++layer) {
         current_layer = layer;
         status = te_model_invoke_layer(arena, layer);
     }
     const uint32_t ticks = te_cycles_now() - start; /* modulo 2^32, see te_platform.h */
+    te_inference_active(0);
     current_layer = -1;
     return status == TE_OK ? (int64_t)ticks : -1;
 }

@@ -12,14 +12,16 @@ from tinyedge.device.framing import Frame, FrameDecoder, encode_frame
 from tinyedge.device.messages import PROTOCOL_VERSION, Reply
 from tinyedge.device.transport import TransportError
 
-INFO_LAYOUT = struct.Struct("<BBIIIIIHI32s16s")
+INFO_LAYOUT = struct.Struct("<BBIIIIIHIIBB32s16s")
 
 
 def info_payload(input_bytes: int = 4, output_bytes: int = 3, layers: int = 2,
                  protocol: int = PROTOCOL_VERSION, board: bytes = b"fake",
-                 batch_capacity: int = 100) -> bytes:
+                 batch_capacity: int = 100, core_clock_hz: int = 25_000_000,
+                 clock_source: int = 0, clock_status: int = 0) -> bytes:
     return INFO_LAYOUT.pack(protocol, 0, 25_000_000, 1024, input_bytes, output_bytes, 4096,
-                            layers, batch_capacity, bytes(32), board)
+                            layers, batch_capacity, core_clock_hz, clock_source,
+                            clock_status, bytes(32), board)
 
 
 def reply(kind: Reply | int, seq: int, payload: bytes = b"") -> bytes:

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from tinyedge.errors import TinyedgeError
-from tinyedge.protocol import FAULT, INFO, PROFILE_ENTRY, PROTOCOL_VERSION, Command, Reply
+from tinyedge.protocol import (
+    FAULT,
+    INFO,
+    PROFILE_ENTRY,
+    PROTOCOL_VERSION,
+    ClockSource,
+    ClockStatus,
+    Command,
+    Reply,
+)
 
 __all__ = ["PROTOCOL_VERSION", "Command", "Reply"]
 
@@ -61,17 +70,48 @@ class DeviceInfo:
     batch_capacity: int  # images the preload region holds (0: no batch mode)
     model_sha256: str
     board: str
+    # The core clock the firmware read back after its clock bring-up, where it comes from
+    # and how the bring-up ended (tinyedge.protocol.ClockSource / ClockStatus).
+    core_clock_hz: int = 0
+    clock_source: ClockSource = ClockSource.FIXED
+    clock_status: ClockStatus = ClockStatus.OK
+
+    @property
+    def clock_description(self) -> str:
+        """"PLL from HSE", "HSI (HSE failed)", "fixed oscillator"."""
+        return clock_description(self.clock_source, self.clock_status)
 
     @classmethod
     def decode(cls, payload: bytes) -> DeviceInfo:
         if len(payload) != INFO.size:
             raise ProtocolError(f"INFO of {len(payload)} bytes, expected {INFO.size}")
-        (proto, counter, clock, arena, inp, out, stack, layers, batch, sha,
-         board) = INFO.unpack(payload)
+        (proto, counter, clock, arena, inp, out, stack, layers, batch, core_hz, source,
+         status, sha, board) = INFO.unpack(payload)
         if counter not in (0, 1):
             raise ProtocolError(f"unknown counter kind {counter}")
+        if source not in ClockSource._value2member_map_:
+            raise ProtocolError(f"unknown clock source {source}")
+        if status not in ClockStatus._value2member_map_:
+            raise ProtocolError(f"unknown clock status {status}")
         return cls(proto, CounterKind(counter), clock, arena, inp, out, stack, layers, batch,
-                   sha.hex(), printable(board.rstrip(b"\0"), 16))
+                   sha.hex(), printable(board.rstrip(b"\0"), 16), core_hz,
+                   ClockSource(source), ClockStatus(status))
+
+
+_SOURCE_NAMES = {ClockSource.FIXED: "fixed oscillator", ClockSource.HSI: "HSI",
+                 ClockSource.HSE: "HSE", ClockSource.PLL_HSI: "PLL from HSI",
+                 ClockSource.PLL_HSE: "PLL from HSE", ClockSource.MSI: "MSI"}
+_STATUS_NAMES = {ClockStatus.HSE_FAILED: "HSE failed", ClockStatus.PLL_FAILED: "PLL failed",
+                 ClockStatus.VOLTAGE_FAILED: "voltage scaling failed",
+                 ClockStatus.FLASH_FAILED: "flash wait states failed",
+                 ClockStatus.SWITCH_FAILED: "clock switch failed",
+                 ClockStatus.NOT_CONFIGURED: "not configured"}
+
+
+def clock_description(source: ClockSource, status: ClockStatus) -> str:
+    """The clock source as a person reads it, with the failed step after a fallback."""
+    name = _SOURCE_NAMES[source]
+    return f"{name} ({_STATUS_NAMES[status]})" if status != ClockStatus.OK else name
 
 
 @dataclass(frozen=True)

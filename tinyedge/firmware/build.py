@@ -30,6 +30,7 @@ from tinyedge import protocol
 from tinyedge.boards import Board, load_board
 from tinyedge.errors import TinyedgeError
 from tinyedge.firmware.compiler import CompiledModel
+from tinyedge.firmware.board_header import board_header
 from tinyedge.firmware.host import compile_model, firmware_root, kernel_sources
 
 Target = Literal["board", "emulator"]
@@ -253,6 +254,8 @@ def build_firmware(
         for file_name, text in generated.files.items():
             (work / file_name).write_text(text)
         layout = _layout(b, target)
+        # The board file as C macros: clock tree, UART, pins (tinyedge/firmware/board_header.py).
+        (work / "te_board_gen.h").write_text(board_header(b))
         if app == "protocol":
             (work / "te_protocol_gen.h").write_text(protocol.c_header())
             (work / "build_info.c").write_text(build_info_source(b, target, path,
@@ -334,7 +337,8 @@ def _compile_and_link(board: Board, layout: _Layout, work: Path, tools: dict[str
     includes = [root / "include", root / "kernels", work, app_dir(app),
                 *platform_dirs(layout.platform)]
     defines = [f'-DTE_BOARD_NAME="{board.name}"', f'-DTE_COUNT_UNIT="{layout.count_unit}"',
-               f"-DTE_COUNT_NUM={layout.count_num}u", f"-DTE_COUNT_DEN={layout.count_den}u"]
+               f"-DTE_COUNT_NUM={layout.count_num}u", f"-DTE_COUNT_DEN={layout.count_den}u",
+               f"-DTE_TARGET_EMULATOR={1 if layout.count_unit == 'instructions' else 0}"]
     flags = [*board.cflags, *CFLAGS, *defines, *(f"-I{i}" for i in includes)]
     objects = []
     generated = sorted(p for p in work.glob("*.c") if p.name != "model.c")

@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include "semihost.h"
+#include "te_board_gen.h"
+#include "te_clock.h"
 #include "te_platform.h"
 
 #define TE_REG(addr) (*(volatile uint32_t *)(addr))
@@ -29,6 +31,20 @@ void te_platform_init(void)
     /* 25 MHz / 115200 = 217; QEMU drops TX when BAUDDIV < 16 (CMSDK minimum). */
     UART_BAUDDIV = TE_MPS2_CLOCK_HZ / TE_MPS2_BAUD;
     UART_CTRL = UART_CTRL_TX_EN | UART_CTRL_RX_EN;
+}
+
+/* The FPGA image has no clock controller: the core runs from the fixed 25 MHz clock. */
+static const te_clock_state te_clk = {TE_MPS2_CLOCK_HZ, TE_MPS2_CLOCK_HZ, TE_CLOCK_SRC_FIXED,
+                                      TE_CLOCK_OK};
+
+const te_clock_state *te_clock(void)
+{
+    return &te_clk;
+}
+
+void te_inference_active(int active)
+{
+    (void)active; /* no marker pin on the FPGA image */
 }
 
 void te_uart_putc(uint8_t c)

@@ -1,27 +1,23 @@
 /*
- * STM32F405 (netduinoplus2): USART1 on PA9/PA10 and TIM2 as the counter. RM0090.
+ * STM32F405 (netduinoplus2): the board's clock tree (clock.c), the UART and pins of the
+ * board file (te_board_gen.h: USART1 on PA9/PA10), the "inference active" pin, and the
+ * counter: DWT CYCCNT on the real chip; TIM2 in QEMU (TE_TARGET_EMULATOR), which has no
+ * DWT CYCCNT but clocks TIM2 at 1 GHz of virtual time, so with -icount shift=0 TIM2
+ * counts instructions. RM0090 (RCC 6.3, GPIO 8.4, USART 30.6, TIM2 18.4).
  *
- * Runs on the 16 MHz HSI the chip resets to (PLL setup to 168 MHz comes with the
- * board bring-up). QEMU's netduinoplus2 has no DWT CYCCNT but clocks TIM2 at 1 GHz of
- * virtual time, so with -icount shift=0 TIM2 counts instructions.
+ * QEMU's netduinoplus2 has no RCC model: the bring-up's HSE wait times out there, the
+ * firmware stays on the 16 MHz HSI and reports it ("HSI (HSE failed)").
  */
 #include <stdint.h>
 
 #include "semihost.h"
+#include "stm32_clock.h"
 #include "stm32_usart.h"
 #include "te_platform.h"
 
 #define RCC_BASE 0x40023800u
-#define RCC_AHB1ENR TE_REG(RCC_BASE + 0x30u)
-#define RCC_APB1ENR TE_REG(RCC_BASE + 0x40u)
-#define RCC_APB2ENR TE_REG(RCC_BASE + 0x44u)
-#define RCC_AHB1ENR_GPIOAEN (1u << 0)
+#define RCC_APB1ENR (RCC_BASE + 0x40u)
 #define RCC_APB1ENR_TIM2EN (1u << 0)
-#define RCC_APB2ENR_USART1EN (1u << 4)
-
-#define GPIOA_BASE 0x40020000u
-#define USART1_BASE 0x40011000u
-#define USART_AF7 7u
 
 #define TIM2_BASE 0x40000000u
 #define TIM2_CR1 TE_REG(TIM2_BASE + 0x00u)
@@ -30,42 +26,70 @@
 #define TIM2_PSC TE_REG(TIM2_BASE + 0x28u)
 #define TIM2_ARR TE_REG(TIM2_BASE + 0x2Cu)
 
-#define TE_PCLK2_HZ 16000000u /* HSI, AHB and APB2 prescalers 1 after reset */
-#define TE_BAUD 115200u
+#ifndef TE_TARGET_EMULATOR
+#define TE_TARGET_EMULATOR 0
+#endif
+
+static te_clock_state te_clk;
+
+const te_clock_state *te_clock(void)
+{
+    return &te_clk;
+}
 
 void te_platform_init(void)
 {
-    RCC_AHB1ENR |= RCC_AHB1ENR_GPIOAEN;
-    RCC_APB2ENR |= RCC_APB2ENR_USART1EN;
-    RCC_APB1ENR |= RCC_APB1ENR_TIM2EN;
-    te_stm32_gpio_af(GPIOA_BASE, 9u, USART_AF7);
-    te_stm32_gpio_af(GPIOA_BASE, 10u, USART_AF7);
-    /* Oversampling 16: BRR = mantissa.fraction(4 bits) = fck / baud, rounded. */
-    te_stm32_usart_v1_init(USART1_BASE, (TE_PCLK2_HZ + TE_BAUD / 2u) / TE_BAUD);
+    te_clock_bringup(&te_clk);
+    te_gpio_clock_enable(TE_UART_TX_PORT);
+    te_gpio_clock_enable(TE_UART_RX_PORT);
+    TE_SET(RCC_BASE + TE_UART_RCC_ENR, 1u << TE_UART_RCC_BIT);
+    (void)TE_RD(RCC_BASE + TE_UART_RCC_ENR);
+    te_stm32_gpio_af(te_gpio_base(TE_UART_TX_PORT), TE_UART_TX_PIN, TE_UART_AF);
+    te_stm32_gpio_af(te_gpio_base(TE_UART_RX_PORT), TE_UART_RX_PIN, TE_UART_AF);
+    /* Oversampling 16: BRR = mantissa.fraction(4 bits) = fck / baud, rounded; fck is the
+     * APB clock read back after the bring-up. */
+    te_stm32_usart_v1_init(TE_UART_BASE, (te_clk.uart_hz + TE_UART_BAUD / 2u) / TE_UART_BAUD);
+    if (TE_ACTIVE_PRESENT) {
+        te_gpio_output(TE_ACTIVE_PORT, TE_ACTIVE_PIN);
+    }
+    if (TE_TARGET_EMULATOR) {
+        TE_SET(RCC_APB1ENR, RCC_APB1ENR_TIM2EN);
+        TIM2_PSC = 0;
+        TIM2_ARR = 0xFFFFFFFFu; /* TIM2 is 32-bit on the F405 */
+        TIM2_EGR = 1u;          /* UG: load PSC */
+        TIM2_CR1 = 1u;          /* CEN */
+    } else {
+        te_dwt_enable();
+    }
+}
 
-    TIM2_PSC = 0;
-    TIM2_ARR = 0xFFFFFFFFu; /* TIM2 is 32-bit on the F405 */
-    TIM2_EGR = 1u;          /* UG: load PSC */
-    TIM2_CR1 = 1u;          /* CEN */
+void te_inference_active(int active)
+{
+    if (TE_ACTIVE_PRESENT) {
+        te_gpio_write(TE_ACTIVE_PORT, TE_ACTIVE_PIN, active);
+    }
 }
 
 void te_uart_putc(uint8_t c)
 {
-    te_stm32_usart_v1_putc(USART1_BASE, c);
+    te_stm32_usart_v1_putc(TE_UART_BASE, c);
 }
 
 uint8_t te_uart_getc(void)
 {
-    return te_stm32_usart_v1_getc(USART1_BASE);
+    return te_stm32_usart_v1_getc(TE_UART_BASE);
 }
 
 uint32_t te_cycles_now(void)
 {
-    return TIM2_CNT;
+    return TE_TARGET_EMULATOR ? TIM2_CNT : te_dwt_cycles();
 }
 
 void te_platform_exit(int code)
 {
-    /* netduinoplus2 runs under QEMU here; on the real board nothing answers BKPT. */
-    te_semihost_exit(code);
+    if (TE_TARGET_EMULATOR) {
+        te_semihost_exit(code); /* QEMU ends with this exit status */
+    }
+    (void)code;
+    te_stm32_halt(); /* on the real board nothing answers semihosting */
 }

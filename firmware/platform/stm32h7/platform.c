@@ -1,47 +1,59 @@
 /*
- * STM32H743 (NUCLEO-H743ZI): USART3 on PD8/PD9 (ST-LINK VCP), DWT cycle counter.
+ * STM32H743 (NUCLEO-H743ZI): the board's clock tree (clock.c), Cortex-M7 caches, the UART
+ * and pins of the board file (te_board_gen.h: USART3 on PD8/PD9, the ST-LINK VCP), the
+ * "inference active" pin and the DWT cycle counter.
  * RM0433 (RCC section 8.7, GPIO section 11.4, USART section 48.7), UM2407 (VCP pins).
- *
- * Runs on the 64 MHz HSI the chip resets to (HSIDIV = 1, all bus prescalers 1); the
- * 480 MHz PLL and VOS0 setup come with the board bring-up.
  */
 #include <stdint.h>
 
+#include "stm32_clock.h"
 #include "stm32_usart.h"
 #include "te_platform.h"
 
 #define RCC_BASE 0x58024400u
-#define RCC_AHB4ENR TE_REG(RCC_BASE + 0xE0u)
-#define RCC_APB1LENR TE_REG(RCC_BASE + 0xE8u)
-#define RCC_AHB4ENR_GPIODEN (1u << 3)
-#define RCC_APB1LENR_USART3EN (1u << 18)
 
-#define GPIOD_BASE 0x58020C00u
-#define USART3_BASE 0x40004800u
-#define USART_AF7 7u
+static te_clock_state te_clk;
 
-#define TE_PCLK1_HZ 64000000u /* USART234578SEL = rcc_pclk1 after reset */
-#define TE_BAUD 115200u
+const te_clock_state *te_clock(void)
+{
+    return &te_clk;
+}
 
 void te_platform_init(void)
 {
-    RCC_AHB4ENR |= RCC_AHB4ENR_GPIODEN;
-    RCC_APB1LENR |= RCC_APB1LENR_USART3EN;
-    (void)RCC_APB1LENR;
-    te_stm32_gpio_af(GPIOD_BASE, 8u, USART_AF7);
-    te_stm32_gpio_af(GPIOD_BASE, 9u, USART_AF7);
-    te_stm32_usart_v2_init(USART3_BASE, (TE_PCLK1_HZ + TE_BAUD / 2u) / TE_BAUD);
+    te_clock_bringup(&te_clk);
+    if (TE_CLOCK_CACHES) {
+        te_cm7_caches_enable();
+    }
+    te_gpio_clock_enable(TE_UART_TX_PORT);
+    te_gpio_clock_enable(TE_UART_RX_PORT);
+    TE_SET(RCC_BASE + TE_UART_RCC_ENR, 1u << TE_UART_RCC_BIT);
+    (void)TE_RD(RCC_BASE + TE_UART_RCC_ENR); /* the clock is on before the first access */
+    te_stm32_gpio_af(te_gpio_base(TE_UART_TX_PORT), TE_UART_TX_PIN, TE_UART_AF);
+    te_stm32_gpio_af(te_gpio_base(TE_UART_RX_PORT), TE_UART_RX_PIN, TE_UART_AF);
+    /* The baud divisor from the UART's real kernel clock, as read back after bring-up. */
+    te_stm32_usart_v2_init(TE_UART_BASE, (te_clk.uart_hz + TE_UART_BAUD / 2u) / TE_UART_BAUD);
+    if (TE_ACTIVE_PRESENT) {
+        te_gpio_output(TE_ACTIVE_PORT, TE_ACTIVE_PIN);
+    }
     te_dwt_enable();
+}
+
+void te_inference_active(int active)
+{
+    if (TE_ACTIVE_PRESENT) {
+        te_gpio_write(TE_ACTIVE_PORT, TE_ACTIVE_PIN, active);
+    }
 }
 
 void te_uart_putc(uint8_t c)
 {
-    te_stm32_usart_v2_putc(USART3_BASE, c);
+    te_stm32_usart_v2_putc(TE_UART_BASE, c);
 }
 
 uint8_t te_uart_getc(void)
 {
-    return te_stm32_usart_v2_getc(USART3_BASE);
+    return te_stm32_usart_v2_getc(TE_UART_BASE);
 }
 
 uint32_t te_cycles_now(void)
