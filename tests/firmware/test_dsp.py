@@ -125,3 +125,29 @@ def test_dsp_scratch_is_planned_in_the_arena(zoo_int8) -> None:
         assert layer.scratch == (k + 3) // 4 * 4 * 2 * 2
         assert layer.index in dsp.scratch_offsets
     assert dsp.arena_size >= max(layer.scratch for layer in convs)
+
+
+def test_a_model_that_fits_only_with_reference_kernels_still_builds(zoo_int8, tmp_path: Path
+                                                                    ) -> None:
+    """The DSP layouts cost some flash; on a board where only the reference layout fits,
+    the default build falls back to it (an explicit variant is never replaced)."""
+    import dataclasses
+    import json
+
+    from tinyedge.firmware.build import FitError, build_firmware, estimate_memory
+    from tinyedge.firmware.host import compile_model
+
+    model = zoo_int8("scalecnn", 4)
+    board = load_board("mps2-an500")
+    ref = estimate_memory(board, compile_model(model, "reference")[0]).flash_used
+    dsp = estimate_memory(board, compile_model(model, "cortexm_dsp")[0]).flash_used
+    assert dsp > ref
+    tight = dataclasses.replace(board, memory=dataclasses.replace(board.memory,
+                                                                  flash_bytes=ref + 16))
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("needs arm-none-eabi-gcc")
+    result = build_firmware(tight, model, tmp_path / "fw", target="emulator")
+    assert json.loads(result.memory_json.read_text())["kernel_variant"] == "reference"
+    with pytest.raises(FitError):
+        build_firmware(tight, model, tmp_path / "fw2", target="emulator",
+                       variant="cortexm_dsp")
