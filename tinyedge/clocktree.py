@@ -169,7 +169,7 @@ def check_clock(platform: str, clock: Clock, clock_hz: int) -> list[tuple[str, s
         if clock.apb_divs.get(bus) not in APB_DIVS:
             bad.append((f"{bus}_div", f"must be one of {', '.join(map(str, APB_DIVS))}"))
     if clock.pll is None:
-        return bad + [("pll", "is missing: the board runs above its reset clock only "
+        return [*bad, ("pll", "is missing: the board runs above its reset clock only "
                               "from the PLL ([clock.pll] m, n, p/r, q)")]
     if bad:
         return bad
