@@ -258,7 +258,8 @@ def test_a_new_pll_value_in_the_board_file_changes_the_firmware(sim, tmp_path: P
     (("n = 216\n", "n = 440\n"), r"\[clock\] pll.n must be within 50..432"),
     (("n = 216\n", "n = 200\n"), r"\[clock\] pll.p gives a core clock of 200 MHz, but clock_hz "
                                  r"is 216 MHz"),
-    (("m = 4\n", "m = 2\n"), r"\[clock\] pll.m gives a PLL input of 4 MHz; RM0385 allows 1 MHz-2 MHz"),
+    (("m = 4\n", "m = 2\n"),
+     r"\[clock\] pll.m gives a PLL input of 4 MHz; RM0385 allows 1 MHz-2 MHz"),
     (("flash_wait_states = 7", "flash_wait_states = 6"),
      r"\[clock\] flash_wait_states must be at least 7 at 216 MHz"),
     (("apb1_div = 4", "apb1_div = 2"), r"\[clock\] apb1_div gives APB1 108 MHz, above the 54 MHz"),
