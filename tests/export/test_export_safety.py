@@ -29,6 +29,13 @@ def five_class_export(tmp_path_factory):
     return work, result
 
 
+@pytest.fixture(scope="module")
+def synthetic_export(tmp_path_factory):
+    """An untrained ScaleCNN c=4 exported for the `synthetic` dataset itself."""
+    return export_untrained(SPEC, tmp_path_factory.mktemp("export10"), calib_samples=20,
+                            verify_samples=5)
+
+
 def _copy_export(result, tmp_path: Path) -> Path:
     folder = tmp_path / "export" / result.folder.name
     shutil.copytree(result.folder, folder)
@@ -215,3 +222,38 @@ def test_export_of_a_nan_model_is_refused_and_writes_nothing(tmp_path):
     _refused(tmp_path, "--quiet", "export", "--arch", "scalecnn", "--width", "4",
              "--checkpoint", str(checkpoint), "--out", "export",
              message="produces NaN or infinite logits")
+
+
+def _with_tiny_relu6_scale(result, tmp_path: Path) -> Path:
+    """The export with its first convolution's output scale set to 1e-45 and a fused RELU6
+    (the clamp bound 6 / 1e-45 overflows every integer type)."""
+    import flatbuffers
+
+    from tinyedge.firmware.tflite_reader import schema
+
+    sch = schema()
+    model = sch.ModelT.InitFromPackedBuf(bytearray(result.tflite.read_bytes()), 0)
+    graph = model.subgraphs[0]
+    conv = graph.operators[0]
+    conv.builtinOptions.fusedActivationFunction = sch.ActivationFunctionType.RELU6
+    graph.tensors[conv.outputs[0]].quantization.scale = [1e-45]
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    path = _copy_export(result, tmp_path)
+    path.write_bytes(bytes(builder.Output()))
+    manifest = json.loads((path.parent / "manifest.json").read_text())
+    manifest["outputs"]["tflite"]["sha256"] = sha256_file(path)
+    (path.parent / "manifest.json").write_text(json.dumps(manifest))
+    return path
+
+
+@pytest.mark.parametrize(("runtime", "message"), [
+    ("tflm", "TFLite Micro cannot load"),
+    ("litert", "LiteRT cannot load"),
+    ("native", "too large for int32 fixed point"),
+])
+def test_output_scale_1e_45_with_relu6_is_one_line(synthetic_export, tmp_path, runtime,
+                                                   message):
+    model = _with_tiny_relu6_scale(synthetic_export, tmp_path)
+    _refused(tmp_path, "--quiet", "evaluate", "--model", str(model), "--runtime", runtime,
+             "--dataset", "synthetic", "--out", "r", message=message)

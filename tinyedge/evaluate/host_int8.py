@@ -64,9 +64,11 @@ def _tflm(model_path: str | Path) -> Callable[[np.ndarray], np.ndarray]:
     from tflite_micro.python.tflite_micro import runtime
 
     try:
-        interpreter = runtime.Interpreter.from_file(str(model_path))
+        with _captured_stderr_fd() as text:  # TFLM explains a refusal on fd 2
+            interpreter = runtime.Interpreter.from_file(str(model_path))
     except (RuntimeError, ValueError) as exc:
-        raise ModelError(f"TFLite Micro cannot load {model_path}: {exc}") from exc
+        raise ModelError(f"TFLite Micro cannot load {model_path}: {exc}"
+                         f"{_first_line(text)}") from exc
 
     def invoke(x: np.ndarray) -> np.ndarray:
         # TFLM may reuse the input buffer for intermediates: set it before every invoke.
@@ -82,11 +84,12 @@ def _litert(model_path: str | Path, runtime: str) -> Callable[[np.ndarray], np.n
 
     resolver = OpResolverType.BUILTIN_REF if runtime == "litert-ref" else OpResolverType.AUTO
     try:
-        interpreter = Interpreter(model_path=str(model_path), num_threads=1,
-                                  experimental_op_resolver_type=resolver)
-        interpreter.allocate_tensors()
+        with _captured_stderr_fd() as text:  # LiteRT logs to fd 2 (INFO lines, refusals)
+            interpreter = Interpreter(model_path=str(model_path), num_threads=1,
+                                      experimental_op_resolver_type=resolver)
+            interpreter.allocate_tensors()
     except (RuntimeError, ValueError) as exc:
-        raise ModelError(f"LiteRT cannot load {model_path}: {exc}") from exc
+        raise ModelError(f"LiteRT cannot load {model_path}: {exc}{_first_line(text)}") from exc
     inp = interpreter.get_input_details()[0]["index"]
     out = interpreter.get_output_details()[0]["index"]
 
@@ -112,6 +115,13 @@ def _captured_stderr_fd() -> Iterator[list[str]]:
             os.close(saved)
             sink.seek(0)
             captured.append(sink.read().decode(errors="replace"))
+
+
+def _first_line(captured: list[str]) -> str:
+    """The first line a C library wrote to stderr, as a clause of a one-line error."""
+    lines = [line.strip() for line in "".join(captured).splitlines()
+             if line.strip() and not line.startswith("INFO:")]
+    return f" ({lines[0][:200]})" if lines else ""
 
 
 def tflm_arena_bytes(model_path: str | Path) -> int:
