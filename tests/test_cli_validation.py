@@ -428,3 +428,9 @@ def test_fetch_library_refuses_non_https_urls(tmp_path, url):
     with pytest.raises(DatasetError, match="only https:// URLs are fetched"):
         cifar100.fetch(tmp_path / "d", url=url)
     assert not (tmp_path / "d").exists()
+
+
+def test_sparse_40_gb_checkpoint_is_refused_before_reading(tmp_path):
+    _sparse(tmp_path / "big.pt")
+    assert_refused(tmp_path, "evaluate", "--checkpoint", "big.pt", "--out", "o",
+                   message="big.pt is 42,949,672,960 bytes, more than any zoo model's")

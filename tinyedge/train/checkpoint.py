@@ -19,6 +19,8 @@ from tinyedge.models import ModelSpec, build_model, resolve
 
 FORMAT = "tinyedge-checkpoint"
 VERSION = 1
+# The largest zoo model (MobileNetV2 m=3.00) has ~20 M parameters: ~80 MB of float32.
+MAX_CHECKPOINT_BYTES = 2 * 1024**3
 REQUIRED = ("arch", "width", "num_classes", "class_names", "normalization", "state_dict")
 
 
@@ -49,7 +51,12 @@ def save_checkpoint(
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist; train one with `tinyedge train`")
+        problem = "is not a regular file" if path.exists() else "does not exist"
+        raise CheckpointError(f"checkpoint {path} {problem}; train one with `tinyedge train`")
+    if path.stat().st_size > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(f"{path} is {path.stat().st_size:,} bytes, more than any zoo "
+                              f"model's checkpoint (at most {MAX_CHECKPOINT_BYTES:,}); pass the "
+                              "checkpoint.pt that `tinyedge train` wrote")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a corrupt or foreign file
