@@ -11,7 +11,7 @@ back), extrapolated to 10,000 images. Models are exported untrained with 100 cla
 the anchors were measured. Writes bench/results/firmware_dsp.json.
 
     .venv/bin/python bench/firmware_dsp.py [--only scalecnn-w8 mobilenetv2-w0.35]
-        [--throughput-images 200] [--no-throughput]
+        [--throughput-images 200] [--no-throughput | --throughput-only]
 """
 
 from __future__ import annotations
@@ -134,9 +134,23 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="zoo names without seed, e.g. scalecnn-w8")
     parser.add_argument("--throughput-images", type=int, default=200)
     parser.add_argument("--no-throughput", action="store_true")
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="measure only the throughput, into the existing JSON")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     dataset = make_synthetic_dataset(num_classes=100, train_per_class=2, test_per_class=20)
+    if args.throughput_only:
+        import json
+
+        from tinyedge.models import resolve
+
+        with tempfile.TemporaryDirectory() as tmp:
+            model = export_untrained(resolve("scalecnn", 8), Path(tmp) / "tp", dataset).tflite
+            tp = throughput(model, Path(tmp), args.throughput_images)
+        data = json.loads(args.out.read_text())
+        write_json_atomic(args.out, data | {"throughput": tp})
+        print(f"throughput: {tp}")
+        return
     rows, skipped = [], []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -145,7 +159,7 @@ def main() -> None:
             if args.only and spec.name.rsplit("-s", 1)[0] not in args.only:
                 continue
             model = export_untrained(spec, work / spec.name, dataset).tflite
-            if spec.name.startswith("scalecnn-w8-"):
+            if spec.name.rsplit("-s", 1)[0] == "scalecnn-w8":
                 tp_model = model
             try:
                 row = measure(spec.name, model, count_macs(build_model(spec)), work)
