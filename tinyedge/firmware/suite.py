@@ -29,6 +29,7 @@ import numpy as np
 
 from tinyedge.boards import Board, load_board
 from tinyedge.errors import TinyedgeError
+from tinyedge.firmware.board_header import board_header
 from tinyedge.firmware.build import (
     CFLAGS,
     KERNEL_CFLAGS,
@@ -191,7 +192,9 @@ def build_suite(board: str | Board, cases: list[SuiteCase], out_dir: Path,
     root = firmware_root()
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=out_dir, prefix="suite-"))
-    includes = [root / "include", root / "kernels", *platform_dirs(layout.platform)]
+    # The board file as C macros, as every firmware build has it (platform layers use it).
+    (work / "te_board_gen.h").write_text(board_header(b))
+    includes = [root / "include", root / "kernels", work, *platform_dirs(layout.platform)]
     flags = [*b.cflags, *CFLAGS, *(f"-I{i}" for i in includes)]
     objects: list[Path] = []
 
