@@ -434,3 +434,16 @@ def test_sparse_40_gb_checkpoint_is_refused_before_reading(tmp_path):
     _sparse(tmp_path / "big.pt")
     assert_refused(tmp_path, "evaluate", "--checkpoint", "big.pt", "--out", "o",
                    message="big.pt is 42,949,672,960 bytes, more than any zoo model's")
+
+
+def test_evaluate_never_writes_over_another_stage_folder(tmp_path):
+    from tinyedge.fileio import write_manifest
+
+    checkpoint = _checkpoint(tmp_path)
+    export = tmp_path / "export" / "scalecnn-w4-s0"
+    write_manifest(export, "export", figures={"params": 1})
+    before = (export / "manifest.json").read_text()
+    assert_refused(tmp_path, "evaluate", "--checkpoint", str(checkpoint), "--out", str(export),
+                   "--dataset", "synthetic",
+                   message="holds the output of `tinyedge export`; refusing to write evaluate")
+    assert (export / "manifest.json").read_text() == before

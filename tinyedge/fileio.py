@@ -130,6 +130,19 @@ def read_manifest(folder: str | Path, fix: str | None = None) -> dict[str, Any] 
     return manifest
 
 
+def check_stage_folder(folder: str | Path, stage: str) -> None:
+    """Refuse to write stage ``stage``'s files into ``folder`` when it already holds
+    another stage's manifest (an evaluation written into an export folder would replace
+    the export's manifest) or is a file."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise TinyedgeError(f"{folder} is a file, not a folder; pass another --out")
+    manifest = read_manifest(folder)
+    if manifest is not None and manifest["stage"] != stage:
+        raise TinyedgeError(f"{folder} holds the output of `tinyedge {manifest['stage']}`; "
+                            f"refusing to write {stage} results over it — pass another --out")
+
+
 MAX_JSON_BYTES = 64 * 1024 * 1024  # tinyedge's own JSON files are far smaller
 
 

@@ -10,7 +10,7 @@ import torch
 
 from tinyedge.data import ImageDataset
 from tinyedge.errors import TinyedgeError
-from tinyedge.fileio import file_entry, write_manifest
+from tinyedge.fileio import check_stage_folder, file_entry, write_manifest
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.records import make_record, write_record
 from tinyedge.train.augment import normalize, to_float
@@ -57,6 +57,7 @@ def evaluate_checkpoint(
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
                               or limit < 1):
         raise TinyedgeError(f"limit must be a whole number ≥ 1, got {limit!r}; pass --limit N")
+    check_stage_folder(out_dir, "evaluate")
     model, spec, payload = load_model(checkpoint)
     if tuple(payload["class_names"]) != dataset.class_names:
         raise TinyedgeError(

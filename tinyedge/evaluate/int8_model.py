@@ -15,6 +15,7 @@ from tinyedge.evaluate.host_int8 import quantize_images, run_int8
 from tinyedge.fileio import (
     MANIFEST_NAME,
     Fields,
+    check_stage_folder,
     file_entry,
     read_manifest,
     sha256_file,
@@ -109,6 +110,7 @@ def evaluate_tflite(
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
                               or limit < 1):
         raise ModelError(f"limit must be a whole number ≥ 1, got {limit!r}; pass --limit N")
+    check_stage_folder(out_dir, "evaluate")
     manifest = export_info(model_path)
     signature = check_int8_model(model_path)
     params = manifest["parameters"]

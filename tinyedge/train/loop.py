@@ -16,7 +16,13 @@ from torch import nn
 
 from tinyedge.data import ImageDataset
 from tinyedge.errors import TinyedgeError
-from tinyedge.fileio import atomic_path, file_entry, read_manifest, write_manifest
+from tinyedge.fileio import (
+    atomic_path,
+    check_stage_folder,
+    file_entry,
+    read_manifest,
+    write_manifest,
+)
 from tinyedge.models import build_model, count_macs, count_parameters, resolve
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.train.augment import cutout, normalize, random_crop, random_hflip, to_float
@@ -82,6 +88,7 @@ class _Rng:
 def _check_existing(run_dir: Path, config: TrainConfig) -> bool:
     """True when ``run_dir`` already holds this exact run, complete; raise if it holds a
     different one."""
+    check_stage_folder(run_dir, "train")
     manifest = read_manifest(run_dir)
     if manifest is None:
         return False
