@@ -241,22 +241,42 @@ def _evaluate_int8(args: argparse.Namespace) -> int:
     return 0
 
 
+def _power_monitor(text: str):
+    """--power-monitor syntax, checked at parse time (tinyedge/device/power.py)."""
+    from tinyedge.device.power import MonitorError, parse_monitor
+
+    try:
+        return parse_monitor(text)
+    except MonitorError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def _evaluate_device(args: argparse.Namespace) -> int:
     from tinyedge.device.evaluate import evaluate_on_device
     from tinyedge.device.target import device_target
+    from tinyedge.layout import device_runtime
 
     if args.model is None:
         raise TinyedgeError("--board needs --model PATH.tflite (from `tinyedge export`)")
     if args.port is not None and args.emulate is not None:
         raise TinyedgeError("pass either --port (a real board) or --emulate, not both")
+    if args.power_monitor is not None and args.port is None:
+        raise TinyedgeError("--power-monitor measures a real board: pass its --port too")
     if args.emulate == "renode":
         return _evaluate_renode(args)
+    monitor = None
+    if args.power_monitor is not None:  # unreachable: one line, exit 2, before any build
+        from tinyedge.boards import load_board
+        from tinyedge.device.power import open_monitor
+
+        power = load_board(args.board).power
+        monitor = open_monitor(args.power_monitor, power.supply_v if power else 3.3)
     target = device_target(args.board, args.model, port=args.port)
-    where = f"device-{target.board.name}"
+    where = device_runtime(target.board.name, target.reach)
     out = args.out or args.results / args.model.parent.name / where
     metrics = evaluate_on_device(args.model, target, out, mode=args.mode, limit=args.limit,
                                  jobs=args.jobs, data_root=args.data_root,
-                                 progress=_progress(args))
+                                 progress=_progress(args), power_monitor=monitor)
     _print_metrics(out, metrics)
     d = metrics["device"]
     print(f"{d['counter']} per inference: median {d['per_inference']['median']:,.0f} "
@@ -273,12 +293,14 @@ def _evaluate_renode(args: argparse.Namespace) -> int:
     from tinyedge.device.evaluate import evaluate_on_device
     from tinyedge.device.renode import renode_uart, run_robot_test, write_renode_files
     from tinyedge.device.target import device_target
+    from tinyedge.layout import device_runtime
 
     target = device_target(args.board, args.model, simulator="renode")
     script, robot = write_renode_files(target.board, target.elf, target.elf.parent)
     print(f"Renode files: {script}, {robot}")
     run_robot_test(robot)
-    out = args.out or args.results / args.model.parent.name / f"device-{target.board.name}"
+    out = args.out or args.results / args.model.parent.name / device_runtime(
+        target.board.name, "renode")
     with renode_uart(target.board, target.elf, target.elf.parent) as url:
         metrics = evaluate_on_device(
             args.model, with_fields(target, port=url), out,
@@ -458,6 +480,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--board", default=None,
                    help="evaluate on this board (emulated unless --port is given)")
     p.add_argument("--port", default=None, help="serial port of a real board, e.g. /dev/ttyACM0")
+    p.add_argument("--power-monitor", type=_power_monitor, default=None,
+                   metavar="ppk2:DEV|joulescope[:SERIAL]",
+                   help="measure energy with a power monitor over the board's 'inference "
+                        "active' pin (needs --port; pip install 'tinyedge[power]')")
     p.add_argument("--emulate", choices=["qemu", "renode"], default=None,
                    help="emulator to use when no --port is given (default qemu)")
     p.add_argument("--mode", choices=["stream", "batch"], default="stream",

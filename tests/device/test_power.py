@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers.fake_device import info_payload
 
 from tinyedge.boards import load_board
 from tinyedge.device.clock import clock_report
@@ -21,7 +22,6 @@ from tinyedge.device.power import (
     parse_monitor,
 )
 from tinyedge.protocol import ClockSource, ClockStatus
-from helpers.fake_device import info_payload
 
 RATE = 10_000.0
 IDLE_A, ACTIVE_A, V = 0.020, 0.095, 3.3

@@ -17,7 +17,7 @@ from helpers.zoo import export_untrained
 
 from tinyedge.boards import load_board
 from tinyedge.device.evaluate import LOG_NAME, evaluate_on_device
-from tinyedge.device.result_log import ResultLog
+from tinyedge.device.result_log import read_results
 from tinyedge.device.target import device_target
 from tinyedge.evaluate import evaluate_tflite
 from tinyedge.records import load_record
@@ -57,8 +57,8 @@ def _instructions(out: Path, board: str) -> dict[int, int]:
     """Per-image instruction counts from the raw counter ticks the device logged (on
     mps2 the 25 MHz counter's phase shifts a tick count by ±1; instructions are exact)."""
     emulator = load_board(board).emulator
-    with ResultLog(out / LOG_NAME, output_bytes=10) as log:
-        return {i: emulator.instructions(ticks) for i, (ticks, _) in log.results.items()}
+    _, results = read_results(out / LOG_NAME, output_bytes=10)
+    return {i: emulator.instructions(ticks) for i, (ticks, _) in results.items()}
 
 
 @pytest.mark.parametrize("board", ["mps2-an500", "netduinoplus2"])
@@ -124,8 +124,15 @@ def test_faults_on_the_link_lose_and_duplicate_nothing(models, reference, tmp_pa
     assert stats.cuts == 1 and stats.corrupted > 0 and stats.dropped > 0 and stats.delayed > 0
     np.testing.assert_array_equal(load_record(tmp_path / "out").logits,
                                   reference("scalecnn", 4).logits[:30])
-    lines = (tmp_path / "out" / LOG_NAME).read_text().splitlines()
-    assert sorted(json.loads(line)["i"] for line in lines) == list(range(30))
+    assert sorted(logged_indices(tmp_path / "out" / LOG_NAME)) == list(range(30))
+
+
+def logged_indices(log: Path) -> list[int]:
+    """Indices in a result log, in file order (each at most once); the first line is the
+    key of what produced the results."""
+    lines = log.read_text().splitlines()
+    assert "key" in json.loads(lines[0])
+    return [json.loads(line)["i"] for line in lines[1:]]
 
 
 def test_killed_evaluation_resumes_without_loss_or_duplicates(models, reference, tmp_path):
@@ -152,8 +159,7 @@ def test_killed_evaluation_resumes_without_loss_or_duplicates(models, reference,
 
     finished = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr
-    indices = [json.loads(line)["i"] for line in log.read_text().splitlines()]
-    assert sorted(indices) == list(range(N_IMAGES))
+    assert sorted(logged_indices(log)) == list(range(N_IMAGES))
     np.testing.assert_array_equal(load_record(tmp_path / "out").logits,
                                   reference("scalecnn", 4).logits)
 
@@ -164,8 +170,7 @@ def test_parallel_emulators_over_shards(models, reference, tmp_path):
     evaluate_on_device(model, target, tmp_path / "out", mode="stream", limit=24, jobs=2)
     np.testing.assert_array_equal(load_record(tmp_path / "out").logits,
                                   reference("scalecnn", 4).logits[:24])
-    lines = (tmp_path / "out" / LOG_NAME).read_text().splitlines()
-    assert sorted(json.loads(line)["i"] for line in lines) == list(range(24))
+    assert sorted(logged_indices(tmp_path / "out" / LOG_NAME)) == list(range(24))
 
 
 def test_device_reset_mid_run_is_recovered(models, reference, tmp_path):
@@ -193,5 +198,4 @@ def test_device_reset_mid_run_is_recovered(models, reference, tmp_path):
     assert result["device"]["link"]["resets"] == 2
     np.testing.assert_array_equal(load_record(tmp_path / "out").logits,
                                   reference("scalecnn", 4).logits[:20])
-    assert sorted(json.loads(line)["i"] for line in log.read_text().splitlines()) == \
-        list(range(20))
+    assert sorted(logged_indices(log)) == list(range(20))

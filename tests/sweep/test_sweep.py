@@ -30,7 +30,7 @@ arch = "scalecnn"
 widths = [4, 8]
 """
 VARIANTS = ["scalecnn-w4-s0", "scalecnn-w4-s1", "scalecnn-w8-s0", "scalecnn-w8-s1"]
-RUNTIMES = ["float", "tflm", "device-nucleo-f746"]
+RUNTIMES = ["float", "tflm", "device-nucleo-f746-qemu"]  # emulated: its own folder
 
 
 @pytest.fixture(scope="module")

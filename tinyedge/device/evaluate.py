@@ -8,13 +8,15 @@ result. With ``jobs`` > 1 the remaining images are sharded over parallel emulato
 
 from __future__ import annotations
 
+import hashlib
+import json
 import statistics
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,8 +24,15 @@ import numpy as np
 
 from tinyedge.boards import Board
 from tinyedge.data import load_dataset
+from tinyedge.device.clock import clock_report
 from tinyedge.device.emulator import QemuConfig, QemuProcess
 from tinyedge.device.messages import PROTOCOL_VERSION, CounterKind, DeviceInfo
+from tinyedge.device.power import (
+    EnergyMeasurement,
+    PowerMonitor,
+    PowerRecorder,
+    estimated_energy,
+)
 from tinyedge.device.result_log import ResultLog
 from tinyedge.device.session import DeviceSession, LinkStats
 from tinyedge.device.transport import SerialTransport
@@ -32,11 +41,12 @@ from tinyedge.evaluate.host_int8 import quantize_images
 from tinyedge.evaluate.int8_model import export_info
 from tinyedge.export.int8_check import check_int8_model
 from tinyedge.fileio import file_entry, sha256_file, write_json_atomic, write_manifest
+from tinyedge.layout import DEVICE_LOG, DEVICE_SESSION, Reach, device_runtime
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.records import make_record, write_record
 
 Mode = Literal["stream", "batch"]
-LOG_NAME = "device_results.jsonl"
+LOG_NAME = DEVICE_LOG
 BATCH_CHUNK = 64
 
 
@@ -72,6 +82,13 @@ class DeviceTarget:
     def emulated(self) -> bool:
         """QEMU, started by tinyedge: exact instruction counts."""
         return self.port is None
+
+    @property
+    def reach(self) -> Reach:
+        """How the board is reached: its QEMU stand-in, a simulator, or the real board."""
+        if self.emulated:
+            return "qemu"
+        return "renode" if self.simulator == "renode" else "board"
 
     @property
     def preload_origin(self) -> int | None:
@@ -123,6 +140,7 @@ def evaluate_on_device(
     time_limit_s: float = 3600.0,
     url: Callable[[QemuProcess], str] | None = None,
     progress: Progress | None = None,
+    power_monitor: PowerMonitor | None = None,
 ) -> dict[str, Any]:
     progress = progress or SilentProgress()
     out_dir = Path(out_dir)
@@ -130,11 +148,15 @@ def evaluate_on_device(
     signature = check_int8_model(model_path)
     dataset = load_dataset(manifest["inputs"]["dataset"], data_root)
     images, labels = dataset.split("test")
-    if limit is not None:
-        images, labels = images[:limit], labels[:limit]
     norm = manifest["parameters"]["normalization"]
     inputs = quantize_images(images, norm["mean"], norm["std"], signature.input_scale,
                              signature.input_zero_point)
+    # The input set is keyed by the whole split as the model sees it, so a run with another
+    # --limit resumes from the same results while other data never reuses them.
+    input_key = {"dataset": dataset.name, "split": "test",
+                 "sha256": hashlib.sha256(np.ascontiguousarray(inputs).tobytes()).hexdigest()}
+    if limit is not None:
+        inputs, labels = inputs[:limit], labels[:limit]
     flat = inputs.reshape(len(inputs), -1)
     if mode == "batch" and not target.emulated:
         raise TinyedgeError("batch mode preloads inputs into emulator memory; use stream "
@@ -146,33 +168,64 @@ def evaluate_on_device(
         inputs_file = Path(scratch) / "inputs.bin" if mode == "batch" else None
         if inputs_file is not None:
             inputs_file.write_bytes(flat.tobytes())
-        results, reports = _collect(model_path, target, out_dir, flat, inputs_file, mode,
-                                    jobs, timeout, time_limit_s, url, progress)
+        # A power monitor samples current and the "inference active" pin for the whole
+        # run; what it recorded is kept even if it disconnects (tinyedge/device/power.py).
+        measured = None
+        with PowerRecorder(power_monitor) if power_monitor else nullcontext() as recorder:
+            results, reports = _collect(model_path, target, out_dir, flat, inputs_file, mode,
+                                        jobs, timeout, time_limit_s, url, progress, input_key)
+        if recorder is not None:
+            measured = recorder.measurement()
+            if measured.note:
+                progress.message(measured.note)
     missing = [i for i in range(len(flat)) if i not in results]
     if missing:
         raise TinyedgeError(f"{len(missing)} images have no result; run the same command "
                             "again to finish")
     return _write_outputs(model_path, target, out_dir, labels, results, reports, signature,
-                          dataset, mode)
+                          dataset, mode, measured)
+
+
+def result_key(target: DeviceTarget, model_sha256: str, input_key: dict[str, Any]
+               ) -> dict[str, Any]:
+    """Everything that produced a device result: a logged result is reused only when all of
+    it matches (model, firmware image, target, protocol version, input set)."""
+    where: dict[str, Any] = {"board": target.board.name, "reach": target.reach}
+    if target.emulated:
+        where["emulator"] = target.board.emulator.qemu_machine
+    else:
+        where["port"] = target.port
+    return {"model_sha256": model_sha256, "firmware_sha256": sha256_file(target.elf),
+            "target": where, "protocol": PROTOCOL_VERSION, "inputs": input_key}
 
 
 def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
              inputs_file: Path | None, mode: Mode, jobs: int, timeout: float,
-             time_limit_s: float, url, progress: Progress):
+             time_limit_s: float, url, progress: Progress, input_key: dict[str, Any]):
     """Run every image without a logged result; return all results and the session
     reports (device info, per-layer profile, stack high-water mark)."""
     signature = check_int8_model(model_path)
     expected_sha = sha256_file(model_path)
     output_bytes = int(np.prod(signature.output_shape))
-    with ResultLog(out_dir / LOG_NAME, output_bytes) as log:
-        todo = [i for i in range(len(flat)) if i not in log]
+    key = result_key(target, expected_sha, input_key)
+    with ResultLog(out_dir / LOG_NAME, output_bytes, key) as log:
+        if log.moved_aside is not None:
+            progress.message(f"results on disk came from another model, firmware, target or "
+                             f"input set; moved them to {log.moved_aside.name} and starting "
+                             "fresh")
+        wanted = range(len(flat))
+        done = sum(1 for i in wanted if i in log)
+        todo = [i for i in wanted if i not in log]
+        saved = _load_session(out_dir, key)
+        if not todo and saved is not None:  # nothing to run: no emulator boot either
+            return {i: log.results[i] for i in wanted}, [saved]
         if todo:
-            progress.message(f"{len(log)} of {len(flat)} results already on disk; "
-                             f"running {len(todo)}" if len(log) else
+            progress.message(f"{done} of {len(flat)} results already on disk; "
+                             f"running {len(todo)}" if done else
                              f"running {len(todo)} images on {target.board.name}"
                              f"{' (emulated)' if target.emulated else ''}")
         bar = progress.task(len(flat), f"device {target.board.name}", unit="img")
-        bar.advance(len(log))
+        bar.advance(done)
         lock = threading.Lock()
 
         def record(index: int, ticks: int, output: bytes) -> None:
@@ -195,18 +248,40 @@ def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
                     for index in shard:
                         result = session.infer(flat[index].tobytes())
                         record(index, result.count, result.output)
-                profile = session.profile(flat[0].tobytes())
+                profile = session.profile(flat[shard[0] if shard else 0].tobytes())
                 return SessionReport(info, profile, session.stack(), session.stats)
 
         try:
             if len(shards) <= 1:
-                reports = [work(shards[0] if shards else [0])]
+                reports = [work(shards[0] if shards else [])]
             else:
                 with ThreadPoolExecutor(max_workers=len(shards)) as pool:
                     reports = list(pool.map(work, shards))
         finally:
             bar.close()
-        return dict(log.results), reports
+        _save_session(out_dir, key, reports[0])
+        return {i: log.results[i] for i in wanted if i in log}, reports
+
+
+def _save_session(out_dir: Path, key: dict[str, Any], report: SessionReport) -> None:
+    write_json_atomic(out_dir / DEVICE_SESSION, {
+        "key": key, "info": report.info.encode().hex(),
+        "profile": [list(p) for p in report.profile],
+        "stack": list(report.stack), "link": asdict(report.link)})
+
+
+def _load_session(out_dir: Path, key: dict[str, Any]) -> SessionReport | None:
+    """The device info, profile and stack of an earlier run with the same key, if valid."""
+    try:
+        data = json.loads((out_dir / DEVICE_SESSION).read_text())
+        if data["key"] != key:
+            return None
+        info = DeviceInfo.decode(bytes.fromhex(data["info"]))
+        return SessionReport(info, [(int(a), int(b)) for a, b in data["profile"]],
+                             (int(data["stack"][0]), int(data["stack"][1])),
+                             LinkStats(**{k: int(v) for k, v in data["link"].items()}))
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
 
 
 def _check_model(info: DeviceInfo, expected_sha: str, target: DeviceTarget,
@@ -260,16 +335,17 @@ def _ranges(indices: list[int], chunk: int) -> Iterator[tuple[int, int]]:
 
 
 def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, results,
-                   reports, signature, dataset, mode: Mode) -> dict[str, Any]:
+                   reports, signature, dataset, mode: Mode,
+                   measured: EnergyMeasurement | None = None) -> dict[str, Any]:
     n = len(labels)
     outputs = np.frombuffer(b"".join(results[i][1] for i in range(n)), dtype=np.int8)
     record = make_record(labels, outputs.reshape(n, -1), signature.output_scale,
                          signature.output_zero_point)
-    runtime = f"device-{target.board.name}"
+    runtime = device_runtime(target.board.name, target.reach)
     metrics = write_record(out_dir, record, dataset.class_names, runtime=runtime,
                            extra={"model": Path(model_path).parent.name,
                                   "dataset": dataset.name})
-    device = device_report(target, [results[i][0] for i in range(n)], reports, mode)
+    device = device_report(target, [results[i][0] for i in range(n)], reports, mode, measured)
     write_json_atomic(out_dir / "device.json", device)
     write_manifest(out_dir, "evaluate",
                    inputs={"model": file_entry(model_path), "firmware": file_entry(target.elf),
@@ -281,7 +357,8 @@ def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, resu
     return {**metrics, "device": device}
 
 
-def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode) -> dict:
+def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode,
+                  measured: EnergyMeasurement | None = None) -> dict:
     board = target.board
     emulated = target.emulated
     counts = [ticks_to_count(t, board, emulated) for t in ticks]
@@ -290,21 +367,15 @@ def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode) -
     unit = "instructions" if info.counter == CounterKind.INSTRUCTIONS else "cycles"
     # A count is an integer: for an even number of runs the lower middle value, never x.5.
     median = int(statistics.median_low(counts))
-    # On an emulator the count is instructions, not cycles: latency at the board clock
-    # assumes one instruction per cycle and is labelled as such.
-    latency_s = median / board.clock_hz
+    # Latency from the clock the firmware reported (tinyedge/device/clock.py); on a QEMU
+    # stand-in, instructions at the board's rated clock, one per cycle, labelled so.
+    clock = clock_report(board, info, emulated=emulated)
+    latency_s = median / clock["hz"]
     memory = target.memory
     static = int(memory["ram"]["static"])
     peak_ram = static + info.arena_bytes + stack_used
-    energy = None
-    if board.power is not None:
-        energy = {
-            "joules_per_inference": board.power.supply_v * board.power.run_current_ma / 1000
-            * latency_s,
-            "method": "estimated",
-            "basis": f"{board.power.supply_v} V × {board.power.run_current_ma} mA × latency "
-                     f"({board.power.source})",
-        }
+    # Measured with a power monitor over the GPIO window, else the labelled estimate.
+    energy = measured.to_dict() if measured is not None else estimated_energy(board, latency_s)
     return {
         "board": board.name,
         "emulated": emulated or target.simulator is not None,
@@ -317,10 +388,11 @@ def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode) -
         "per_layer": [{"layer": layer, unit: ticks_to_count(t, board, emulated)}
                       for layer, t in profile],
         "latency_s": latency_s,
-        "latency_basis": ("instructions at the board clock, 1 instruction per cycle"
-                          if emulated else f"DWT cycles at the board clock"
+        "latency_basis": (f"instructions at the {clock['reported_by']}'s clock, 1 instruction "
+                          "per cycle" if emulated else "DWT cycles at the firmware-reported clock"
                           f"{' as modelled by ' + target.simulator if target.simulator else ''}"),
-        "clock_hz": board.clock_hz,
+        "clock_hz": clock["hz"],
+        "clock": clock,
         "ram": {"static_bytes": static, "arena_bytes": info.arena_bytes,
                 "stack_used_bytes": stack_used, "stack_reserved_bytes": stack_reserved,
                 "peak_bytes": peak_ram},

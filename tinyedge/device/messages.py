@@ -81,6 +81,14 @@ class DeviceInfo:
         """"PLL from HSE", "HSI (HSE failed)", "fixed oscillator"."""
         return clock_description(self.clock_source, self.clock_status)
 
+    def encode(self) -> bytes:
+        """The INFO payload again (kept on disk to skip a boot when nothing is left to run)."""
+        return INFO.pack(self.protocol, int(self.counter), self.clock_hz, self.arena_bytes,
+                         self.input_bytes, self.output_bytes, self.stack_bytes, self.layers,
+                         self.batch_capacity, self.core_clock_hz, int(self.clock_source),
+                         int(self.clock_status), bytes.fromhex(self.model_sha256),
+                         self.board.encode("ascii", "replace")[:16])
+
     @classmethod
     def decode(cls, payload: bytes) -> DeviceInfo:
         if len(payload) != INFO.size:

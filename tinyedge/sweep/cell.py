@@ -15,6 +15,7 @@ from typing import Any
 from tinyedge.data import load_dataset
 from tinyedge.fileio import read_manifest, sha256_file, write_json_atomic
 from tinyedge.firmware.build import FitError
+from tinyedge.layout import device_runtime
 from tinyedge.models import resolve
 from tinyedge.sweep.grid import BoardLink, Cell
 
@@ -73,7 +74,8 @@ def run_cell(cell: Cell, dirs: Dirs, links: dict[str, BoardLink]) -> dict[str, A
             evaluate_tflite(model, runtime, variant_results / runtime, dataset=dataset,
                             limit=cell.eval_limit)
     for board in cell.boards:
-        out = variant_results / f"device-{board}"
+        reach = "board" if links.get(board) is not None else "qemu"
+        out = variant_results / device_runtime(board, reach)
         if _made_from(out, "model", model_sha):
             continue
         try:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tinyedge.fileio import atomic_path, read_manifest, write_json_atomic
+from tinyedge.layout import device_runtime
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.records import load_metrics
 from tinyedge.sweep.cell import Dirs, is_done
@@ -173,7 +174,8 @@ def write_scaling_tables(cells: list[Cell], dirs: Dirs) -> list[Path]:
         if train_manifest is None:
             continue
         params = train_manifest["figures"]["params"]
-        folders = ["float", *cell.runtimes, *(f"device-{b}" for b in cell.boards)]
+        folders = ["float", *cell.runtimes,
+                   *(device_runtime(b, reach) for b in cell.boards for reach in ("qemu", "board"))]
         for folder in folders:
             path = dirs.results / cell.variant / folder
             if not (path / "metrics.json").is_file():

@@ -1,0 +1,84 @@
+"""Issue 12's reproduction: evaluate a model on the emulated board, re-export the same
+variant from another checkpoint into the same folder, evaluate again. The second run must
+not reuse the first model's results: it moves the old log aside, runs afresh and equals
+TFLite Micro on the new model."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "firmware"))
+from firmware_models import tflm_outputs
+
+from tinyedge.device.evaluate import evaluate_on_device
+from tinyedge.device.target import device_target
+from tinyedge.export.untrained import export_untrained
+from tinyedge.models import resolve
+from tinyedge.progress import SilentProgress
+from tinyedge.records import load_record
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
+    reason="needs qemu-system-arm and arm-none-eabi-gcc (scripts/setup.sh)")
+
+N = 6
+
+
+class Messages(SilentProgress):
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def message(self, text: str) -> None:
+        self.lines.append(text)
+
+
+def expected_logits(model: Path) -> np.ndarray:
+    from tinyedge.data import load_dataset
+    from tinyedge.evaluate.host_int8 import quantize_images
+    from tinyedge.evaluate.int8_model import export_info
+    from tinyedge.export.int8_check import check_int8_model
+
+    manifest, sig = export_info(model), check_int8_model(model)
+    images, _ = load_dataset(manifest["inputs"]["dataset"]).split("test")
+    norm = manifest["parameters"]["normalization"]
+    x = quantize_images(images[:N], norm["mean"], norm["std"], sig.input_scale,
+                        sig.input_zero_point)
+    return tflm_outputs(model, x)
+
+
+@pytest.mark.slow
+def test_a_re_export_never_reuses_the_old_models_results(tmp_path: Path) -> None:
+    spec = resolve("scalecnn", 4)
+    first = export_untrained(spec, tmp_path / "a", seed=0).tflite
+    second = export_untrained(spec, tmp_path / "b", seed=1).tflite
+    variant = tmp_path / "export" / "scalecnn-w4-s0"
+    shutil.copytree(first.parent, variant)
+    model = variant / "model_int8.tflite"
+    out = tmp_path / "results" / "device-mps2-an500-qemu"
+
+    def evaluate(progress):
+        target = device_target("mps2-an500", model, build_root=tmp_path / "build")
+        return evaluate_on_device(model, target, out, limit=N, progress=progress)
+
+    evaluate(SilentProgress())
+    old_expected = expected_logits(model)
+    np.testing.assert_array_equal(load_record(out).logits, old_expected)
+    # re-export in place from another checkpoint
+    for name in ("model_int8.tflite", "manifest.json"):
+        shutil.copyfile(second.parent / name, variant / name)
+    progress = Messages()
+    evaluate(progress)
+    assert any("moved them to" in line for line in progress.lines), progress.lines
+    assert list(out.glob("device_results.jsonl.*.old")), "the old log must be kept"
+    new_expected = expected_logits(model)
+    assert not np.array_equal(new_expected, old_expected), "the two exports must differ"
+    np.testing.assert_array_equal(load_record(out).logits, new_expected)
+    # A third run with every key equal resumes: nothing runs, not even the emulator.
+    progress = Messages()
+    evaluate(progress)
+    assert not any("running" in line or "moved" in line for line in progress.lines)
