@@ -84,7 +84,7 @@ def test_local_sweep_resumes_and_writes_tables_and_report(local_root):
     assert len(_markers(root)) == 4
     table = (root / "results/results.csv").read_text().splitlines()
     assert table[0] == "arch,width,params,seed,accuracy" and len(table) == 5
-    assert (root / "results/results_device-nucleo-f746.csv").is_file()
+    assert (root / "results/results_device-nucleo-f746-qemu.csv").is_file()
     assert result.report == root / "results/report.html" and result.report.is_file()
 
 

@@ -38,9 +38,15 @@ from tinyedge.device.session import DeviceSession, LinkStats
 from tinyedge.device.transport import SerialTransport
 from tinyedge.errors import TinyedgeError
 from tinyedge.evaluate.host_int8 import quantize_images
-from tinyedge.evaluate.int8_model import export_info
+from tinyedge.evaluate.int8_model import check_model_io, export_info
 from tinyedge.export.int8_check import check_int8_model
-from tinyedge.fileio import file_entry, sha256_file, write_json_atomic, write_manifest
+from tinyedge.fileio import (
+    check_stage_folder,
+    file_entry,
+    sha256_file,
+    write_json_atomic,
+    write_manifest,
+)
 from tinyedge.layout import DEVICE_LOG, DEVICE_SESSION, Reach, device_runtime
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.records import make_record, write_record
@@ -144,9 +150,15 @@ def evaluate_on_device(
 ) -> dict[str, Any]:
     progress = progress or SilentProgress()
     out_dir = Path(out_dir)
+    if limit is not None and limit < 1:
+        raise TinyedgeError(f"limit must be at least 1, got {limit}")
+    if jobs < 1:
+        raise TinyedgeError(f"jobs must be at least 1, got {jobs}")
+    check_stage_folder(out_dir, "evaluate")
     manifest = export_info(model_path)
     signature = check_int8_model(model_path)
     dataset = load_dataset(manifest["inputs"]["dataset"], data_root)
+    check_model_io(model_path, signature, dataset)
     images, labels = dataset.split("test")
     norm = manifest["parameters"]["normalization"]
     inputs = quantize_images(images, norm["mean"], norm["std"], signature.input_scale,

@@ -173,7 +173,9 @@ def write_scaling_tables(cells: list[Cell], dirs: Dirs) -> list[Path]:
         train_manifest = read_manifest(dirs.runs / cell.variant)
         if train_manifest is None:
             continue
-        params = train_manifest["figures"]["params"]
+        params = train_manifest["figures"].get("params")
+        if params is None:
+            continue
         folders = ["float", *cell.runtimes,
                    *(device_runtime(b, reach) for b in cell.boards for reach in ("qemu", "board"))]
         for folder in folders:
