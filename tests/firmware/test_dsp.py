@@ -52,6 +52,16 @@ def test_requant_table_and_appended_words() -> None:
     assert blob.dtype == np.int8 and blob[8:].view("<i4").tolist() == [1, -1]
 
 
+def test_depthwise_full_window_bias_folds_the_input_offset() -> None:
+    w = np.array([[[[1, -128, 127], [2, -128, 127]], [[3, -128, 127], [4, -128, 127]]]],
+                 dtype=np.int8)  # (1, 2, 2, 3): 4 taps, 3 channels
+    full = dsp_pack.dw_full_bias(w, np.array([5, 0, 2**31 - 1]), 128)
+    assert full.dtype == np.int32
+    # bias + offset * sum(taps), wrapping in int32 as the kernel's sums do
+    assert full.tolist() == [5 + 128 * 10, 128 * -512, (2**31 - 1 + 128 * 508) - 2**32]
+    assert dsp_pack.dw_full_bias(w, None, -3).tolist() == [-30, 1536, -1524]
+
+
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs a host C compiler")
 def test_single_rounding_requantization_equals_tflm(tmp_path: Path) -> None:
     """te_requant_row / te_requant_apply (te_dsp.h, portable build) against

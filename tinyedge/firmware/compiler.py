@@ -147,13 +147,16 @@ def _pack_filter_pairs(layer: Layer) -> None:
 def _pack_depthwise(layer: Layer) -> None:
     """cortexm_dsp depthwise, multiplier 1 without dilation (the kernel's fast path, same
     condition): weights widened to int16 pairs per 4 channels, then the requantization
-    table; other cases keep the int8 1HWC filter the kernel's reference loop reads."""
+    table, then the full-window bias (dsp_pack.dw_full_bias); other cases keep the int8
+    1HWC filter the kernel's reference loop reads."""
     conv = layer.params["conv"]
     if layer.params["depth_multiplier"] == 1 and conv["dilation_h"] == conv["dilation_w"] == 1:
         f_dims = layer.args[5].value
         packed = dsp_pack.pack_depthwise(layer.consts["filter"].reshape(f_dims))
-        layer.consts["filter"] = dsp_pack.append_words(packed,
-                                                       _requant_words(layer, f_dims[3]))
+        full_bias = dsp_pack.dw_full_bias(layer.consts["filter"].reshape(f_dims),
+                                          layer.consts.get("bias"), conv["input_offset"])
+        words = np.concatenate([_requant_words(layer, f_dims[3]), full_bias])
+        layer.consts["filter"] = dsp_pack.append_words(packed, words)
 
 
 # Per-variant rewrites of a lowered layer's constants (the kernel's weight layout).

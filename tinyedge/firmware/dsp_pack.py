@@ -56,6 +56,19 @@ def pack_depthwise(weights: np.ndarray) -> np.ndarray:
     return packed
 
 
+def dw_full_bias(weights: np.ndarray, bias: np.ndarray | None, input_offset: int) -> np.ndarray:
+    """Per channel bias + input_offset * (sum of the channel's taps), int32 with wrap-around
+    as the kernel's int32 sums: the start value of a depthwise window entirely inside the
+    input, whose taps the kernel then takes without the offset (integer addition in int32
+    wraps the same in any order, so the result is bit-exact with the reference's)."""
+    w = np.asarray(weights, dtype=np.int64)
+    channels = w.shape[-1]
+    total = w.reshape(-1, channels).sum(axis=0) * int(input_offset)
+    if bias is not None:
+        total = total + np.asarray(bias, dtype=np.int64).reshape(channels)
+    return (total & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
+
+
 def requant_table(multipliers: np.ndarray, shifts: np.ndarray, channels: int) -> np.ndarray:
     """Per output channel (multiplier, round, down) int32 triples, the hoisted form of
     TFLM's requantization that ``te_dsp.h`` documents: for shift <= -2, round =

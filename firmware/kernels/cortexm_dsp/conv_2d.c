@@ -6,7 +6,10 @@
  * pairs with the input offset added (taps in the padding are 0, exactly as the reference
  * skips them), then every pair of output channels is a 2x2 block of dot products with
  * SMLAD (te_dsp_gemm.h). A 1x1 convolution with stride 1 is a plain GEMM: its "column"
- * is the input pixel itself, widened once.
+ * is the input pixel itself, widened once. When every channel takes the fast
+ * requantization (checked once per call), a pixel pair's channel pairs run in a separate
+ * function (rows2_fast) specialised per clamp kind, walking weights, table and outputs in
+ * order with its pointers in registers.
  *
  * The filter must be in the packed layout of te_dsp_gemm.h (the AOT compiler writes it;
  * filter_dims stay {out_c, kh, kw, in_c}). Scratch: te_conv_2d_s8_get_buffer_size bytes,
@@ -85,6 +88,61 @@ static void gather(const te_conv_params *p, const te_dims *in, const int8_t *inp
     }
 }
 
+/* 1 if every channel's table row takes the fast requantization (shift <= -2). */
+static int all_fast(const int32_t *rqt, int32_t channels)
+{
+    int32_t any = 0;
+    for (int32_t c = 0; c < channels; ++c) {
+        any |= rqt[3 * c + 2];
+    }
+    return any >= 0;
+}
+
+/* Two gathered rows against every channel pair, every channel with the fast
+ * requantization; `kind` a constant. Weights and table rows are read in order. */
+static inline __attribute__((always_inline)) void rows2_fast_k(
+    const uint32_t *col, const uint32_t *w, int32_t groups, const int32_t *t,
+    const int32_t *bias, int32_t pairs, int8_t *op, int32_t stride, int32_t offset,
+    int32_t lo, int32_t hi, int kind)
+{
+    for (int32_t p = 0; p < pairs; ++p) {
+        int32_t acc[4];
+        acc[0] = acc[2] = bias != NULL ? bias[0] : 0;
+        acc[1] = acc[3] = bias != NULL ? bias[1] : 0;
+        te_gemm_2x2(col, w, groups, acc);
+        w += 2 * groups;
+        const int32_t m0 = t[0], r0 = t[1], d0 = t[2], m1 = t[3], r1 = t[4], d1 = t[5];
+        op[0] = te_dsp_out_k(te_requant_fast(acc[0], m0, r0, d0), offset, lo, hi, kind);
+        op[1] = te_dsp_out_k(te_requant_fast(acc[1], m1, r1, d1), offset, lo, hi, kind);
+        op[stride] = te_dsp_out_k(te_requant_fast(acc[2], m0, r0, d0), offset, lo, hi, kind);
+        op[stride + 1] =
+            te_dsp_out_k(te_requant_fast(acc[3], m1, r1, d1), offset, lo, hi, kind);
+        t += 6;
+        op += 2;
+        if (bias != NULL) {
+            bias += 2;
+        }
+    }
+}
+
+static __attribute__((noinline)) void rows2_fast(const uint32_t *col, const uint32_t *w, int32_t groups,
+                       const int32_t *t, const int32_t *bias, int32_t pairs, int8_t *op,
+                       int32_t stride, int32_t offset, int32_t lo, int32_t hi)
+{
+    switch (te_clamp_kind(lo, hi)) {
+    case TE_CLAMP_FULL:
+        rows2_fast_k(col, w, groups, t, bias, pairs, op, stride, offset, lo, hi, TE_CLAMP_FULL);
+        break;
+    case TE_CLAMP_LOWER:
+        rows2_fast_k(col, w, groups, t, bias, pairs, op, stride, offset, lo, hi,
+                     TE_CLAMP_LOWER);
+        break;
+    default:
+        rows2_fast_k(col, w, groups, t, bias, pairs, op, stride, offset, lo, hi, TE_CLAMP_ANY);
+        break;
+    }
+}
+
 te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
                         const te_quant_params *quant, const te_dims *input_dims,
                         const int8_t *input, const te_dims *filter_dims, const int8_t *filter,
@@ -107,6 +165,7 @@ te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
     const int32_t *rqt = (const int32_t *)(packed + (oc_n + 1) / 2 * groups * 2);
     const int32_t pixels = out->n * out->h * out->w;
     const int32_t lo = params->act_min, hi = params->act_max, offset = params->output_offset;
+    const int fast = all_fast(rqt, oc_n);
     for (int32_t first = 0; first < pixels; first += 2) {
         const int32_t rows = te_min_i32(2, pixels - first);
         for (int32_t r = 0; r < rows; ++r) {
@@ -116,7 +175,13 @@ te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
             gather(params, input_dims, input, filter_dims, b, oy, px % out->w, col, r);
         }
         int8_t *op = output + first * oc_n;
-        for (int32_t oc = 0; oc < oc_n; oc += 2) {
+        int32_t oc = 0;
+        if (rows == 2 && fast) {
+            /* Every whole channel pair in one tight loop; the odd last channel below. */
+            oc = oc_n & ~1;
+            rows2_fast(col, packed, groups, rqt, bias, oc_n >> 1, op, oc_n, offset, lo, hi);
+        }
+        for (; oc < oc_n; oc += 2) {
             const int32_t chans = te_min_i32(2, oc_n - oc);
             const int32_t *t0 = rqt + 3 * oc;
             const int32_t *t1 = chans == 2 ? t0 + 3 : t0;

@@ -173,11 +173,24 @@ static inline int64_t te_requant_w(int32_t acc, int32_t multiplier)
     return (int64_t)acc * multiplier + nudge;
 }
 
-/* The e >= 2 case alone (the usual one), for callers that checked r->down >= 0. */
+/* The e >= 2 case alone (the usual one), for callers that checked r->down >= 0.
+ * On the DSP cores the whole of W + 2^(30+e) is one SMLAL on a 64-bit start value: the
+ * nudge's sign s = acc >> 31 gives the low word 2^30 ^ (s << 31) (2^30 or -2^30 mod 2^32)
+ * and the high word round + s, so the result is (high word after SMLAL) >> down. */
 static inline int32_t te_requant_fast(int32_t acc, int32_t multiplier, int32_t round,
                                       int32_t down)
 {
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    const int32_t s = acc >> 31;
+    uint32_t lo = UINT32_C(0x40000000) ^ ((uint32_t)s << 31);
+    int32_t hi = round + s;
+    __asm__("smlal %[lo], %[hi], %[a], %[m]"
+            : [lo] "+r"(lo), [hi] "+r"(hi)
+            : [a] "r"(acc), [m] "r"(multiplier));
+    return hi >> down;
+#else
     return ((int32_t)(te_requant_w(acc, multiplier) >> 32) + round) >> down;
+#endif
 }
 
 /* acc * M (the channel's real multiplier), rounded as TFLM does. */
