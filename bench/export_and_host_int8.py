@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from tinyedge.data.synthetic import make_synthetic_dataset
-from tinyedge.evaluate.host_int8 import RUNTIMES, quantize_images, run_int8
 from tinyedge.export.untrained import export_untrained
 from tinyedge.fileio import software_versions, write_json_atomic
+from tinyedge.int8 import RUNTIMES, quantize_images, run_int8
 from tinyedge.models import resolve
 
 VARIANTS = (("scalecnn", 8), ("mobilenetv2", 0.35))

@@ -471,7 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="export folder (default export/)")
     p.set_defaults(func=cmd_export)
 
-    from tinyedge.evaluate.host_int8 import RUNTIMES
+    from tinyedge.int8 import RUNTIMES
 
     p = sub.add_parser("evaluate", help="evaluate a model on the test split")
     p.add_argument("--checkpoint", type=_checkpoint_file, default=None,

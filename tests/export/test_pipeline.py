@@ -10,9 +10,9 @@ from tinyedge.data import load_dataset
 from tinyedge.errors import CheckpointError, ModelError
 from tinyedge.evaluate import evaluate_tflite, quantize_images
 from tinyedge.export import export_model
-from tinyedge.export.int8_check import check_int8_model
 from tinyedge.fileio import sha256_file
 from tinyedge.firmware.tflite_reader import read_model
+from tinyedge.int8 import check_int8_model
 from tinyedge.models import resolve
 from tinyedge.records import load_record
 from tinyedge.train import TrainConfig, train

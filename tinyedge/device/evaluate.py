@@ -37,9 +37,7 @@ from tinyedge.device.result_log import ResultLog
 from tinyedge.device.session import DeviceSession, LinkStats
 from tinyedge.device.transport import SerialTransport
 from tinyedge.errors import TinyedgeError
-from tinyedge.evaluate.host_int8 import quantize_images
 from tinyedge.evaluate.int8_model import check_model_io, export_info
-from tinyedge.export.int8_check import check_int8_model
 from tinyedge.fileio import (
     check_stage_folder,
     file_entry,
@@ -47,6 +45,7 @@ from tinyedge.fileio import (
     write_json_atomic,
     write_manifest,
 )
+from tinyedge.int8 import check_int8_model, quantize_images
 from tinyedge.layout import DEVICE_LOG, DEVICE_SESSION, Reach, device_runtime
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.records import make_record, write_record

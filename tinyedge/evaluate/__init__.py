@@ -2,8 +2,8 @@
 build of the firmware — all writing the shared record format of :mod:`tinyedge.records`."""
 
 from tinyedge.evaluate.float_model import evaluate_checkpoint, float_logits
-from tinyedge.evaluate.host_int8 import RUNTIMES, quantize_images, run_int8
 from tinyedge.evaluate.int8_model import evaluate_tflite
+from tinyedge.int8 import RUNTIMES, quantize_images, run_int8
 
 __all__ = [
     "RUNTIMES",

@@ -5,13 +5,12 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from tinyedge.data import ImageDataset, load_dataset
 from tinyedge.errors import ModelError
-from tinyedge.evaluate.host_int8 import quantize_images, run_int8
 from tinyedge.fileio import (
     MANIFEST_NAME,
     Fields,
@@ -21,12 +20,10 @@ from tinyedge.fileio import (
     sha256_file,
     write_manifest,
 )
+from tinyedge.int8 import Int8Signature, check_int8_model, quantize_images, run_int8
 from tinyedge.models import INPUT_SHAPE
 from tinyedge.progress import Progress
 from tinyedge.records import make_record, write_record
-
-if TYPE_CHECKING:
-    from tinyedge.export.int8_check import Int8Signature
 
 # Below this a scale cannot be inverted (1/scale overflows float32) or requantized.
 MIN_SCALE = 1e-30
@@ -105,8 +102,6 @@ def evaluate_tflite(
 ) -> dict[str, Any]:
     """Quantize the test split with the model's input scale/zero point, run it on
     ``runtime`` and write the int8 record (raw int8 logits + output quantization)."""
-    from tinyedge.export.int8_check import check_int8_model
-
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
                               or limit < 1):
         raise ModelError(f"limit must be a whole number ≥ 1, got {limit!r}; pass --limit N")

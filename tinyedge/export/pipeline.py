@@ -18,12 +18,11 @@ import numpy as np
 from tinyedge.data import ImageDataset, load_dataset
 from tinyedge.errors import CheckpointError, TinyedgeError
 from tinyedge.evaluate.float_model import float_logits
-from tinyedge.evaluate.host_int8 import quantize_images, run_int8, tflm_arena_bytes
 from tinyedge.evaluate.int8_model import check_model_io
 from tinyedge.export.convert import onnx_to_int8_tflite
-from tinyedge.export.int8_check import check_int8_model
 from tinyedge.export.onnx_export import export_onnx, onnx_max_abs_diff
 from tinyedge.fileio import MANIFEST_NAME, _umask, file_entry, write_manifest
+from tinyedge.int8 import check_int8_model, quantize_images, run_int8, tflm_arena_bytes
 from tinyedge.models import ModelSpec, count_macs, count_parameters
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.records import argmax_pred

@@ -29,8 +29,8 @@ from typing import Literal
 from tinyedge import protocol
 from tinyedge.boards import Board, load_board
 from tinyedge.errors import TinyedgeError
-from tinyedge.firmware.compiler import CompiledModel
 from tinyedge.firmware.board_header import board_header
+from tinyedge.firmware.compiler import CompiledModel
 from tinyedge.firmware.host import compile_model, firmware_root, kernel_sources
 
 Target = Literal["board", "emulator"]

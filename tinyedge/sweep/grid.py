@@ -15,7 +15,7 @@ from typing import Any
 from tinyedge import __version__
 from tinyedge.data import DATASETS
 from tinyedge.errors import TinyedgeError, UnknownModelError
-from tinyedge.evaluate.host_int8 import RUNTIMES
+from tinyedge.int8 import RUNTIMES
 from tinyedge.models import WIDTHS, resolve
 from tinyedge.train import TrainConfig
 
