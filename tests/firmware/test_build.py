@@ -14,7 +14,7 @@ import pytest
 from firmware_models import OpCase, build_op_model, tflm_outputs
 
 from tinyedge.boards import load_board
-from tinyedge.firmware.build import FitError, build_firmware, format_bytes
+from tinyedge.firmware.build import CODE_BUDGET_BYTES, FitError, build_firmware, format_bytes
 from tinyedge.firmware.host import compile_model
 from tinyedge.firmware.smoke import run_smoke
 
@@ -99,8 +99,9 @@ def test_too_large_model_is_refused_before_compiling(big_fc_model: Path, tmp_pat
     lines = result.err.strip().splitlines()
     assert len(lines) == 1
     weights = 1024 * 1100
-    assert lines[0].startswith(f"tinyedge: error: big_fc needs {format_bytes(weights + 32768)}")
-    assert "flash (weights 1.1 MB + code 32 KB), nucleo-f746 has 1 MB;" in lines[0]
+    assert lines[0].startswith(
+        f"tinyedge: error: big_fc needs {format_bytes(weights + CODE_BUDGET_BYTES)}")
+    assert "flash (weights 1.1 MB + code 40 KB), nucleo-f746 has 1 MB;" in lines[0]
     assert "pick a smaller width or a board with more flash" in lines[0]
     assert list(tmp_path.iterdir()) == []
 

@@ -40,10 +40,10 @@ App = Literal["smoke", "protocol"]
 # Kernel variant per board: the Cortex-M DSP kernels where the core has the extension,
 # the reference kernels (the oracle) elsewhere. host_simd is for host builds only.
 FIRMWARE_VARIANTS = ("reference", "cortexm_dsp")
-# Flash the firmware needs besides the model's const data: platform, app, kernels, libc
-# pieces (measured: 6-9 KB with -O2 for every platform) plus headroom for growth (the
-# serial protocol of issue 5).
-CODE_BUDGET_BYTES = 32 * 1024
+# Flash the firmware needs besides the model's const data: platform (with the clock
+# bring-up), app, kernels, libc pieces. Measured for MobileNetV2 (every kernel in use) with
+# the cortexm_dsp kernels at -O3: 35.3-35.5 KB on every STM32 board; budgeted with headroom.
+CODE_BUDGET_BYTES = 40 * 1024
 # .data + .bss besides the arena (measured: under 100 bytes) plus headroom.
 STATIC_BUDGET_BYTES = 2 * 1024
 # te_frame_decoder: TE_FRAME_MAX_PAYLOAD + state and header bytes (tinyedge.protocol).
