@@ -1,6 +1,27 @@
-"""Shared fixtures: small datasets the project makes, and an in-process CLI runner."""
+"""Shared fixtures (small datasets the project makes, an in-process CLI runner) and the
+test tiers.
+
+Tiers: `pytest -m "not slow"` is the fast tier — pure Python, fakes, at most tiny host C
+programs — for a quick check while editing. A test that needs a heavy tool carries that
+tool's marker, and every such marker implies `slow`:
+
+    tensorflow  converts a model with TensorFlow / onnx2tf (or uses such a fixture)
+    cross       runs the Arm cross compiler
+    qemu        boots firmware in QEMU
+    browser     drives headless Chromium
+    ray         starts a Ray cluster
+    subprocess  runs the installed `tinyedge` (about a second each: a full interpreter)
+
+Markers come from MODULE_MARKERS (modules whose every test needs the tool), from the
+fixtures a test uses (FIXTURE_MARKERS) and from the calls in the test's own body
+(CALL_MARKERS), so a new test is tiered without remembering to. CI runs every tier; a test
+whose tool is missing still fails there.
+"""
 
 from __future__ import annotations
+
+import inspect
+from pathlib import Path
 
 import pytest
 from helpers.cli import CliResult
@@ -24,3 +45,61 @@ def run_cli(capsys):
 @pytest.fixture(scope="session")
 def synthetic():
     return make_synthetic_dataset(num_classes=10, train_per_class=30, test_per_class=8, seed=3)
+
+
+HEAVY = ("tensorflow", "cross", "qemu", "browser", "ray", "subprocess")
+MODULE_MARKERS = {
+    "device/test_qemu_e2e.py": ("tensorflow", "cross", "qemu"),
+    "device/test_boards_io.py": ("tensorflow", "cross", "qemu"),
+    "device/test_boot_handshake.py": ("cross", "qemu"),
+    "device/test_clock_report.py": ("cross", "qemu"),
+    "device/test_emulator_limit.py": ("cross", "qemu"),
+    "device/test_fault_report.py": ("cross", "qemu"),
+    "device/test_result_keys.py": ("tensorflow", "cross", "qemu"),
+    "device/test_build_keys.py": ("cross",),
+    "export/test_pipeline.py": ("tensorflow",),
+    "export/test_export_safety.py": ("tensorflow",),
+    "firmware/test_kernels.py": ("tensorflow",),
+    "firmware/test_kernels_device.py": ("tensorflow", "cross", "qemu"),
+    "firmware/test_host.py": ("tensorflow",),
+    "firmware/test_build.py": ("tensorflow", "cross", "qemu"),
+    "fuzz/test_fuzz_device.py": ("cross", "qemu"),
+    "fuzz/test_fuzz_models.py": ("subprocess",),  # sanitizer builds, TFLite Micro worker
+    "report/test_browser.py": ("browser",),
+    "sweep/test_sweep.py": ("tensorflow", "cross", "qemu", "ray"),
+    "train/test_loop.py": ("subprocess",),  # real training runs, kill-and-resume
+}
+FIXTURE_MARKERS = {"zoo_int8": "tensorflow", "conv_model": "tensorflow",
+                   "model_dir": "tensorflow", "models": "tensorflow", "reference": "tensorflow"}
+CALL_MARKERS = {
+    "build_op_model(": "tensorflow", "export_untrained(": "tensorflow",
+    "export_model(": "tensorflow", "build_firmware(": "cross", "build_suite(": "cross",
+    "build_protocol_firmware(": "cross", "QemuProcess(": "qemu", "run_smoke(": "qemu",
+    "run_suite(": "qemu", "evaluate_on_device(": "qemu", "run_cli_subprocess(": "subprocess",
+    "process=True": "subprocess", "flash_firmware(": "subprocess", "Popen(": "subprocess",
+    "sys.executable": "subprocess",
+}
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in HEAVY:
+        config.addinivalue_line("markers", f"{name}: needs {name} (implies slow)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        names = set(MODULE_MARKERS.get(item.path.relative_to(TESTS).as_posix(), ()))
+        names |= {FIXTURE_MARKERS[f] for f in getattr(item, "fixturenames", ())
+                  if f in FIXTURE_MARKERS}
+        function = getattr(item, "function", None)
+        if function is not None:
+            try:
+                body = inspect.getsource(function)
+            except OSError:
+                body = ""
+            names |= {marker for call, marker in CALL_MARKERS.items() if call in body}
+        for name in sorted(names):
+            item.add_marker(getattr(pytest.mark, name))
+        if names or item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)

@@ -1,18 +1,23 @@
 """Issue 10, part B: every wrong argument or broken file of ours ends as one line on
 stderr naming the problem and the fix, exit 2, no traceback, and nothing written.
 
-Every case runs the installed ``tinyedge`` as a subprocess, as a user would.
+Every case runs ``tinyedge.cli.main`` in-process (fast tier); a sample of them, and the
+Ctrl-C cases, run the installed ``tinyedge`` as a subprocess, as a user would.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers.cli import run_cli_subprocess
+from helpers.cli import CliResult, run_cli_subprocess
+
+from tinyedge.cli import main
 
 
 def _tree(root: Path) -> dict[str, int]:
@@ -20,11 +25,28 @@ def _tree(root: Path) -> dict[str, int]:
             for p in root.rglob("*")}
 
 
-def assert_refused(tmp_path: Path, *args: str, message: str, cwd: Path | None = None) -> str:
-    """Run the CLI; assert exit 2, one stderr line holding ``message``, no traceback, no
-    change to the files under ``tmp_path``."""
+def _run_in_process(*args: str, cwd: Path) -> CliResult:
+    """``tinyedge.cli.main`` in this interpreter (the fast tier): same parser, same error
+    handling; a traceback would surface as an exception and fail the test."""
+    err, out = io.StringIO(), io.StringIO()
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+            code = main(list(args))
+    finally:
+        os.chdir(here)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def assert_refused(tmp_path: Path, *args: str, message: str, cwd: Path | None = None,
+                   process: bool = False) -> str:
+    """Run the CLI (in this interpreter, or with ``process=True`` the installed `tinyedge`
+    as a subprocess, as a user would); assert exit 2, one stderr line holding ``message``,
+    no traceback, no change to the files under ``tmp_path``."""
     before = _tree(tmp_path)
-    result = run_cli_subprocess(*args, cwd=cwd or tmp_path)
+    run = run_cli_subprocess if process else _run_in_process
+    result = run(*args, cwd=cwd or tmp_path)
     assert result.code == 2, (args, result.code, result.err)
     assert "Traceback" not in result.err, result.err
     lines = result.err.strip().splitlines()
@@ -81,6 +103,16 @@ PARSE_CASES = [
                                                                  for c in PARSE_CASES])
 def test_wrong_arguments_are_refused_at_parse_time(tmp_path, args, message):
     assert_refused(tmp_path, *args, message=message)
+
+
+# The same refusals from the installed console script, as a user meets them.
+SUBPROCESS_SAMPLE = [PARSE_CASES[i] for i in (0, 3, 16, 19, 24, 27, 29, 32)]
+
+
+@pytest.mark.parametrize(("args", "message"), SUBPROCESS_SAMPLE,
+                         ids=[" ".join(c[0][-2:]) for c in SUBPROCESS_SAMPLE])
+def test_the_installed_cli_refuses_the_same_way(tmp_path, args, message):
+    assert_refused(tmp_path, *args, message=message, process=True)
 
 
 def test_out_under_a_regular_file_is_refused(tmp_path):
