@@ -47,3 +47,16 @@ def test_missing_or_corrupt_record(tmp_path):
     (tmp_path / "predictions.npz").write_bytes(b"not a zip")
     with pytest.raises(TinyedgeError, match="not a valid prediction record"):
         load_record(tmp_path)
+
+
+def test_device_runtime_names_round_trip() -> None:
+    from tinyedge.layout import device_runtime, is_device_runtime, parse_device_runtime
+
+    for board in ("nucleo-f746", "mps2-an500"):
+        for reach in ("board", "qemu", "renode"):
+            name = device_runtime(board, reach)
+            parsed = parse_device_runtime(name)
+            assert parsed is not None and (parsed.board, parsed.reach) == (board, reach)
+            assert is_device_runtime(name) and parsed.emulated == (reach != "board")
+    assert device_runtime("nucleo-f746", "qemu") == "device-nucleo-f746-qemu"
+    assert parse_device_runtime("tflm") is None and not is_device_runtime("litert")

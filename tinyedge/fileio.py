@@ -192,9 +192,6 @@ class Fields:
         return TinyedgeError(f"{self.path}: field '{self._name(key)}' must be {expected}, got "
                              f"{str(shown)[:60]}; {self.fix}")
 
-    def has(self, key: str) -> bool:
-        return self.data.get(key) is not None
-
     def string(self, key: str, *, optional: bool = False) -> str | None:
         value = self.data.get(key)
         if value is None and optional:

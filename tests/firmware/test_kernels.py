@@ -1,5 +1,6 @@
-"""Every kernel, every variant (reference, host_simd, cortexm_dsp built for the host), bit-exact with the TFLite Micro interpreter on
-randomized single-op int8 models (one table of cases, one helper)."""
+"""Every kernel, every variant (reference, host_simd, cortexm_dsp built for the host),
+bit-exact with the TFLite Micro interpreter on randomized single-op int8 models (one table
+of cases, one helper)."""
 
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 Steps: compile the model (AOT) for the board's kernel variant (``cortexm_dsp`` on cores
 with the DSP extension, ``reference`` otherwise; its per-layer scratch is planned in the
-arena), check that it fits the board *before* running any compiler, generate ``model.c``/``model.h``, compile the platform layer, the app and the
-kernels with arm-none-eabi-gcc, link with the board's memory regions, and report flash and
+arena), check that it fits the board *before* running any compiler, generate
+``model.c``/``model.h``, compile the platform layer, the app and the kernels with
+arm-none-eabi-gcc, link with the board's memory regions, and report flash and
 RAM use from the ELF's sections.
 
 Section accounting (see ``firmware/platform/common/linker.ld.in``):
@@ -22,7 +23,7 @@ import math
 import shutil
 import subprocess
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -431,7 +432,3 @@ def _publish(work: Path, out: Path) -> None:
         work.rename(out)
     work.mkdir()  # let TemporaryDirectory clean up an empty directory
 
-
-def summary(result: BuildResult) -> dict[str, object]:
-    return {"board": result.board.name, "target": result.target, "model": result.model_name,
-            "out_dir": str(result.out_dir), **asdict(result.memory)}

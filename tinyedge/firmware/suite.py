@@ -93,7 +93,8 @@ def _main_source(n_cases: int, input_sizes: list[int], counts: list[int], profil
           f"te_suite{i}_inputs, {counts[i]}}}," for i in range(n_cases)),
         "};",
         "",
-        "static uint8_t arena[TE_SUITE_ARENA] __attribute__((aligned(16), section(\".te_arena\")));",
+        "static uint8_t arena[TE_SUITE_ARENA]",
+        "    __attribute__((aligned(16), section(\".te_arena\")));",
         "",
         r"""static void put_str(const char *s)
 {

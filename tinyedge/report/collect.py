@@ -22,6 +22,7 @@ import numpy as np
 
 from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import Fields, read_json_object
+from tinyedge.layout import is_device_runtime
 from tinyedge.records import METRICS_NAME, PREDICTIONS_NAME, Record, load_metrics, load_record
 
 FLOAT = "float"
@@ -45,10 +46,6 @@ class Run:
     def n(self) -> int:
         return len(self.record.labels)
 
-    @property
-    def is_device(self) -> bool:
-        return self.runtime.startswith("device-")
-
 
 @dataclass
 class Variant:
@@ -71,15 +68,11 @@ class Variant:
 
     def deployed(self) -> Run | None:
         """The int8 run that stands for deployment: a device if any, else tflm, …"""
-        devices = sorted(k for k in self.runs if k.startswith("device-"))
+        devices = sorted(k for k in self.runs if is_device_runtime(k))
         for key in [*devices, *DEPLOYED_ORDER]:
             if key in self.runs:
                 return self.runs[key]
         return None
-
-    @property
-    def size_label(self) -> str:
-        return f"w{self.width:g}"
 
 
 @dataclass
