@@ -47,21 +47,21 @@ ANCHORS = {
 
 def layer_macs(layer) -> int:
     """Multiply-accumulates of one lowered conv / depthwise / fully-connected layer."""
-    dims = [a.value for a in layer.args if a.kind == "dims"]
     if layer.op == "CONV_2D":
-        out, f = dims[-1], dims[1]
+        out, f = layer.dims("output"), layer.dims("filter")
         return int(np.prod(out)) * f[1] * f[2] * f[3]
     if layer.op == "DEPTHWISE_CONV_2D":
-        out, f = dims[-1], dims[1]
+        out, f = layer.dims("output"), layer.dims("filter")
         return int(np.prod(out)) * f[1] * f[2]
     if layer.op == "FULLY_CONNECTED":
-        return dims[1][2] * dims[1][3] * dims[0][2]
+        f = layer.dims("filter")
+        return f[2] * f[3] * layer.dims("input")[2]
     return 0
 
 
 def op_kind(layer) -> str:
     if layer.op == "CONV_2D":
-        f = [a.value for a in layer.args if a.kind == "dims"][1]
+        f = layer.dims("filter")
         return f"CONV_2D {f[1]}x{f[2]}"
     return layer.op
 

@@ -129,7 +129,7 @@ def test_dsp_scratch_is_planned_in_the_arena(zoo_int8) -> None:
     convs = [layer for layer in dsp.layers if layer.op == "CONV_2D"]
     assert convs and all(layer.scratch > 0 for layer in convs)
     for layer in convs:
-        in_dims, f_dims = layer.args[3].value, layer.args[5].value
+        in_dims, f_dims = layer.dims("input"), layer.dims("filter")
         k = f_dims[1] * f_dims[2] * in_dims[3]
         # CMSIS-NN's arm_convolve_s8 needs 2 * K int16; ours rounds K up to 4.
         assert layer.scratch == (k + 3) // 4 * 4 * 2 * 2

@@ -13,7 +13,7 @@ from importlib import metadata
 import numpy as np
 
 import tinyedge
-from tinyedge.firmware.compiler import Arg, CompiledModel, Layer
+from tinyedge.firmware.compiler import Arg, ArgKind, CompiledModel, Layer
 
 _CTYPES = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
 _PER_LINE = 16
@@ -114,26 +114,26 @@ def _initializer(value: object) -> str:
 
 
 def _arg(arg: Arg, layer: Layer, m: CompiledModel, prefix: str, dims: list[str]) -> str:
-    if arg.kind == "ctx":
-        return "&ctx" if layer.scratch else "&te_no_scratch"
-    if arg.kind == "params":
-        return "&params"
-    if arg.kind == "quant":
-        return "&quant"
-    if arg.kind == "dims":
-        name = f"dims{len(dims)}"
-        dims.append(f"    static const te_dims {name} = {_initializer(arg.value)};")
-        return f"&{name}"
-    if arg.kind == "tensor":
-        is_output = arg.value == layer.output
-        ctype = "int8_t *" if is_output else "const int8_t *"
-        return f"({ctype})(arena + {m.offsets[arg.value]})"
-    if arg.kind == "const":
-        return f"{prefix}_{arg.value}"
-    if arg.kind == "int":
-        return str(int(arg.value))
-    if arg.kind == "null":
-        return "NULL"
+    match arg.kind:
+        case ArgKind.CTX:
+            return "&ctx" if layer.scratch else "&te_no_scratch"
+        case ArgKind.PARAMS:
+            return "&params"
+        case ArgKind.QUANT:
+            return "&quant"
+        case ArgKind.DIMS:
+            name = f"dims{len(dims)}"
+            dims.append(f"    static const te_dims {name} = {_initializer(arg.value)};")
+            return f"&{name}"
+        case ArgKind.TENSOR:
+            ctype = "int8_t *" if arg.value == layer.output else "const int8_t *"
+            return f"({ctype})(arena + {m.offsets[arg.value]})"
+        case ArgKind.CONST:
+            return f"{prefix}_{arg.value}"
+        case ArgKind.INT:
+            return str(int(arg.value))
+        case ArgKind.NULL:
+            return "NULL"
     raise ValueError(f"unknown argument kind {arg.kind}")
 
 
@@ -148,8 +148,8 @@ def _layer_source(layer: Layer, m: CompiledModel) -> str:
     body = [f"static te_status layer_{layer.index}(uint8_t *arena)", "{"]
     if layer.params_type is not None:
         body.append(f"    static const {layer.params_type} params = {_initializer(layer.params)};")
-    if any(a.kind == "quant" for a in layer.args):
-        count = next(a.value for a in layer.args if a.kind == "quant")
+    if any(a.kind is ArgKind.QUANT for a in layer.args):
+        count = next(a.value for a in layer.args if a.kind is ArgKind.QUANT)
         body.append(
             f"    static const te_quant_params quant = {{{prefix}_multiplier, {prefix}_shift, "
             f"{count}}};"

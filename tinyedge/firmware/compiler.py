@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 import numpy as np
@@ -24,13 +25,60 @@ from tinyedge.firmware.tflite_reader import Graph, Operator, Tensor, schema
 Dims = tuple[int, int, int, int]
 
 
+class ArgKind(Enum):
+    """What a kernel argument is; codegen emits each kind one way."""
+
+    CTX = "ctx"  # the scratch context (te_context)
+    PARAMS = "params"  # the op's parameter struct
+    QUANT = "quant"  # per-channel multiplier/shift tables
+    DIMS = "dims"  # a te_dims of some role
+    TENSOR = "tensor"  # an activation tensor in the arena
+    CONST = "const"  # a constant array of the layer (weights, bias)
+    INT = "int"  # a plain integer (element counts)
+    NULL = "null"  # an omitted optional tensor (no bias)
+
+
 @dataclass(frozen=True)
 class Arg:
-    """One argument of a kernel call: ``kind`` is ctx, params, quant, dims, tensor, const,
-    int or null; ``value`` is what it refers to."""
+    """One argument of a kernel call: what it is (``kind``), what it refers to (``value``:
+    a dims tuple, a tensor index, a const array name, an int) and, for dims, whose dims they
+    are (``role``: input, filter, bias or output). Build them with the constructors below."""
 
-    kind: str
+    kind: ArgKind
     value: Any = None
+    role: str | None = None
+
+    @staticmethod
+    def ctx() -> Arg:
+        return Arg(ArgKind.CTX)
+
+    @staticmethod
+    def params() -> Arg:
+        return Arg(ArgKind.PARAMS)
+
+    @staticmethod
+    def quant(count: int) -> Arg:
+        return Arg(ArgKind.QUANT, count)
+
+    @staticmethod
+    def dims(role: str, value: Dims) -> Arg:
+        return Arg(ArgKind.DIMS, tuple(value), role)
+
+    @staticmethod
+    def tensor(index: int) -> Arg:
+        return Arg(ArgKind.TENSOR, index)
+
+    @staticmethod
+    def const(name: str) -> Arg:
+        return Arg(ArgKind.CONST, name)
+
+    @staticmethod
+    def int(value: int) -> Arg:
+        return Arg(ArgKind.INT, value)
+
+    @staticmethod
+    def null() -> Arg:
+        return Arg(ArgKind.NULL)
 
 
 @dataclass
@@ -49,6 +97,13 @@ class Layer:
     alias_input: int | None = None  # input whose buffer the output may reuse
     alias_required: bool = False  # reshape: output is the input's memory
     scratch: int = 0  # bytes of te_context scratch the kernel variant needs
+
+    def dims(self, role: str) -> Dims:
+        """The dims of this call's ``role`` tensor (input, filter, bias or output)."""
+        for arg in self.args:
+            if arg.kind is ArgKind.DIMS and arg.role == role:
+                return arg.value
+        raise KeyError(f"{self.kernel} has no {role} dims")
 
 
 @dataclass
@@ -96,7 +151,7 @@ _CONV_PIXELS = 4  # TE_CONV_PIXELS
 
 def _conv_patch_bytes(layer: Layer) -> int:
     """int16 im2col rows for a block of pixels, the int16 filter, int32 accumulators."""
-    in_dims, f_dims = layer.args[3].value, layer.args[5].value
+    in_dims, f_dims = layer.dims("input"), layer.dims("filter")
     k = f_dims[1] * f_dims[2] * in_dims[3]
     kpad = (k + _CONV_KBLOCK - 1) // _CONV_KBLOCK * _CONV_KBLOCK
     return (_align16(_CONV_PIXELS * kpad * 2) + _align16(f_dims[0] * kpad * 2)
@@ -108,18 +163,18 @@ def _align16(n: int) -> int:
 
 
 def _dw_acc_bytes(layer: Layer) -> int:
-    return layer.args[5].value[3] * 4
+    return layer.dims("filter")[3] * 4
 
 
 def _dsp_conv_col_bytes(layer: Layer) -> int:
     """cortexm_dsp conv: 2 im2col columns of ceil(K/4)*4 int16 (te_gemm_col_bytes)."""
-    in_dims, f_dims = layer.args[3].value, layer.args[5].value
+    in_dims, f_dims = layer.dims("input"), layer.dims("filter")
     return (f_dims[1] * f_dims[2] * in_dims[3] + 3) // 4 * 16
 
 
 def _dsp_fc_col_bytes(layer: Layer) -> int:
     """cortexm_dsp fully connected: 2 input rows of ceil(depth/4)*4 int16."""
-    return (layer.args[5].value[3] + 3) // 4 * 16
+    return (layer.dims("filter")[3] + 3) // 4 * 16
 
 
 # Python mirror of each variant's te_<op>_s8_get_buffer_size (reference kernels need none).
@@ -138,8 +193,8 @@ def _requant_words(layer: Layer, channels: int) -> np.ndarray:
 def _pack_filter_pairs(layer: Layer) -> None:
     """cortexm_dsp conv / fully connected: weights in the kernel's channel-pair layout,
     followed by the per-channel requantization table (dsp_pack.requant_table)."""
-    channels = layer.args[5].value[0] if layer.kernel == "te_conv_2d_s8" \
-        else layer.args[5].value[2]
+    channels = layer.dims("filter")[0] if layer.kernel == "te_conv_2d_s8" \
+        else layer.dims("filter")[2]
     packed = dsp_pack.pack_channel_pairs(layer.consts["filter"].reshape(channels, -1))
     layer.consts["filter"] = dsp_pack.append_words(packed, _requant_words(layer, channels))
 
@@ -151,7 +206,7 @@ def _pack_depthwise(layer: Layer) -> None:
     1HWC filter the kernel's reference loop reads."""
     conv = layer.params["conv"]
     if layer.params["depth_multiplier"] == 1 and conv["dilation_h"] == conv["dilation_w"] == 1:
-        f_dims = layer.args[5].value
+        f_dims = layer.dims("filter")
         packed = dsp_pack.pack_depthwise(layer.consts["filter"].reshape(f_dims))
         full_bias = dsp_pack.dw_full_bias(layer.consts["filter"].reshape(f_dims),
                                           layer.consts.get("bias"), conv["input_offset"])
@@ -190,7 +245,8 @@ def compile_graph(
     for op in graph.operators:
         layer = _lower(graph, op)
         limits.check_int32(op.describe(), [layer.params, [a.value for a in layer.args
-                                                          if a.kind in ("dims", "int")]])
+                                                          if a.kind in (ArgKind.DIMS,
+                                                                        ArgKind.INT)]])
         work += _layer_work(layer)
         for t in layer.inputs:
             if t not in produced:
@@ -229,7 +285,7 @@ def compile_graph(
 def _layer_work(layer: Layer) -> int:
     """Upper bound of the multiply-accumulates / window taps / element operations of one
     kernel call (for :func:`limits.check_work`)."""
-    dims = [a.value for a in layer.args if a.kind == "dims"]
+    dims = [a.value for a in layer.args if a.kind is ArgKind.DIMS]
     sizes = [math.prod(d) for d in dims]
     if layer.kernel in ("te_conv_2d_s8", "te_depthwise_conv_2d_s8"):
         taps = dims[1][1] * dims[1][2] * (dims[1][3] if layer.kernel == "te_conv_2d_s8" else 1)
@@ -238,7 +294,7 @@ def _layer_work(layer: Layer) -> int:
         return dims[0][2] * sizes[1]
     if layer.kernel in ("te_max_pool_2d_s8", "te_average_pool_2d_s8"):
         return sizes[-1] * layer.params["filter_h"] * layer.params["filter_w"]
-    return max(sizes, default=0) + sum(int(a.value) for a in layer.args if a.kind == "int")
+    return max(sizes, default=0) + sum(int(a.value) for a in layer.args if a.kind is ArgKind.INT)
 
 
 # ---------------------------------------------------------------- graph-level checks
@@ -476,7 +532,7 @@ def _quant_arrays(
 ) -> Arg:
     layer_consts["multiplier"] = np.asarray(multipliers, dtype=np.int32)
     layer_consts["shift"] = np.asarray(shifts, dtype=np.int32)
-    return Arg("quant", len(multipliers))
+    return Arg.quant(len(multipliers))
 
 
 def _lower_conv(graph: Graph, op: Operator) -> Layer:
@@ -520,13 +576,13 @@ def _conv_like(
     if bias is not None:
         consts["bias"] = bias
     q = _quant_arrays(consts, mults, shifts)
-    bias_arg = Arg("const", "bias") if bias is not None else Arg("null")
+    bias_arg = Arg.const("bias") if bias is not None else Arg.null()
     args = [
-        Arg("ctx"), Arg("params"), q,
-        Arg("dims", _as_dims(x.shape)), Arg("tensor", x.index),
-        Arg("dims", _as_dims(w.shape)), Arg("const", "filter"),
-        Arg("dims", (1, 1, 1, len(mults))), bias_arg,
-        Arg("dims", _as_dims(out.shape)), Arg("tensor", out.index),
+        Arg.ctx(), Arg.params(), q,
+        Arg.dims("input", _as_dims(x.shape)), Arg.tensor(x.index),
+        Arg.dims("filter", _as_dims(w.shape)), Arg.const("filter"),
+        Arg.dims("bias", (1, 1, 1, len(mults))), bias_arg,
+        Arg.dims("output", _as_dims(out.shape)), Arg.tensor(out.index),
     ]
     return Layer(op.index, op.opcode, kernel, params_type, params, args, (x.index,), out.index,
                  consts)
@@ -611,11 +667,12 @@ def _lower_fully_connected(graph: Graph, op: Operator) -> Layer:
         consts["bias"] = bias
     q = _quant_arrays(consts, mults, shifts)
     args = [
-        Arg("ctx"), Arg("params"), q,
-        Arg("dims", (1, 1, batches, depth)), Arg("tensor", x.index),
-        Arg("dims", (1, 1, units, depth)), Arg("const", "filter"),
-        Arg("dims", (1, 1, 1, units)), Arg("const", "bias") if bias is not None else Arg("null"),
-        Arg("dims", (1, 1, batches, units)), Arg("tensor", out.index),
+        Arg.ctx(), Arg.params(), q,
+        Arg.dims("input", (1, 1, batches, depth)), Arg.tensor(x.index),
+        Arg.dims("filter", (1, 1, units, depth)), Arg.const("filter"),
+        Arg.dims("bias", (1, 1, 1, units)),
+        Arg.const("bias") if bias is not None else Arg.null(),
+        Arg.dims("output", (1, 1, batches, units)), Arg.tensor(out.index),
     ]
     return Layer(op.index, op.opcode, "te_fully_connected_s8", "te_fc_params", params, args,
                  (x.index,), out.index, consts)
@@ -649,8 +706,8 @@ def _lower_pool(graph: Graph, op: Operator) -> Layer:
         "filter_h": kernel[0], "filter_w": kernel[1], "act_min": act_min, "act_max": act_max,
     }
     kernel_name = "te_max_pool_2d_s8" if op.opcode == "MAX_POOL_2D" else "te_average_pool_2d_s8"
-    args = [Arg("ctx"), Arg("params"), Arg("dims", in_dims), Arg("tensor", x.index),
-            Arg("dims", _as_dims(out.shape)), Arg("tensor", out.index)]
+    args = [Arg.ctx(), Arg.params(), Arg.dims("input", in_dims), Arg.tensor(x.index),
+            Arg.dims("output", _as_dims(out.shape)), Arg.tensor(out.index)]
     return Layer(op.index, op.opcode, kernel_name, "te_pool_params", params, args, (x.index,),
                  out.index)
 
@@ -684,8 +741,9 @@ def _lower_mean(graph: Graph, op: Operator) -> Layer:
         "multiplier": mult, "shift": shift,
         "axis_mask": sum(1 << (a + offset) for a in sorted(axes)),
     }
-    args = [Arg("ctx"), Arg("params"), Arg("dims", _as_dims(x.shape)), Arg("tensor", x.index),
-            Arg("dims", _as_dims(tuple(kept))), Arg("tensor", out.index)]
+    args = [Arg.ctx(), Arg.params(), Arg.dims("input", _as_dims(x.shape)),
+            Arg.tensor(x.index), Arg.dims("output", _as_dims(tuple(kept))),
+            Arg.tensor(out.index)]
     return Layer(op.index, op.opcode, "te_mean_s8", "te_mean_params", params, args, (x.index,),
                  out.index)
 
@@ -707,8 +765,8 @@ def _lower_add(graph: Graph, op: Operator) -> Layer:
     params = {"input1_offset": -z1, "input2_offset": -z2, "output_offset": out.zero_point}
     params |= quant.add_multipliers(s1, s2, out.scale)
     params |= {"act_min": act_min, "act_max": act_max}
-    args = [Arg("ctx"), Arg("params"), Arg("int", out.size), Arg("tensor", a.index),
-            Arg("tensor", b.index), Arg("tensor", out.index)]
+    args = [Arg.ctx(), Arg.params(), Arg.int(out.size), Arg.tensor(a.index),
+            Arg.tensor(b.index), Arg.tensor(out.index)]
     layer = Layer(op.index, op.opcode, "te_add_s8", "te_add_params", params, args,
                   (a.index, b.index), out.index)
     layer.alias_input = a.index
@@ -739,8 +797,9 @@ def _lower_pad(graph: Graph, op: Operator) -> Layer:
     full = lead + pads.tolist()
     params = {"before": [int(p[0]) for p in full], "after": [int(p[1]) for p in full],
               "pad_value": pad_value}
-    args = [Arg("ctx"), Arg("params"), Arg("dims", _as_dims(x.shape)), Arg("tensor", x.index),
-            Arg("dims", _as_dims(out.shape)), Arg("tensor", out.index)]
+    args = [Arg.ctx(), Arg.params(), Arg.dims("input", _as_dims(x.shape)),
+            Arg.tensor(x.index), Arg.dims("output", _as_dims(out.shape)),
+            Arg.tensor(out.index)]
     return Layer(op.index, op.opcode, "te_pad_s8", "te_pad_params", params, args, (x.index,),
                  out.index)
 
@@ -753,7 +812,7 @@ def _lower_reshape(graph: Graph, op: Operator) -> Layer:
         raise ModelError(f"{op.describe()} changes the element count ({x.size} -> {out.size})")
     _activation_quant(x, op.describe())
     _same_quant(op, x, out)
-    args = [Arg("ctx"), Arg("int", out.size), Arg("tensor", x.index), Arg("tensor", out.index)]
+    args = [Arg.ctx(), Arg.int(out.size), Arg.tensor(x.index), Arg.tensor(out.index)]
     layer = Layer(op.index, op.opcode, "te_reshape_s8", None, {}, args, (x.index,), out.index)
     layer.alias_input = x.index
     layer.alias_required = True
