@@ -479,3 +479,31 @@ def test_evaluate_never_writes_over_another_stage_folder(tmp_path):
                    "--dataset", "synthetic",
                    message="holds the output of `tinyedge export`; refusing to write evaluate")
     assert (export / "manifest.json").read_text() == before
+
+
+CONTRADICTIONS = [
+    (("evaluate", "--board", "nucleo-f746", "--model", "m.tflite", "--runtime", "tflm"),
+     "--runtime does not apply to device evaluation (--board); it belongs with --model with "
+     "--runtime"),
+    (("evaluate", "--model", "m.tflite", "--runtime", "tflm", "--checkpoint", "c.pt"),
+     "--checkpoint does not apply to host int8 evaluation"),
+    (("evaluate", "--model", "m.tflite", "--runtime", "tflm", "--jobs", "2"),
+     "--jobs does not apply to host int8 evaluation"),
+    (("evaluate", "--checkpoint", "c.pt", "--mode", "batch"),
+     "--mode does not apply to float evaluation (--checkpoint); it belongs with --board"),
+    (("evaluate", "--board", "nucleo-f746", "--model", "m.tflite", "--device", "cuda"),
+     "--device does not apply to device evaluation"),
+    (("evaluate", "--board", "nucleo-f746", "--model", "m.tflite", "--dataset", "digits"),
+     "--dataset does not apply to device evaluation"),
+    (("evaluate",), "nothing to evaluate"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), CONTRADICTIONS,
+                         ids=[" ".join(c[0][-2:]) for c in CONTRADICTIONS])
+def test_evaluate_refuses_options_of_another_mode(tmp_path, args, message):
+    """`evaluate` picks one of three modes from --board / --model / --checkpoint and refuses
+    every option of another mode instead of ignoring it."""
+    (tmp_path / "m.tflite").write_bytes(b"TFL3")
+    (tmp_path / "c.pt").write_bytes(b"x")
+    assert_refused(tmp_path, *args, message=message)

@@ -202,24 +202,57 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
+# `evaluate` has three modes, chosen by one option each; every other option belongs to
+# the modes listed here and is refused elsewhere instead of being silently ignored.
+EVALUATE_MODES = {
+    "device": ("--board", {"board", "model", "port", "power_monitor", "emulate", "mode", "jobs",
+                           "limit", "data_root", "out"}),
+    "host int8": ("--model with --runtime", {"model", "runtime", "dataset", "data_root",
+                                             "limit", "out"}),
+    "float": ("--checkpoint", {"checkpoint", "dataset", "data_root", "device", "limit",
+                               "out"}),
+}
+_EVALUATE_OPTIONS = ("checkpoint", "model", "board", "port", "power_monitor", "emulate", "mode",
+                     "jobs", "runtime", "dataset", "data_root", "device", "limit", "out")
+
+
+def evaluate_mode(args: argparse.Namespace) -> str:
+    """The evaluation mode the options ask for; contradictory options are one clear line."""
     if args.board is not None:
+        mode = "device"
+    elif args.model is not None:
+        mode = "host int8"
+    elif args.checkpoint is not None:
+        mode = "float"
+    else:
+        raise TinyedgeError("nothing to evaluate: pass --checkpoint PATH (a trained model), "
+                            "--model PATH.tflite --runtime RUNTIME, or --board B --model PATH")
+    chosen_by, allowed = EVALUATE_MODES[mode]
+    for name in _EVALUATE_OPTIONS:
+        if getattr(args, name) is not None and name not in allowed:
+            option = "--" + name.replace("_", "-")
+            takers = [by for m, (by, names) in EVALUATE_MODES.items() if name in names]
+            raise TinyedgeError(f"{option} does not apply to {mode} evaluation ({chosen_by}); "
+                                f"it belongs with {' or '.join(takers)}")
+    return mode
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    mode = evaluate_mode(args)
+    if mode == "device":
         return _evaluate_device(args)
-    if args.model is not None:
+    if mode == "host int8":
         return _evaluate_int8(args)
     from tinyedge.data import load_dataset
     from tinyedge.evaluate import evaluate_checkpoint
     from tinyedge.models import resolve
     from tinyedge.train import read_checkpoint
 
-    if args.checkpoint is None:
-        raise TinyedgeError("nothing to evaluate: pass --checkpoint PATH (a trained model) "
-                            "or --model PATH.tflite --runtime RUNTIME")
     payload = read_checkpoint(args.checkpoint)
     dataset = load_dataset(args.dataset or payload.get("dataset", "cifar100"), args.data_root)
     run_name = resolve(payload["arch"], payload["width"]).run_name(int(payload.get("seed", 0)))
     out = args.out or args.results / run_name / "float"
-    metrics = evaluate_checkpoint(args.checkpoint, dataset, out, device=args.device,
+    metrics = evaluate_checkpoint(args.checkpoint, dataset, out, device=args.device or "cpu",
                                   limit=args.limit, progress=_progress(args))
     _print_metrics(out, metrics)
     return 0
@@ -275,8 +308,8 @@ def _evaluate_device(args: argparse.Namespace) -> int:
     target = device_target(args.board, args.model, port=args.port)
     where = device_runtime(target.board.name, target.reach)
     out = args.out or args.results / args.model.parent.name / where
-    metrics = evaluate_on_device(args.model, target, out, mode=args.mode, limit=args.limit,
-                                 jobs=args.jobs, data_root=args.data_root,
+    metrics = evaluate_on_device(args.model, target, out, mode=args.mode or "stream",
+                                 limit=args.limit, jobs=args.jobs or 1, data_root=args.data_root,
                                  progress=_progress(args), power_monitor=monitor)
     _print_metrics(out, metrics)
     d = metrics["device"]
@@ -487,17 +520,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "active' pin (needs --port; pip install 'tinyedge[power]')")
     p.add_argument("--emulate", choices=["qemu", "renode"], default=None,
                    help="emulator to use when no --port is given (default qemu)")
-    p.add_argument("--mode", choices=["stream", "batch"], default="stream",
-                   help="stream inputs over serial, or preload them into emulator memory")
-    p.add_argument("--jobs", type=positive_int("a number of emulators ≥ 1, e.g. 2"), default=1,
-                   help="parallel emulators (default 1)")
+    p.add_argument("--mode", choices=["stream", "batch"], default=None,
+                   help="stream inputs over serial, or preload them into emulator memory "
+                        "(default stream; device evaluation only)")
+    p.add_argument("--jobs", type=positive_int("a number of emulators ≥ 1, e.g. 2"),
+                   default=None, help="parallel emulators (default 1; device evaluation only)")
     p.add_argument("--runtime", choices=RUNTIMES, default=None,
                    help="host int8 runtime: tflm (TFLite Micro, the reference), litert "
                         "(optimized kernels), litert-ref (reference kernels), native "
                         "(tinyedge's C runtime built for the host)")
     _add_dataset_option(p, None)
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
-                   help="where the float model runs (default cpu)")
+    p.add_argument("--device", default=None, choices=["cpu", "cuda"],
+                   help="where the float model runs (default cpu; float evaluation only)")
     p.add_argument("--limit", type=positive_int("a number of images ≥ 1, e.g. 100"),
                    default=None, help="evaluate only the first N images")
     p.add_argument("--out", type=output_folder, default=None,
