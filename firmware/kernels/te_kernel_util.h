@@ -56,4 +56,46 @@ static inline void te_tap_range(int32_t origin, int32_t taps, int32_t dilation, 
     *last = hi;
 }
 
+/* Argument checks shared by every variant of an op: one definition, so the reference,
+ * host-SIMD and Cortex-M DSP kernels accept exactly the same calls. */
+static inline int te_conv_args_ok(const te_conv_params *p, const te_quant_params *q,
+                                  const te_dims *in, const te_dims *f, const te_dims *out)
+{
+    return p != NULL && te_dims_ok(in) && te_dims_ok(f) && te_dims_ok(out) && f->c == in->c &&
+           out->c == f->n && out->n == in->n && p->stride_h > 0 && p->stride_w > 0 &&
+           p->dilation_h > 0 && p->dilation_w > 0 && te_act_ok(p->act_min, p->act_max) &&
+           te_quant_ok(q, out->c) && q->count == out->c;
+}
+
+static inline int te_dw_args_ok(const te_dw_conv_params *p, const te_quant_params *q,
+                                const te_dims *in, const te_dims *f, const te_dims *out)
+{
+    if (p == NULL || !te_dims_ok(in) || !te_dims_ok(f) || !te_dims_ok(out)) {
+        return 0;
+    }
+    const te_conv_params *c = &p->conv;
+    return p->depth_multiplier > 0 && f->n == 1 &&
+           (int64_t)f->c == (int64_t)in->c * p->depth_multiplier && out->c == f->c &&
+           out->n == in->n && c->stride_h > 0 && c->stride_w > 0 && c->dilation_h > 0 &&
+           c->dilation_w > 0 && te_act_ok(c->act_min, c->act_max) && te_quant_ok(q, out->c) &&
+           q->count == out->c;
+}
+
+/* Fully connected: the number of batch rows when output = batches x units and input =
+ * batches x depth (filter = units x depth) and the quantization and clamp are valid; 0 when
+ * the call is inconsistent. Products in 64-bit so no size can wrap. */
+static inline int32_t te_fc_batches(const te_fc_params *p, const te_quant_params *q,
+                                    const te_dims *in, const te_dims *f, const te_dims *out)
+{
+    const int32_t depth = f->c;
+    const int32_t units = f->w;
+    const int32_t batches = te_dims_size(out) / units;
+    if ((int64_t)batches * units != te_dims_size(out) ||
+        (int64_t)batches * depth != te_dims_size(in) || !te_quant_ok(q, units) ||
+        !te_act_ok(p->act_min, p->act_max)) {
+        return 0;
+    }
+    return batches;
+}
+
 #endif /* TE_KERNEL_UTIL_H */

@@ -25,15 +25,6 @@ int32_t te_conv_2d_s8_get_buffer_size(const te_dims *input_dims, const te_dims *
     return te_gemm_col_bytes(filter_dims->h * filter_dims->w * input_dims->c);
 }
 
-static int conv_args_ok(const te_conv_params *p, const te_quant_params *q, const te_dims *in,
-                        const te_dims *f, const te_dims *out)
-{
-    return p != NULL && te_dims_ok(in) && te_dims_ok(f) && te_dims_ok(out) && f->c == in->c &&
-           out->c == f->n && out->n == in->n && p->stride_h > 0 && p->stride_w > 0 &&
-           p->dilation_h > 0 && p->dilation_w > 0 && te_act_ok(p->act_min, p->act_max) &&
-           te_quant_ok(q, out->c) && q->count == out->c;
-}
-
 /* Gather the receptive field of output pixel (b, oy, ox) into row `row` of col. */
 static void gather(const te_conv_params *p, const te_dims *in, const int8_t *input,
                    const te_dims *f, int32_t b, int32_t oy, int32_t ox, uint32_t *col,
@@ -150,7 +141,7 @@ te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
                         const te_dims *output_dims, int8_t *output)
 {
     (void)bias_dims;
-    if (!conv_args_ok(params, quant, input_dims, filter_dims, output_dims) || input == NULL ||
+    if (!te_conv_args_ok(params, quant, input_dims, filter_dims, output_dims) || input == NULL ||
         filter == NULL || output == NULL || ctx == NULL || ctx->buf == NULL ||
         ((uintptr_t)ctx->buf & 3u) != 0u || ((uintptr_t)filter & 3u) != 0u ||
         ctx->size < te_conv_2d_s8_get_buffer_size(input_dims, filter_dims)) {

@@ -26,19 +26,6 @@ int32_t te_depthwise_conv_2d_s8_get_buffer_size(const te_dims *input_dims,
     return 0;
 }
 
-static int dw_args_ok(const te_dw_conv_params *p, const te_quant_params *q, const te_dims *in,
-                      const te_dims *f, const te_dims *out)
-{
-    if (p == NULL || !te_dims_ok(in) || !te_dims_ok(f) || !te_dims_ok(out)) {
-        return 0;
-    }
-    const te_conv_params *c = &p->conv;
-    return p->depth_multiplier > 0 && f->n == 1 && f->c == in->c * p->depth_multiplier &&
-           out->c == f->c && out->n == in->n && c->stride_h > 0 && c->stride_w > 0 &&
-           c->dilation_h > 0 && c->dilation_w > 0 && te_act_ok(c->act_min, c->act_max) &&
-           te_quant_ok(q, out->c) && q->count == out->c;
-}
-
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 /* One tap of a window entirely inside the input: the word of 4 input channels at
  * [xp + idx] and its weight pairs at [wp], #8. The input offset is not added: the AOT
@@ -306,7 +293,7 @@ te_status te_depthwise_conv_2d_s8(const te_context *ctx, const te_dw_conv_params
 {
     (void)ctx;
     (void)bias_dims;
-    if (!dw_args_ok(params, quant, input_dims, filter_dims, output_dims) || input == NULL ||
+    if (!te_dw_args_ok(params, quant, input_dims, filter_dims, output_dims) || input == NULL ||
         filter == NULL || output == NULL) {
         return TE_ERROR_ARG;
     }

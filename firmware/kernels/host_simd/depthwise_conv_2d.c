@@ -13,19 +13,6 @@ int32_t te_depthwise_conv_2d_s8_get_buffer_size(const te_dims *input_dims,
     return filter_dims->c * (int32_t)sizeof(int32_t);
 }
 
-static int dw_args_ok(const te_dw_conv_params *p, const te_quant_params *q, const te_dims *in,
-                      const te_dims *f, const te_dims *out)
-{
-    if (p == NULL || !te_dims_ok(in) || !te_dims_ok(f) || !te_dims_ok(out)) {
-        return 0;
-    }
-    const te_conv_params *c = &p->conv;
-    return p->depth_multiplier > 0 && f->n == 1 && f->c == in->c * p->depth_multiplier &&
-           out->c == f->c && out->n == in->n && c->stride_h > 0 && c->stride_w > 0 &&
-           c->dilation_h > 0 && c->dilation_w > 0 && te_act_ok(c->act_min, c->act_max) &&
-           te_quant_ok(q, out->c) && q->count == out->c;
-}
-
 static void accumulate_tap(int32_t *restrict acc, const int8_t *restrict x,
                            const int8_t *restrict w, int32_t channels, int32_t mult,
                            int32_t offset)
@@ -49,7 +36,7 @@ te_status te_depthwise_conv_2d_s8(const te_context *ctx, const te_dw_conv_params
                                   int8_t *output)
 {
     (void)bias_dims;
-    if (!dw_args_ok(params, quant, input_dims, filter_dims, output_dims) || input == NULL ||
+    if (!te_dw_args_ok(params, quant, input_dims, filter_dims, output_dims) || input == NULL ||
         filter == NULL || output == NULL || ctx == NULL || ctx->buf == NULL ||
         ctx->size < te_depthwise_conv_2d_s8_get_buffer_size(input_dims, filter_dims)) {
         return TE_ERROR_ARG;

@@ -9,15 +9,6 @@ int32_t te_conv_2d_s8_get_buffer_size(const te_dims *input_dims, const te_dims *
     return 0;
 }
 
-static int conv_args_ok(const te_conv_params *p, const te_quant_params *q, const te_dims *in,
-                        const te_dims *f, const te_dims *out)
-{
-    return p != NULL && te_dims_ok(in) && te_dims_ok(f) && te_dims_ok(out) && f->c == in->c &&
-           out->c == f->n && out->n == in->n && p->stride_h > 0 && p->stride_w > 0 &&
-           p->dilation_h > 0 && p->dilation_w > 0 && te_act_ok(p->act_min, p->act_max) &&
-           te_quant_ok(q, out->c) && q->count == out->c;
-}
-
 /* Sum over the taps inside the input; taps in the padding contribute nothing, which is
  * the same as padding with the input zero point. */
 static int32_t conv_accumulate(const te_conv_params *p, const te_dims *in, const int8_t *input,
@@ -52,7 +43,7 @@ te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
 {
     (void)ctx;
     (void)bias_dims;
-    if (!conv_args_ok(params, quant, input_dims, filter_dims, output_dims) || input == NULL ||
+    if (!te_conv_args_ok(params, quant, input_dims, filter_dims, output_dims) || input == NULL ||
         filter == NULL || output == NULL) {
         return TE_ERROR_ARG;
     }

@@ -10,19 +10,6 @@ int32_t te_depthwise_conv_2d_s8_get_buffer_size(const te_dims *input_dims,
     return 0;
 }
 
-static int dw_args_ok(const te_dw_conv_params *p, const te_quant_params *q, const te_dims *in,
-                      const te_dims *f, const te_dims *out)
-{
-    if (p == NULL || !te_dims_ok(in) || !te_dims_ok(f) || !te_dims_ok(out)) {
-        return 0;
-    }
-    const te_conv_params *c = &p->conv;
-    return p->depth_multiplier > 0 && f->n == 1 && f->c == in->c * p->depth_multiplier &&
-           out->c == f->c && out->n == in->n && c->stride_h > 0 && c->stride_w > 0 &&
-           c->dilation_h > 0 && c->dilation_w > 0 && te_act_ok(c->act_min, c->act_max) &&
-           te_quant_ok(q, out->c) && q->count == out->c;
-}
-
 static int32_t dw_accumulate(const te_conv_params *p, const te_dims *in, const int8_t *input,
                              const te_dims *f, const int8_t *filter, int32_t b, int32_t oy,
                              int32_t ox, int32_t ic, int32_t oc)
@@ -54,7 +41,7 @@ te_status te_depthwise_conv_2d_s8(const te_context *ctx, const te_dw_conv_params
 {
     (void)ctx;
     (void)bias_dims;
-    if (!dw_args_ok(params, quant, input_dims, filter_dims, output_dims) || input == NULL ||
+    if (!te_dw_args_ok(params, quant, input_dims, filter_dims, output_dims) || input == NULL ||
         filter == NULL || output == NULL) {
         return TE_ERROR_ARG;
     }

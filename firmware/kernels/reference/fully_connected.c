@@ -23,10 +23,8 @@ te_status te_fully_connected_s8(const te_context *ctx, const te_fc_params *param
     }
     const int32_t depth = filter_dims->c;
     const int32_t units = filter_dims->w;
-    const int32_t batches = te_dims_size(output_dims) / units;
-    if (te_dims_size(output_dims) != batches * units ||
-        te_dims_size(input_dims) != batches * depth || !te_quant_ok(quant, units) ||
-        !te_act_ok(params->act_min, params->act_max)) {
+    const int32_t batches = te_fc_batches(params, quant, input_dims, filter_dims, output_dims);
+    if (batches < 1) {
         return TE_ERROR_ARG;
     }
     for (int32_t b = 0; b < batches; ++b) {
