@@ -69,6 +69,8 @@ def device_json() -> dict:
         "latency_s": 1_000_000 / 216e6,
         "latency_basis": "instructions at the board clock, 1 instruction per cycle",
         "clock_hz": 216_000_000,
+        "clock": {"hz": 216_000_000, "source": "the board's rated clock (1 instruction per cycle)",
+                  "reported_by": "emulator model", "rated_hz": 216_000_000},
         "ram": {"static_bytes": 4_000, "arena_bytes": 20_000, "stack_used_bytes": 1_500,
                 "stack_reserved_bytes": 8_192, "peak_bytes": 25_500},
         "flash": {"code_bytes": 60_000, "weights_bytes": 5_000, "used_bytes": 65_000,

@@ -151,3 +151,10 @@ def test_collect_sorts_variants_and_finds_params(results_tree):
     assert [v.name for v in col.variants][:3] == [
         "mobilenetv2-w0.35-s0", "mobilenetv2-w0.5-s0", "mobilenetv2-w1-s0"]
     assert {v.name: v.params for v in col.variants}["scalecnn-w8-s0"] == 4_000
+
+
+def test_latency_is_shown_with_the_clock_it_was_computed_at(results_tree, tmp_path):
+    """Issue 14: the report shows the clock (and who reported it) next to latency."""
+    built = build_report(results_tree, tmp_path / "report.html")
+    page = built.html.read_text()
+    assert "4.63 ms at 216 MHz (emulator model)" in page

@@ -163,6 +163,9 @@ def read_device_json(path: Path) -> dict[str, Any]:
     f = Fields(path, data, _DEVICE_FIX)
     f.number("latency_s", low=0.0, optional=True)
     f.string("latency_basis", optional=True)
+    if (clock := f.object("clock", optional=True)) is not None:
+        clock.number("hz", low=0.0, optional=True)
+        clock.string("reported_by", optional=True)
     f.string("counter", optional=True)
     f.boolean("emulated", optional=True)
     if (per := f.object("per_inference", optional=True)) is not None:

@@ -33,6 +33,10 @@ def latency(row: dict[str, Any]) -> str:
     if row["latency_s"] is None:
         return DASH
     text = f"{1000 * row['latency_s']:,.2f} ms"
+    if row.get("clock_hz"):  # the clock the latency was computed at, and who said so
+        text += f" at {row['clock_hz'] / 1e6:,.0f} MHz"
+        if row.get("clock_reported_by"):
+            text += f" ({h.esc(str(row['clock_reported_by']))})"
     return text + (' <span class="tag">emulated</span>' if row["emulated"] else "")
 
 

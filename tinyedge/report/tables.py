@@ -40,6 +40,7 @@ VARIANT_COLUMNS = (
     "mean_confidence_correct", "mean_confidence_wrong", "gini", "gini_null_mean",
     "gini_null_high", "bottom5", "bottom10", "latency_s", "latency_basis", "counter",
     "median_count", "peak_ram_bytes", "flash_bytes", "energy_j", "energy_method", "emulated",
+    "clock_hz", "clock_reported_by",
 )
 PAIR_COLUMNS = (
     "variant", "arch", "width", "seed", "params", "a", "b", "n", "error_a", "error_b",
@@ -109,6 +110,8 @@ def device_figures(run: Run) -> dict[str, Any]:
         "energy_j": energy.get("joules_per_inference"),
         "energy_method": energy.get("method"),
         "emulated": d.get("emulated"),
+        "clock_hz": (d.get("clock") or {}).get("hz"),
+        "clock_reported_by": (d.get("clock") or {}).get("reported_by"),
     }
 
 
