@@ -44,15 +44,32 @@ def run_int8(
     return np.concatenate(outputs).reshape(len(inputs), -1)
 
 
-def _tflm(model_path: str | Path) -> Callable[[np.ndarray], np.ndarray]:
+# TFLite Micro's Python interpreter defaults to an arena of 10× the model file, too small
+# for a model with small weights and large activations; larger arenas are tried in turn.
+TFLM_ARENA_STEPS = (None, 1 << 20, 1 << 22, 1 << 24, 1 << 26, 1 << 28)
+
+
+def _load_tflm(model_path: str | Path):
+    """The TFLite Micro interpreter for ``model_path`` with the first arena that fits; one
+    ModelError line (with TFLM's own explanation) when none does."""
     from tflite_micro.python.tflite_micro import runtime
 
-    try:
-        with _captured_stderr_fd() as text:  # TFLM explains a refusal on fd 2
-            interpreter = runtime.Interpreter.from_file(str(model_path))
-    except (RuntimeError, ValueError) as exc:
-        raise ModelError(f"TFLite Micro cannot load {model_path}: {exc}"
-                         f"{_first_line(text)}") from exc
+    last: Exception | None = None
+    text: list[str] = []
+    for arena in TFLM_ARENA_STEPS:
+        try:
+            with _captured_stderr_fd() as text:  # TFLM explains a refusal on fd 2
+                return runtime.Interpreter.from_file(str(model_path), arena_size=arena)
+        except (RuntimeError, ValueError) as exc:
+            last = exc
+            said = (str(exc) + "".join(text)).lower()
+            if not any(word in said for word in ("arena", "allocate", "buffer")):
+                break  # not a memory problem: a bigger arena will not help
+    raise ModelError(f"TFLite Micro cannot load {model_path}: {last}{_first_line(text)}")
+
+
+def _tflm(model_path: str | Path) -> Callable[[np.ndarray], np.ndarray]:
+    interpreter = _load_tflm(model_path)
 
     def invoke(x: np.ndarray) -> np.ndarray:
         # TFLM may reuse the input buffer for intermediates: set it before every invoke.
@@ -110,9 +127,7 @@ def _first_line(captured: list[str]) -> str:
 
 def tflm_arena_bytes(model_path: str | Path) -> int:
     """Arena bytes TFLite Micro's recording allocator reports for ``model_path``."""
-    from tflite_micro.python.tflite_micro import runtime
-
-    interpreter = runtime.Interpreter.from_file(str(model_path))
+    interpreter = _load_tflm(model_path)
     with _captured_stderr_fd() as text:
         interpreter.print_allocations()
     match = re.search(r"[Aa]rena allocation total (\d+) bytes", "".join(text))
