@@ -1,5 +1,6 @@
 """Export after a tiny training run on the digits set, for both architectures."""
 
+import json
 import os
 
 import numpy as np
@@ -129,12 +130,17 @@ def test_tflm_and_litert_ref_records_agree_up_to_fc_rounding(exported, digits, t
         np.testing.assert_array_equal(fc_outputs(*args, rounding="single"), ref.logits[i])
 
 
-def test_native_runtime_equals_tflm(exported, digits, tmp_path):
+def test_native_runtime_equals_tflm(exported, digits, tmp_path, monkeypatch):
     _, result = exported("mobilenetv2", 0.10)
+    monkeypatch.setenv("TINYEDGE_NATIVE_CACHE", str(tmp_path / "cold-cache"))  # a cold build
     evaluate_tflite(result.tflite, "tflm", tmp_path / "tflm", dataset=digits, limit=100)
     evaluate_tflite(result.tflite, "native", tmp_path / "native", dataset=digits, limit=100)
     np.testing.assert_array_equal(load_record(tmp_path / "tflm").logits,
                                   load_record(tmp_path / "native").logits)
+    # Issue 17: the one-off C compile is reported apart from inference throughput.
+    figures = json.loads((tmp_path / "native" / "manifest.json").read_text())["figures"]
+    assert figures["prepare_seconds"] > figures["seconds"]
+    assert figures["images_per_s"] == pytest.approx(100 / figures["seconds"])
 
 
 def test_cli_export_leaves_nothing_in_the_working_directory(exported, tmp_path, run_cli,

@@ -7,7 +7,7 @@ for it; it sits above ``firmware`` (whose compiler and host build it uses) and b
 """
 
 from tinyedge.int8.preprocess import quantize_images
-from tinyedge.int8.runtimes import RUNTIMES, Runtime, run_int8, tflm_arena_bytes
+from tinyedge.int8.runtimes import RUNTIMES, Runtime, prepare_int8, run_int8, tflm_arena_bytes
 from tinyedge.int8.signature import Int8Signature, check_int8_model
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Int8Signature",
     "Runtime",
     "check_int8_model",
+    "prepare_int8",
     "quantize_images",
     "run_int8",
     "tflm_arena_bytes",
