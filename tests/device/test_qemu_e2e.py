@@ -86,6 +86,7 @@ def test_device_outputs_equal_tflm_and_counts_repeat(models, reference, tmp_path
     assert device["counter"] == "instructions"
     per = device["per_inference"]
     assert 0 < per["min"] <= per["median"] <= per["max"] and per["n"] == N_IMAGES
+    assert all(isinstance(per[k], int) for k in ("min", "median", "max"))  # counts, not x.5
     assert len(device["per_layer"]) > 3
     layer_total = sum(layer["instructions"] for layer in device["per_layer"])
     assert 0.9 * per["median"] < layer_total < 1.1 * per["median"]
