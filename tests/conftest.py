@@ -21,6 +21,7 @@ whose tool is missing still fails there.
 from __future__ import annotations
 
 import inspect
+import shutil
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,15 @@ TESTS = Path(__file__).resolve().parent
 def pytest_configure(config: pytest.Config) -> None:
     for name in HEAVY:
         config.addinivalue_line("markers", f"{name}: needs {name} (implies slow)")
+    config.addinivalue_line("markers", "tools(*names): programs the test runs; a missing one "
+                            "fails the test (never skips it), so CI cannot pass without them")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("tools"):
+        missing = [name for name in mark.args if shutil.which(name) is None]
+        if missing:
+            pytest.fail(f"{', '.join(missing)} not installed: run scripts/setup.sh", False)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

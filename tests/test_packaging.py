@@ -4,7 +4,6 @@ it, every package is listed, and the version lives in one place."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -49,8 +48,7 @@ def test_exact_pins_live_in_constraints_not_in_the_dependencies() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
-                    reason="needs arm-none-eabi-gcc (scripts/setup.sh)")
+@pytest.mark.tools("arm-none-eabi-gcc")
 def test_a_non_editable_wheel_builds_firmware_from_any_folder(tmp_path: Path) -> None:
     wheels, target, elsewhere = tmp_path / "wheels", tmp_path / "site", tmp_path / "work"
     elsewhere.mkdir()

@@ -24,7 +24,6 @@ from tinyedge.errors import TinyedgeError
 PROBE_SERIAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Characters with no meaning in Tcl, Renode's monitor, Robot or QEMU option syntax.
 SAFE_PATH = re.compile(r"[A-Za-z0-9_./+-]{1,4096}")
-SAFE_NAME = re.compile(r"[A-Za-z0-9_.+-]{1,128}")
 
 
 class UnsafeArgumentError(TinyedgeError):
@@ -42,7 +41,7 @@ def probe_serial(serial: str) -> str:
 
 def safe_name(value: str, what: str, where: str) -> str:
     """A single word (board config file name, emulator machine, Renode platform)."""
-    if not SAFE_NAME.fullmatch(value) and not SAFE_PATH.fullmatch(value):
+    if not SAFE_PATH.fullmatch(value):
         raise UnsafeArgumentError(
             f"{what} {value[:80]!r} in {where} contains characters other tools would "
             "interpret (use letters, digits and . _ + - /)")

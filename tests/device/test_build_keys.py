@@ -13,8 +13,7 @@ from tinyedge.firmware.build import build_firmware
 
 CORPUS = Path(__file__).resolve().parents[1] / "fuzz" / "corpus"
 
-pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
-                                reason="needs arm-none-eabi-gcc (scripts/setup.sh)")
+pytestmark = pytest.mark.tools("arm-none-eabi-gcc")
 
 
 @pytest.mark.slow

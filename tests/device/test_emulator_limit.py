@@ -3,7 +3,6 @@ while the host is blocked, and the next check names the limit (real firmware, re
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -14,9 +13,7 @@ from tinyedge.firmware.build import build_firmware
 
 SEED = Path(__file__).resolve().parents[1] / "fuzz" / "corpus" / "op_conv.tflite"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
-    reason="needs qemu-system-arm and arm-none-eabi-gcc (scripts/setup.sh)")
+pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
 
 
 @pytest.mark.slow

@@ -4,7 +4,6 @@ serial link."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,7 @@ from tinyedge.firmware.codegen import GeneratedSource
 
 SEED = Path(__file__).resolve().parents[1] / "fuzz" / "corpus" / "zoo_scalecnn_4.tflite"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
-    reason="needs qemu-system-arm and arm-none-eabi-gcc (scripts/setup.sh)")
+pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
 
 
 @pytest.mark.slow

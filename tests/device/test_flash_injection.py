@@ -4,7 +4,6 @@ real OpenOCD."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -54,7 +53,7 @@ def test_qemu_values_escape_commas() -> None:
     assert qemu_value("/tmp/a,file=/etc/passwd") == "/tmp/a,,file=/etc/passwd"
 
 
-@pytest.mark.skipif(shutil.which("openocd") is None, reason="needs openocd (scripts/setup.sh)")
+@pytest.mark.tools("openocd")
 def test_real_openocd_never_runs_tcl_from_a_folder_name(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """With no board attached the real OpenOCD fails to find a probe, but the old string

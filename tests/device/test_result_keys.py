@@ -22,9 +22,7 @@ from tinyedge.models import resolve
 from tinyedge.progress import SilentProgress
 from tinyedge.records import load_record
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
-    reason="needs qemu-system-arm and arm-none-eabi-gcc (scripts/setup.sh)")
+pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
 
 N = 6
 

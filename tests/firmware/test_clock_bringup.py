@@ -9,7 +9,6 @@ tests/device/test_clock_report.py."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from tinyedge.protocol import ClockSource, ClockStatus
 from tinyedge.resources import firmware_dir
 
 REGSIM = Path(__file__).parent / "regsim" / "regsim.c"
-pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs a host gcc")
+pytestmark = pytest.mark.tools("gcc")
 
 # Ready-bit models per family: (register written, bits) -> (register, ready bits).
 F4F7_RCC = ["ready:40023800:10000:40023800:20000",      # HSEON -> HSERDY (RM0385 5.3.1)

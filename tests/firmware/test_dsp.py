@@ -4,7 +4,6 @@ steps (C, built for the host), the variant choice per board and its scratch in t
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -62,7 +61,7 @@ def test_depthwise_full_window_bias_folds_the_input_offset() -> None:
     assert dsp_pack.dw_full_bias(w, None, -3).tolist() == [-30, 1536, -1524]
 
 
-@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs a host C compiler")
+@pytest.mark.tools("gcc")
 def test_single_rounding_requantization_equals_tflm(tmp_path: Path) -> None:
     """te_requant_row / te_requant_apply (te_dsp.h, portable build) against
     te_multiply_by_quantized_multiplier on 4 million random and edge cases, every shift."""
@@ -154,8 +153,6 @@ def test_a_model_that_fits_only_with_reference_kernels_still_builds(zoo_int8, tm
     assert dsp > ref
     tight = dataclasses.replace(board, memory=dataclasses.replace(board.memory,
                                                                   flash_bytes=ref + 16))
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("needs arm-none-eabi-gcc")
     result = build_firmware(tight, model, tmp_path / "fw", target="emulator")
     assert json.loads(result.memory_json.read_text())["kernel_variant"] == "reference"
     with pytest.raises(FitError):

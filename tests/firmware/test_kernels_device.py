@@ -6,7 +6,6 @@ so the whole table costs two emulator boots."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +15,7 @@ from kernel_cases import CASES
 
 from tinyedge.firmware.suite import SuiteCase, build_suite, run_suite
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
-    reason="needs qemu-system-arm and arm-none-eabi-gcc")
+pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
 
 BOARDS = {"cortex-m7": "mps2-an500", "cortex-m4": "mps2-an386"}
 ZOO = [("scalecnn", 4), ("scalecnn", 8), ("scalecnn", 16),

@@ -5,7 +5,6 @@ accurate (so the weights are really trained, not random)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +18,7 @@ from tinyedge.int8 import check_int8_model, quantize_images
 from tinyedge.models import resolve
 from tinyedge.train import TrainConfig, train
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
-    reason="needs qemu-system-arm and arm-none-eabi-gcc")
+pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
 
 MODELS = [("scalecnn", 8, 4), ("mobilenetv2", 0.35, 3)]  # arch, width, epochs
 N = 60

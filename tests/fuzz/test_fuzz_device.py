@@ -5,7 +5,6 @@ emulator image (tinyedge.firmware.suite)."""
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -22,9 +21,7 @@ from tinyedge.firmware.suite import SuiteCase, build_suite, run_suite
 
 ACCEPTED = 20
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
-    reason="needs qemu-system-arm and arm-none-eabi-gcc (scripts/setup.sh)")
+pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
 
 
 def accepted_mutants(folder: Path) -> list[Path]:
