@@ -16,6 +16,14 @@ from tinyedge.analysis.classes import (
     null_gini,
     top_k_class_accuracy,
 )
+from tinyedge.analysis.confusion import (
+    FlippedImages,
+    Flow,
+    class_flows,
+    confusion_difference,
+    confusion_matrix,
+    flipped_images,
+)
 from tinyedge.analysis.errors import (
     Flips,
     SeedPairJaccard,
@@ -35,6 +43,7 @@ from tinyedge.analysis.metrics import (
     softmax,
     top_k_accuracy,
 )
+from tinyedge.analysis.pareto import pareto_front
 from tinyedge.analysis.scaling import (
     BrokenPowerLawFit,
     ModelComparison,
@@ -59,7 +68,9 @@ __all__ = [
     "BootstrapCI",
     "BrokenPowerLawFit",
     "ConfidenceSplit",
+    "FlippedImages",
     "Flips",
+    "Flow",
     "MeanStd",
     "ModelComparison",
     "NullGini",
@@ -72,15 +83,19 @@ __all__ = [
     "bootstrap_ci",
     "bottom_k_accuracy",
     "broken_power_law",
+    "class_flows",
     "class_extremes",
     "compare_scaling_models",
     "confidence_bins",
+    "confusion_difference",
+    "confusion_matrix",
     "error_indices",
     "error_mask",
     "error_rate",
     "expected_calibration_error",
     "fit_broken_power_law",
     "fit_power_law",
+    "flipped_images",
     "flips",
     "format_scaling_report",
     "gini",
@@ -92,6 +107,7 @@ __all__ = [
     "mean_confidence_split",
     "mean_std",
     "null_gini",
+    "pareto_front",
     "per_class_accuracy",
     "read_scaling_table",
     "reliability_curve",
