@@ -263,18 +263,25 @@ class Ppk2Monitor:
     def __init__(self, port: str, supply_v: float) -> None:
         self.name = f"ppk2:{port}"
         self.supply_v = supply_v
+        self._gone = False
         try:
             from ppk2_api.ppk2_api import PPK2_API
         except ImportError as exc:
             raise MonitorError("the PPK2 needs the ppk2-api package: pip install "
                                "'tinyedge[power]'") from exc
+        hint = "check the port (ls /dev/ttyACM*) and that nRF Connect is not using it"
         try:
             self._api = PPK2_API(port, timeout=1, write_timeout=1)
-            self._api.get_modifiers()
-            self._api.use_ampere_meter()
+            calibrated = self._api.get_modifiers()  # None: no metadata reply
         except Exception as exc:
-            raise MonitorError(f"no PPK2 answers on {port} ({exc}); check the port "
-                               "(ls /dev/ttyACM*) and that nRF Connect is not using it") from exc
+            raise MonitorError(f"no PPK2 answers on {port} ({exc}); {hint}") from exc
+        if not calibrated:
+            self._api.ser.close()
+            raise MonitorError(f"the device on {port} sent no PPK2 metadata; {hint}")
+        # Ampere-meter mode: the board keeps its own supply. The library scales its current
+        # calibration by the voltage set here and refuses to measure without one.
+        self._api.use_ampere_meter()
+        self._api.set_source_voltage(round(supply_v * 1000))
 
     def start(self) -> None:
         self._api.start_measuring()
@@ -282,7 +289,8 @@ class Ppk2Monitor:
     def read(self) -> Chunk | None:
         try:
             data = self._api.get_data()
-        except Exception as exc:
+        except Exception as exc:  # a pulled cable: EIO from the port
+            self._gone = True
             raise MonitorDisconnected(str(exc)) from exc
         if not data:
             return None
@@ -296,12 +304,20 @@ class Ppk2Monitor:
         return Chunk(current, d0[: len(current)])
 
     def stop(self) -> None:
-        self._api.stop_measuring()
+        try:
+            if not self._gone:  # the library logs an error for a write to a vanished port
+                self._api.stop_measuring()
+        finally:
+            self._api.ser.close()
 
 
 class JoulescopeMonitor:
-    """Joulescope JS110/JS220 through ``joulescope``: current and the general-purpose
-    input IN0 (the marker pin, ``current_lsb``) streamed in chunks."""
+    """Joulescope JS110/JS220 through ``joulescope`` (its v1 API): current and the
+    general-purpose input IN0 (the marker pin, field ``current_lsb``) read from the
+    device's stream buffer, at 100 kS/s like the PPK2 (a window of a millisecond is still
+    100 samples, and a long run keeps a tenth of the default 1 MS/s)."""
+
+    sample_rate_hz = 100_000.0
 
     def __init__(self, serial: str | None, supply_v: float) -> None:
         self.name = f"joulescope{':' + serial if serial else ''}"
@@ -323,6 +339,7 @@ class JoulescopeMonitor:
             self._dev.open()
             self._dev.parameter_set("i_range", "auto")
             self._dev.parameter_set("sensor_power", "on")
+            self._dev.parameter_set("sampling_frequency", int(self.sample_rate_hz))
             self.sample_rate_hz = float(self._dev.sampling_frequency)
         except Exception as exc:
             raise MonitorError(f"cannot open {self.name} ({exc}); close the Joulescope UI "
@@ -333,13 +350,16 @@ class JoulescopeMonitor:
         self._next = self._dev.stream_buffer.sample_id_range[0]
 
     def read(self) -> Chunk | None:
+        # joulescope closes a removed device (its stream buffer goes with it); the device's
+        # status() is a constant in the v1 API, so this is how a pulled cable shows.
+        buffer = self._dev.stream_buffer
+        if buffer is None or not self._dev.is_open:
+            raise MonitorDisconnected(f"{self.name} was removed")
         try:
-            self._dev.status()
-            end = self._dev.stream_buffer.sample_id_range[1]
+            end = buffer.sample_id_range[1]
             if end <= self._next:
                 return None
-            data = self._dev.stream_buffer.samples_get(self._next, end,
-                                                       fields=["current", "current_lsb"])
+            data = buffer.samples_get(self._next, end, fields=["current", "current_lsb"])
         except Exception as exc:
             raise MonitorDisconnected(str(exc)) from exc
         self._next = end
