@@ -31,7 +31,7 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   # torch first and alone: a CPU wheel; anything that pulls a newer torch would fetch CUDA.
   .venv/bin/python -m pip install -q -c constraints.txt torch
-  .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+  .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,power]'
   rm -f .venv/.tinyedge-setup-*
   touch "$stamp"
 fi
