@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from tinyedge.errors import TinyedgeError
-from tinyedge.records import load_metrics, load_record, make_record, write_record
+from tinyedge.records import image_set, load_metrics, load_record, make_record, write_record
 
 NAMES = ("a", "b", "c")
 
@@ -12,7 +12,8 @@ def test_float_record_round_trip(tmp_path):
     labels = np.array([0, 1, 1, 2])
     metrics = write_record(tmp_path, make_record(labels, logits), NAMES, runtime="float")
     with np.load(tmp_path / "predictions.npz") as npz:
-        assert sorted(npz.files) == ["labels", "logits", "pred"]
+        assert sorted(npz.files) == ["indices", "labels", "logits", "pred"]
+        assert npz["indices"].tolist() == [0, 1, 2, 3]  # the first 4 images of the split
         assert npz["labels"].dtype == np.int64 and npz["pred"].dtype == np.int64
         assert npz["logits"].dtype == np.float32 and npz["logits"].shape == (4, 3)
         assert npz["pred"].tolist() == [0, 1, 2, 0]
@@ -60,3 +61,30 @@ def test_device_runtime_names_round_trip() -> None:
             assert is_device_runtime(name) and parsed.emulated == (reach != "board")
     assert device_runtime("nucleo-f746", "qemu") == "device-nucleo-f746-qemu"
     assert parse_device_runtime("tflm") is None and not is_device_runtime("litert")
+
+
+def test_record_indices_round_trip_and_are_validated(tmp_path):
+    logits = np.eye(3)[[0, 1, 2]]
+    write_record(tmp_path, make_record([0, 1, 2], logits, indices=[7, 2, 9]), NAMES,
+                 runtime="float")
+    assert load_record(tmp_path).image_indices().tolist() == [7, 2, 9]
+    with pytest.raises(ValueError, match="distinct"):
+        make_record([0, 1, 2], logits, indices=[1, 1, 2])
+    with np.load(tmp_path / "predictions.npz") as npz:
+        arrays = dict(npz)
+    arrays["indices"] = np.array([0, 0, 1])
+    np.savez(tmp_path / "predictions.npz", **arrays)
+    with pytest.raises(TinyedgeError, match="'indices' must be 3 distinct integers"):
+        load_record(tmp_path)
+
+
+def test_image_set_names_the_split_and_hashes_images_and_labels():
+    images = np.zeros((4, 2, 2, 3), np.uint8)
+    labels = np.array([0, 1, 0, 1])
+    key = image_set("digits", "test", images, labels)
+    assert (key["dataset"], key["split"], key["size"]) == ("digits", "test", 4)
+    assert image_set("digits", "test", images, labels) == key
+    changed = images.copy()
+    changed[3, 0, 0, 0] = 1
+    assert image_set("digits", "test", changed, labels)["sha256"] != key["sha256"]
+    assert image_set("digits", "test", images, labels[::-1])["sha256"] != key["sha256"]

@@ -25,6 +25,14 @@ from tinyedge.cli_args import (
     positive_int,
 )
 from tinyedge.errors import TinyedgeError
+from tinyedge.layout import (
+    EXPORT_DIR,
+    FLOAT_RUNTIME,
+    MEMORY_JSON,
+    RESULTS_DIR,
+    RUNS_DIR,
+    TFLITE_NAME,
+)
 
 
 def _add_model_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
@@ -47,8 +55,8 @@ def _add_dataset_option(parser: argparse.ArgumentParser, default: str | None) ->
 _batch_size = positive_int("a batch size ≥ 2 (BatchNorm needs 2 images), e.g. 128", minimum=2)
 _checkpoint_file = input_file("checkpoint", "train one with `tinyedge train` or pass the "
                               "path of its checkpoint.pt")
-_model_file = input_file("model", "create it with `tinyedge export` and pass its "
-                         "model_int8.tflite")
+_model_file = input_file("model", f"create it with `tinyedge export` and pass its "
+                         f"{TFLITE_NAME}")
 _scaling_table = input_file("scaling table", "pass --table with a CSV file (columns "
                             "arch,width,params,seed,accuracy)")
 
@@ -113,12 +121,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-BUILD_MARKER = "memory.json"  # every folder `tinyedge build` writes holds one
-
-
 def _check_build_out(out: Path) -> None:
     """A build replaces its output folder: refuse one that holds anything but a build."""
-    if out.exists() and any(out.iterdir()) and not (out / BUILD_MARKER).is_file():
+    if out.exists() and any(out.iterdir()) and not (out / MEMORY_JSON).is_file():
         raise TinyedgeError(f"--out {out} already holds files that tinyedge build did not "
                             "write; pass a new or empty folder (a build replaces it)")
 
@@ -172,7 +177,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                    progress=_progress(args))
     print(f"checkpoint: {result.checkpoint}")
     if not args.no_eval:
-        out = args.results / result.run_dir.name / "float"
+        out = args.results / result.run_dir.name / FLOAT_RUNTIME
         metrics = evaluate_checkpoint(result.checkpoint, dataset, out, device=args.device,
                                       progress=_progress(args))
         _print_metrics(out, metrics)
@@ -251,7 +256,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     payload = read_checkpoint(args.checkpoint)
     dataset = load_dataset(args.dataset or payload.get("dataset", "cifar100"), args.data_root)
     run_name = resolve(payload["arch"], payload["width"]).run_name(int(payload.get("seed", 0)))
-    out = args.out or args.results / run_name / "float"
+    out = args.out or args.results / run_name / FLOAT_RUNTIME
     metrics = evaluate_checkpoint(args.checkpoint, dataset, out, device=args.device or "cpu",
                                   limit=args.limit, progress=_progress(args))
     _print_metrics(out, metrics)
@@ -369,7 +374,7 @@ def _probe_serial(text: str) -> str:
 
 
 def _only_export() -> Path:
-    models = sorted(p for p in Path("export").glob("*/model_int8.tflite")
+    models = sorted(p for p in Path(EXPORT_DIR).glob(f"*/{TFLITE_NAME}")
                     if not p.parent.name.startswith("."))  # not an unfinished export
     if len(models) != 1:
         raise TinyedgeError("pass --model PATH.tflite (export/ holds "
@@ -481,9 +486,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-hflip", action="store_true", help="disable horizontal flips")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
                    help="where to train (default cpu)")
-    p.add_argument("--out", type=output_folder, default=Path("runs"),
+    p.add_argument("--out", type=output_folder, default=Path(RUNS_DIR),
                    help="runs folder (default runs/)")
-    p.add_argument("--results", type=output_folder, default=Path("results"),
+    p.add_argument("--results", type=output_folder, default=Path(RESULTS_DIR),
                    help="where the float evaluation goes (default results/)")
     p.add_argument("--no-eval", action="store_true", help="skip the float evaluation")
     p.add_argument("--force", action="store_true", help="discard an existing run and retrain")
@@ -499,8 +504,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify-samples", type=positive_int("a number of images ≥ 1, e.g. 500"),
                    default=500, help="test images used to verify the int8 model (default 500)")
     _add_dataset_option(p, None)
-    p.add_argument("--runs", type=Path, default=Path("runs"), help="runs folder (default runs/)")
-    p.add_argument("--out", type=output_folder, default=Path("export"),
+    p.add_argument("--runs", type=Path, default=Path(RUNS_DIR), help="runs folder (default runs/)")
+    p.add_argument("--out", type=output_folder, default=Path(EXPORT_DIR),
                    help="export folder (default export/)")
     p.set_defaults(func=cmd_export)
 
@@ -536,7 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
                    default=None, help="evaluate only the first N images")
     p.add_argument("--out", type=output_folder, default=None,
                    help="output folder (default results/<model>/<runtime>/)")
-    p.add_argument("--results", type=output_folder, default=Path("results"),
+    p.add_argument("--results", type=output_folder, default=Path(RESULTS_DIR),
                    help="results folder used when --out is not given (default results/)")
     p.set_defaults(func=cmd_evaluate)
 

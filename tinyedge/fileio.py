@@ -16,8 +16,7 @@ from typing import Any
 
 from tinyedge import __version__
 from tinyedge.errors import TinyedgeError
-
-MANIFEST_NAME = "manifest.json"
+from tinyedge.layout import MANIFEST_NAME, stored_path
 
 
 @contextlib.contextmanager
@@ -84,8 +83,10 @@ def software_versions() -> dict[str, str]:
 
 
 def file_entry(path: str | Path) -> dict[str, Any]:
+    """A manifest's record of one file: its path as :func:`tinyedge.layout.stored_path`
+    stores it (relative to the project root), its sha256 and its size."""
     path = Path(path)
-    return {"path": str(path), "sha256": sha256_file(path), "bytes": path.stat().st_size}
+    return {"path": stored_path(path), "sha256": sha256_file(path), "bytes": path.stat().st_size}
 
 
 def write_manifest(

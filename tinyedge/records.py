@@ -8,14 +8,22 @@ the device all produce the same two files, so analyses never care where results 
     ``pred``    int64 (N,)   top-1 class (argmax of ``logits``, lowest index on ties)
     ``output_scale``, ``output_zero_point``  scalars, int8 records only: the output
                              tensor's quantization, real = scale · (q − zero_point)
+    ``indices`` int64 (N,)   each row's index in the split (``--limit N``: 0 … N−1);
+                             absent in older records, read as 0 … N−1
 ``metrics.json``
     ``runtime``, ``n``, ``num_classes``, ``top1``, ``top5``, ``ece`` (15 bins),
     ``mean_confidence_correct``, ``mean_confidence_wrong``, ``per_class_accuracy``,
     ``class_names``
+
+Which images a record covers is part of its identity: the evaluating stage writes
+:func:`image_set` (dataset, split, hash of the whole split) into its manifest's
+``inputs.images``, and ``indices`` says which of those images the rows are. Two records are
+compared only on the same image set, over the indices both hold.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import zipfile
 from dataclasses import dataclass
@@ -33,9 +41,8 @@ from tinyedge.analysis.metrics import (
 )
 from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import Fields, atomic_path, read_json_object, write_json_atomic
+from tinyedge.layout import METRICS_NAME, PREDICTIONS_NAME
 
-PREDICTIONS_NAME = "predictions.npz"
-METRICS_NAME = "metrics.json"
 ECE_BINS = 15
 
 
@@ -46,6 +53,13 @@ class Record:
     pred: np.ndarray
     output_scale: float | None = None
     output_zero_point: int | None = None
+    indices: np.ndarray | None = None  # index in the split of each row; None = 0 … N−1
+
+    def image_indices(self) -> np.ndarray:
+        """Each row's index in the evaluated split (0 … N−1 unless recorded otherwise)."""
+        if self.indices is None:
+            return np.arange(len(self.labels), dtype=np.int64)
+        return self.indices
 
     @property
     def is_quantized(self) -> bool:
@@ -71,7 +85,10 @@ def make_record(
     logits: np.ndarray,
     output_scale: float | None = None,
     output_zero_point: int | None = None,
+    indices: np.ndarray | None = None,
 ) -> Record:
+    """A validated record; ``indices`` (each row's index in the split) defaults to
+    0 … N−1, the first N images (``--limit N``)."""
     labels = np.asarray(labels, dtype=np.int64)
     logits = np.asarray(logits)
     if logits.dtype != np.int8:
@@ -86,7 +103,30 @@ def make_record(
             f"the model's outputs are NaN or infinite for {broken}"
             f" of {len(logits)} images (an untrained or diverged model); retrain it with a "
             "lower --lr and `--force`")
-    return Record(labels, logits, argmax_pred(logits), output_scale, output_zero_point)
+    if indices is not None:
+        indices = np.asarray(indices, dtype=np.int64)
+        if (indices.shape != labels.shape or (len(indices) and indices.min() < 0)
+                or len(np.unique(indices)) != len(indices)):
+            raise ValueError(f"indices must be {len(labels)} distinct indices ≥ 0")
+    return Record(labels, logits, argmax_pred(logits), output_scale, output_zero_point,
+                  indices)
+
+
+def image_set(dataset: str, split: str, images: np.ndarray, labels: np.ndarray
+              ) -> dict[str, Any]:
+    """The identity of an evaluated split, for a manifest's ``inputs.images``:
+    ``{"dataset", "split", "size", "sha256"}`` where sha256 hashes the whole split's
+    images (as stored, before any normalisation) and labels, so another dataset, another
+    split or a changed file never passes for the same images. Which of them a record holds
+    is its ``indices``."""
+    images = np.ascontiguousarray(images)
+    labels = np.ascontiguousarray(labels, dtype=np.int64)
+    digest = hashlib.sha256()
+    digest.update(f"{images.dtype.str}{images.shape}".encode())
+    digest.update(images.tobytes())
+    digest.update(labels.tobytes())
+    return {"dataset": dataset, "split": split, "size": int(len(labels)),
+            "sha256": digest.hexdigest()}
 
 
 def compute_metrics(record: Record, class_names: tuple[str, ...] | list[str]) -> dict[str, Any]:
@@ -122,6 +162,7 @@ def write_record(
         "labels": record.labels,
         "logits": record.logits,
         "pred": record.pred,
+        "indices": record.image_indices(),
     }
     if record.is_quantized:
         arrays["output_scale"] = np.float64(record.output_scale)
@@ -155,7 +196,8 @@ def load_record(folder: str | Path) -> Record:
                 raise TinyedgeError(f"{path} lacks the array(s) {', '.join(missing)}; "
                                     f"{_RECORD_FIX}")
             arrays = {k: data[k] for k in data.files
-                      if k in ("labels", "logits", "pred", "output_scale", "output_zero_point")}
+                      if k in ("labels", "logits", "pred", "output_scale", "output_zero_point",
+                               "indices")}
     except TinyedgeError:
         raise
     except (OSError, ValueError, KeyError, EOFError, TypeError, MemoryError,
@@ -193,7 +235,13 @@ def _checked_record(path: Path, a: dict[str, np.ndarray]) -> Record:
         if z is None or z.shape != () or z.dtype.kind not in "iu" or not -128 <= z <= 127:
             raise bad("output_zero_point", "an integer scalar in -128…127")
         scale, zero = float(s), int(z)
-    return Record(labels.astype(np.int64), logits, pred.astype(np.int64), scale, zero)
+    indices = a.get("indices")
+    if indices is not None and (
+            indices.ndim != 1 or indices.shape[0] != n or indices.dtype.kind not in "iu"
+            or (n and indices.min() < 0) or len(np.unique(indices)) != n):
+        raise bad("indices", f"{n} distinct integers ≥ 0 (one per row of logits)")
+    return Record(labels.astype(np.int64), logits, pred.astype(np.int64), scale, zero,
+                  None if indices is None else indices.astype(np.int64))
 
 
 def load_metrics(folder: str | Path, record: Record | None = None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tinyedge.errors import TinyedgeError
+from tinyedge.layout import FIRMWARE_ELF
 
 # ST-LINK, J-Link and CMSIS-DAP serials are hex or alphanumeric strings.
 PROBE_SERIAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -55,7 +56,7 @@ def is_safe_path(path: Path) -> bool:
 
 
 @contextmanager
-def staged_file(path: Path, name: str = "firmware.elf") -> Iterator[Path]:
+def staged_file(path: Path, name: str = FIRMWARE_ELF) -> Iterator[Path]:
     """``path`` itself when its absolute form is safe to splice into a tool's command
     language, else a copy under a fresh temporary folder whose name is safe; removed on
     exit. Refuses when even the temporary folder's path is unsafe (an odd ``$TMPDIR``)."""

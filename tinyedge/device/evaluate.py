@@ -46,9 +46,9 @@ from tinyedge.fileio import (
     write_manifest,
 )
 from tinyedge.int8 import check_int8_model, quantize_images
-from tinyedge.layout import DEVICE_LOG, DEVICE_SESSION, Reach, device_runtime
+from tinyedge.layout import DEVICE_JSON, DEVICE_LOG, DEVICE_SESSION, Reach, device_runtime
 from tinyedge.progress import Progress, SilentProgress
-from tinyedge.records import make_record, write_record
+from tinyedge.records import image_set, make_record, write_record
 
 Mode = Literal["stream", "batch"]
 LOG_NAME = DEVICE_LOG
@@ -357,10 +357,11 @@ def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, resu
                            extra={"model": Path(model_path).parent.name,
                                   "dataset": dataset.name})
     device = device_report(target, [results[i][0] for i in range(n)], reports, mode, measured)
-    write_json_atomic(out_dir / "device.json", device)
+    write_json_atomic(out_dir / DEVICE_JSON, device)
     write_manifest(out_dir, "evaluate",
                    inputs={"model": file_entry(model_path), "firmware": file_entry(target.elf),
-                           "dataset": dataset.name},
+                           "dataset": dataset.name,
+                           "images": image_set(dataset.name, "test", *dataset.split("test"))},
                    parameters={"runtime": runtime, "board": target.board.name,
                                "emulated": target.emulated, "mode": mode, "n": n},
                    figures={**{k: metrics[k] for k in ("top1", "top5", "ece", "n")},

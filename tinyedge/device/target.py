@@ -13,26 +13,25 @@ from tinyedge.device.session import DeviceSession
 from tinyedge.device.transport import SerialTransport
 from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import sha256_file
-from tinyedge.firmware.build import BuildResult, build_firmware
+from tinyedge.firmware.build import BuildResult, build_firmware, default_out_dir
+from tinyedge.layout import BUILD_DIR, model_name
 
 
 def build_protocol_firmware(board_name: str, model_path: str | Path, *, emulated: bool,
-                            build_root: str | Path = "build") -> BuildResult:
+                            build_root: str | Path = BUILD_DIR) -> BuildResult:
     board = load_board(board_name)
     model_path = Path(model_path)
     if not model_path.is_file():
         raise TinyedgeError(f"model {model_path} does not exist; create it with "
                             "`tinyedge export`")
     target = "emulator" if emulated else "board"
-    # Keyed by the model's content, board and target: two models that share a file or
-    # folder name never overwrite each other's firmware.
-    key = sha256_file(model_path)[:12]
-    out = Path(build_root) / board.name / f"{model_path.parent.name}-{key}-{target}"
+    out = default_out_dir(board, model_name(model_path), target, sha256_file(model_path),
+                          root=build_root)
     return build_firmware(board, model_path, out, target=target, app="protocol")
 
 
 def device_target(board_name: str, model_path: str | Path, *, port: str | None = None,
-                  simulator: str | None = None, build_root: str | Path = "build"
+                  simulator: str | None = None, build_root: str | Path = BUILD_DIR
                   ) -> DeviceTarget:
     """Build the firmware the target runs: the QEMU stand-in's when neither a port nor a
     simulator of the real SoC (e.g. Renode) is named, else the board's own."""

@@ -12,7 +12,7 @@ from tinyedge.data import ImageDataset
 from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import check_stage_folder, file_entry, write_manifest
 from tinyedge.progress import Progress, SilentProgress
-from tinyedge.records import make_record, write_record
+from tinyedge.records import image_set, make_record, write_record
 from tinyedge.train.augment import normalize, to_float
 from tinyedge.train.checkpoint import load_model
 from tinyedge.train.loop import resolve_device
@@ -76,7 +76,8 @@ def evaluate_checkpoint(
                            extra={"model": spec.name, "dataset": dataset.name})
     write_manifest(
         out_dir, "evaluate",
-        inputs={"checkpoint": file_entry(checkpoint), "dataset": dataset.name},
+        inputs={"checkpoint": file_entry(checkpoint), "dataset": dataset.name,
+                "images": image_set(dataset.name, "test", *dataset.split("test"))},
         parameters={"runtime": "float", "device": device, "limit": limit},
         figures={k: metrics[k] for k in ("top1", "top5", "ece", "n")},
     )

@@ -23,7 +23,7 @@ from tinyedge.fileio import (
 from tinyedge.int8 import Int8Signature, check_int8_model, prepare_int8, quantize_images
 from tinyedge.models import INPUT_SHAPE
 from tinyedge.progress import Progress
-from tinyedge.records import make_record, write_record
+from tinyedge.records import image_set, make_record, write_record
 
 # Below this a scale cannot be inverted (1/scale overflows float32) or requantized.
 MIN_SCALE = 1e-30
@@ -133,7 +133,8 @@ def evaluate_tflite(
                            extra={"model": name, "dataset": dataset.name})
     write_manifest(
         out_dir, "evaluate",
-        inputs={"model": file_entry(model_path), "dataset": dataset.name},
+        inputs={"model": file_entry(model_path), "dataset": dataset.name,
+                "images": image_set(dataset.name, "test", *dataset.split("test"))},
         parameters={"runtime": runtime, "limit": limit},
         figures={**{k: metrics[k] for k in ("top1", "top5", "ece", "n")},
                  "prepare_seconds": prepare_seconds, "seconds": seconds,

@@ -21,15 +21,22 @@ from tinyedge.evaluate.float_model import float_logits
 from tinyedge.evaluate.int8_model import check_model_io
 from tinyedge.export.convert import onnx_to_int8_tflite
 from tinyedge.export.onnx_export import export_onnx, onnx_max_abs_diff
-from tinyedge.fileio import MANIFEST_NAME, _umask, file_entry, write_manifest
+from tinyedge.fileio import _umask, file_entry, write_manifest
 from tinyedge.int8 import check_int8_model, quantize_images, run_int8, tflm_arena_bytes
+from tinyedge.layout import (
+    CHECKPOINT_NAME,
+    EXPORT_DIR,
+    MANIFEST_NAME,
+    ONNX_NAME,
+    RUNS_DIR,
+    TFLITE_NAME,
+    stored_path,
+)
 from tinyedge.models import ModelSpec, count_macs, count_parameters
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.records import argmax_pred
-from tinyedge.train import CHECKPOINT_NAME, load_model
+from tinyedge.train import load_model
 
-ONNX_NAME = "model.onnx"
-TFLITE_NAME = "model_int8.tflite"
 ONNX_CHECK_IMAGES = 32
 
 
@@ -41,7 +48,7 @@ class ExportResult:
     manifest: dict[str, Any]
 
 
-def default_checkpoint(spec: ModelSpec, seed: int, runs: str | Path = "runs") -> Path:
+def default_checkpoint(spec: ModelSpec, seed: int, runs: str | Path = RUNS_DIR) -> Path:
     path = Path(runs) / spec.run_name(seed) / CHECKPOINT_NAME
     if not path.is_file():
         raise CheckpointError(
@@ -55,7 +62,7 @@ def default_checkpoint(spec: ModelSpec, seed: int, runs: str | Path = "runs") ->
 def export_model(
     spec: ModelSpec,
     checkpoint: str | Path,
-    out_root: str | Path = "export",
+    out_root: str | Path = EXPORT_DIR,
     *,
     seed: int = 0,
     dataset: ImageDataset | None = None,
@@ -128,7 +135,7 @@ def _publish(work: Path, final: Path) -> None:
 
 def _entry(path: Path, final: Path) -> dict[str, Any]:
     """The manifest entry of ``path`` (in the work folder) under its final name."""
-    return {**file_entry(path), "path": str(final / path.name)}
+    return {**file_entry(path), "path": stored_path(final / path.name)}
 
 
 def _export_into(

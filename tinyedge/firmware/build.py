@@ -33,6 +33,15 @@ from tinyedge.errors import TinyedgeError
 from tinyedge.firmware.board_header import board_header
 from tinyedge.firmware.compiler import CompiledModel
 from tinyedge.firmware.host import compile_model, firmware_root, kernel_sources
+from tinyedge.layout import (
+    BUILD_DIR,
+    FIRMWARE_BIN,
+    FIRMWARE_ELF,
+    MEMORY_JSON,
+    build_folder,
+    model_name,
+    stored_path,
+)
 
 Target = Literal["board", "emulator"]
 # smoke: run the model once on a zero image, print outputs and counts, exit
@@ -140,16 +149,11 @@ class _Layout:
     count_den: int
 
 
-def model_name(model_path: Path) -> str:
-    """``export/<name>/model_int8.tflite`` -> ``<name>``; any other file -> its stem."""
-    return model_path.parent.name if model_path.name == "model_int8.tflite" else model_path.stem
-
-
-def default_out_dir(board: Board, name: str, target: Target, model_sha256: str = "") -> Path:
-    """``build/<board>[.<emulator>]/<name>-<sha256[:12]>``: keyed by the model's content,
-    so two files that share a name never overwrite each other's build."""
-    folder = board.name if target == "board" else f"{board.name}.{board.emulator.qemu_machine}"
-    return Path("build") / folder / (f"{name}-{model_sha256[:12]}" if model_sha256 else name)
+def default_out_dir(board: Board, name: str, target: Target, model_sha256: str = "",
+                    root: str | Path = BUILD_DIR) -> Path:
+    """Where a build goes by default (:func:`tinyedge.layout.build_folder`)."""
+    emulator = None if target == "board" else board.emulator.qemu_machine
+    return build_folder(board.name, name, model_sha256, emulator=emulator, root=root)
 
 
 def format_bytes(n: int) -> str:
@@ -224,7 +228,7 @@ def build_firmware(
 ) -> BuildResult:
     """Fit-check, generate, cross-compile and link ``model_path`` for ``board``; write
     ``firmware.elf``, ``firmware.bin``, ``memory.json`` (and the map file) into
-    ``out_dir`` (default ``build/<board>/<model>/``). ``variant`` picks the kernels
+    ``out_dir`` (default :func:`default_out_dir`). ``variant`` picks the kernels
     (default: :func:`kernel_variant` of the board, or the reference kernels when only
     those fit; memory.json names the one used). Nothing is written when the model does
     not fit or the build fails."""
@@ -264,18 +268,19 @@ def build_firmware(
         elif app != "smoke":
             raise TinyedgeError(f"unknown firmware app {app!r}; use smoke or protocol")
         elf = _compile_and_link(b, layout, work, tools, app, variant)
-        _run([tools["objcopy"], "-O", "binary", str(elf), str(work / "firmware.bin")])
+        _run([tools["objcopy"], "-O", "binary", str(elf), str(work / FIRMWARE_BIN)])
         memory = measure(b, elf, tools["size"])
-        payload = {"board": b.name, "target": target, "model": name, "model_path": str(path),
+        payload = {"board": b.name, "target": target, "model": name,
+                   "model_path": stored_path(path),
                    "platform": layout.platform, "cflags": list(b.cflags),
                    "kernel_variant": variant,
                    "kernel_cflags": [*CFLAGS, *KERNEL_CFLAGS[variant]],
                    **memory.to_dict(), "estimate": estimate.to_dict(),
                    "sections": section_sizes(elf, tools["size"])}
-        (work / "memory.json").write_text(json.dumps(payload, indent=2) + "\n")
+        (work / MEMORY_JSON).write_text(json.dumps(payload, indent=2) + "\n")
         _publish(work, out)
-    return BuildResult(b, target, name, out, out / "firmware.elf", out / "firmware.bin",
-                       out / "memory.json", memory, estimate)
+    return BuildResult(b, target, name, out, out / FIRMWARE_ELF, out / FIRMWARE_BIN,
+                       out / MEMORY_JSON, memory, estimate)
 
 
 def _layout(board: Board, target: Target) -> _Layout:
@@ -355,7 +360,7 @@ def _compile_and_link(board: Board, layout: _Layout, work: Path, tools: dict[str
     m = board.memory
     (work / "linker.ld").write_text(linker_script(layout.flash_origin, m.flash_bytes,
                                                   layout.ram_origin, m.ram_bytes, m.stack_bytes))
-    elf = work / "firmware.elf"
+    elf = work / FIRMWARE_ELF
     _run([tools["gcc"], *board.cflags, *LDFLAGS, f"-T{work / 'linker.ld'}",
           f"-Wl,-Map={work / 'firmware.map'}", *map(str, objects), "-o", str(elf)])
     for obj in objects:

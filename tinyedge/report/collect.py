@@ -22,7 +22,7 @@ import numpy as np
 
 from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import Fields, read_json_object
-from tinyedge.layout import is_device_runtime
+from tinyedge.layout import MANIFEST_NAME, is_device_runtime, project_root_of, resolve_stored
 from tinyedge.records import METRICS_NAME, PREDICTIONS_NAME, Record, load_metrics, load_record
 
 FLOAT = "float"
@@ -216,13 +216,16 @@ def labels_agree(runs: list[Run]) -> bool:
 
 def find_params(root: Path, runs, arch: str, width: float) -> int | None:
     """Parameter count: from the checkpoint's or export's manifest (``figures.params``)
-    that a run's manifest names; else by rebuilding the model for the record's classes."""
+    that a run's manifest names; else by rebuilding the model for the record's classes.
+    Manifest paths are resolved against the project root of ``root`` (the folder holding
+    the results folder, :func:`tinyedge.layout.project_root_of`)."""
+    project = project_root_of(root)
     num_classes = None
     for run in runs:
         num_classes = num_classes or run.metrics.get("num_classes")
-        manifest = _read_json(run.folder / "manifest.json") or {}
+        manifest = _read_json(run.folder / MANIFEST_NAME) or {}
         for entry in (manifest.get("inputs") or {}).values():
-            params = _params_beside(root, entry)
+            params = _params_beside(project, entry)
             if params is not None:
                 return params
     if num_classes is None:
@@ -230,18 +233,14 @@ def find_params(root: Path, runs, arch: str, width: float) -> int | None:
     return _zoo_params(arch, width, int(num_classes))
 
 
-def _params_beside(root: Path, entry: Any) -> int | None:
+def _params_beside(project: Path, entry: Any) -> int | None:
+    """``figures.params`` of the manifest beside the file a manifest ``entry`` names."""
     if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
         return None
-    path = Path(entry["path"])
-    # Manifests hold paths relative to where the stage ran, usually the results folder's
-    # parent (results/ and runs/ side by side).
-    for base in (root.parent, root.resolve().parent, Path.cwd()):
-        candidate = path if path.is_absolute() else base / path
-        manifest = _read_json(candidate.parent / "manifest.json")
-        params = ((manifest or {}).get("figures") or {}).get("params")
-        if isinstance(params, int) and params > 0:
-            return params
+    manifest = _read_json(resolve_stored(entry["path"], project).parent / MANIFEST_NAME)
+    params = ((manifest or {}).get("figures") or {}).get("params")
+    if isinstance(params, int) and not isinstance(params, bool) and params > 0:
+        return params
     return None
 
 

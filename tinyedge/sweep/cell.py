@@ -15,22 +15,33 @@ from typing import Any
 from tinyedge.data import load_dataset
 from tinyedge.fileio import read_manifest, sha256_file, write_json_atomic
 from tinyedge.firmware.build import FitError
-from tinyedge.layout import device_runtime
+from tinyedge.layout import (
+    BUILD_DIR,
+    CHECKPOINT_NAME,
+    EXPORT_DIR,
+    FLOAT_RUNTIME,
+    METRICS_NAME,
+    RESULTS_DIR,
+    RUNS_DIR,
+    SWEEP_STATE,
+    TFLITE_NAME,
+    device_runtime,
+)
 from tinyedge.models import resolve
 from tinyedge.sweep.grid import BoardLink, Cell
 
 
 class Dirs:
-    """The sweep's folders under one root: runs/, export/, results/, build/, and the
-    sweep's own state in results/sweep/."""
+    """The sweep's folders under one root (the project root, :mod:`tinyedge.layout`):
+    runs/, export/, results/, build/, and the sweep's own state in results/sweep/."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        self.runs = self.root / "runs"
-        self.export = self.root / "export"
-        self.results = self.root / "results"
-        self.build = self.root / "build"
-        self.state = self.results / "sweep"
+        self.runs = self.root / RUNS_DIR
+        self.export = self.root / EXPORT_DIR
+        self.results = self.root / RESULTS_DIR
+        self.build = self.root / BUILD_DIR
+        self.state = self.results / SWEEP_STATE
         self.cells = self.state / "cells"
         self.logs = self.state / "logs"
         self.locks = self.state / "locks"
@@ -60,14 +71,14 @@ def run_cell(cell: Cell, dirs: Dirs, links: dict[str, BoardLink]) -> dict[str, A
                 device="cuda" if cell.gpus and torch.cuda.is_available() else "cpu")
     checkpoint_sha = sha256_file(run.checkpoint)
     variant_results = dirs.results / cell.variant
-    if not _made_from(variant_results / "float", "checkpoint", checkpoint_sha):
-        evaluate_checkpoint(run.checkpoint, dataset, variant_results / "float",
+    if not _made_from(variant_results / FLOAT_RUNTIME, "checkpoint", checkpoint_sha):
+        evaluate_checkpoint(run.checkpoint, dataset, variant_results / FLOAT_RUNTIME,
                             limit=cell.eval_limit)
     export_dir = dirs.export / cell.variant
     if not _made_from(export_dir, "checkpoint", checkpoint_sha):
         export_model(resolve(cell.arch, cell.width), run.checkpoint, dirs.export,
                      seed=cell.seed, dataset=dataset)
-    model = export_dir / "model_int8.tflite"
+    model = export_dir / TFLITE_NAME
     model_sha = sha256_file(model)
     for runtime in cell.runtimes:
         if not _made_from(variant_results / runtime, "model", model_sha):
@@ -122,9 +133,9 @@ def is_done(cell: Cell, dirs: Dirs) -> bool:
     if not path.is_file():
         return False
     marker = json.loads(path.read_text())
-    checkpoint = dirs.runs / cell.variant / "checkpoint.pt"
-    model = dirs.export / cell.variant / "model_int8.tflite"
+    checkpoint = dirs.runs / cell.variant / CHECKPOINT_NAME
+    model = dirs.export / cell.variant / TFLITE_NAME
     return (checkpoint.is_file() and model.is_file()
             and sha256_file(checkpoint) == marker["checkpoint_sha256"]
             and sha256_file(model) == marker["model_sha256"]
-            and (dirs.results / cell.variant / "float" / "metrics.json").is_file())
+            and (dirs.results / cell.variant / FLOAT_RUNTIME / METRICS_NAME).is_file())

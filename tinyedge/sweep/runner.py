@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tinyedge.fileio import atomic_path, read_manifest, write_json_atomic
-from tinyedge.layout import device_runtime
+from tinyedge.layout import (
+    FLOAT_RUNTIME,
+    METRICS_NAME,
+    REPORT_HTML,
+    device_runtime,
+    scaling_table_name,
+)
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.records import load_metrics
 from tinyedge.sweep.cell import Dirs, is_done
@@ -108,7 +114,7 @@ def run_sweep(
     if report:
         from tinyedge.report import build_report
 
-        result.report = build_report(dirs.results, dirs.results / "report.html").html
+        result.report = build_report(dirs.results, dirs.results / REPORT_HTML).html
     return result
 
 
@@ -176,18 +182,18 @@ def write_scaling_tables(cells: list[Cell], dirs: Dirs) -> list[Path]:
         params = train_manifest["figures"].get("params")
         if params is None:
             continue
-        folders = ["float", *cell.runtimes,
+        folders = [FLOAT_RUNTIME, *cell.runtimes,
                    *(device_runtime(b, reach) for b in cell.boards for reach in ("qemu", "board"))]
         for folder in folders:
             path = dirs.results / cell.variant / folder
-            if not (path / "metrics.json").is_file():
+            if not (path / METRICS_NAME).is_file():
                 continue
             rows.setdefault(folder, []).append({
                 "arch": cell.arch, "width": cell.width, "params": params, "seed": cell.seed,
                 "accuracy": load_metrics(path)["top1"]})
     written = []
     for folder, table in rows.items():
-        path = dirs.results / ("results.csv" if folder == "float" else f"results_{folder}.csv")
+        path = dirs.results / scaling_table_name(folder)
         with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=SCALING_COLUMNS)
             writer.writeheader()

@@ -4,6 +4,7 @@ fresh process (its own log, its own failure)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -16,7 +17,11 @@ def main(argv: list[str]) -> int:
     links = {}
     if len(argv) > 2:
         links = {k: BoardLink(**v) for k, v in json.loads(Path(argv[2]).read_text()).items()}
-    marker = run_cell(cell, Dirs(argv[1]), links)
+    root = Path(argv[1]).resolve()
+    # The sweep root is the project root of every stage the cell runs: manifests store
+    # their paths relative to it (tinyedge.layout.stored_path).
+    os.chdir(root)
+    marker = run_cell(cell, Dirs(root), links)
     print(json.dumps(marker))
     return 0
 

@@ -2,10 +2,9 @@
 
 from tinyedge.train.checkpoint import load_model, read_checkpoint, save_checkpoint
 from tinyedge.train.config import TrainConfig, cosine_lr
-from tinyedge.train.loop import CHECKPOINT_NAME, TrainResult, run_dir_for, train
+from tinyedge.train.loop import TrainResult, run_dir_for, train
 
 __all__ = [
-    "CHECKPOINT_NAME",
     "TrainConfig",
     "TrainResult",
     "cosine_lr",

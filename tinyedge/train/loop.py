@@ -23,14 +23,13 @@ from tinyedge.fileio import (
     read_manifest,
     write_manifest,
 )
+from tinyedge.layout import CHECKPOINT_NAME, MANIFEST_NAME, RUNS_DIR
+from tinyedge.layout import TRAIN_STATE_NAME as STATE_NAME
 from tinyedge.models import build_model, count_macs, count_parameters, resolve
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.train.augment import cutout, normalize, random_crop, random_hflip, to_float
 from tinyedge.train.checkpoint import save_checkpoint
 from tinyedge.train.config import TrainConfig, cosine_lr
-
-STATE_NAME = "last.pt"  # resumable state, rewritten after every epoch
-CHECKPOINT_NAME = "checkpoint.pt"  # the final model
 
 EpochHook = Callable[[int, dict[str, float]], None]
 
@@ -107,7 +106,7 @@ def _check_existing(run_dir: Path, config: TrainConfig) -> bool:
 def train(
     config: TrainConfig,
     dataset: ImageDataset,
-    out_root: str | Path = "runs",
+    out_root: str | Path = RUNS_DIR,
     *,
     device: str = "cpu",
     force: bool = False,
@@ -123,7 +122,7 @@ def train(
     run_dir = run_dir_for(config, out_root)
     state_path = run_dir / STATE_NAME
     if force:
-        for name in (STATE_NAME, CHECKPOINT_NAME, "manifest.json"):
+        for name in (STATE_NAME, CHECKPOINT_NAME, MANIFEST_NAME):
             (run_dir / name).unlink(missing_ok=True)
     elif _check_existing(run_dir, config):
         progress.message(f"{run_dir} is already trained ({config.epochs} epochs); nothing to do")
