@@ -303,6 +303,10 @@ def _evaluate_device(args: argparse.Namespace) -> int:
         raise TinyedgeError("--power-monitor measures a real board: pass its --port too")
     if args.emulate == "renode":
         return _evaluate_renode(args)
+    if args.port is not None:  # a missing or busy port: one line before any build
+        from tinyedge.device.transport import check_port
+
+        check_port(args.port)
     monitor = None
     if args.power_monitor is not None:  # unreachable: one line, exit 2, before any build
         from tinyedge.boards import load_board
@@ -353,6 +357,11 @@ def cmd_flash(args: argparse.Namespace) -> int:
     from tinyedge.device.target import boot_check, build_protocol_firmware
 
     model = args.model or _only_export()
+    if not args.emulate:  # no probe or tool: one line before anything is built
+        from tinyedge.boards import load_board
+        from tinyedge.device.flash import check_probe
+
+        check_probe(load_board(args.board), probe=args.probe)
     build = build_protocol_firmware(args.board, model, emulated=args.emulate)
     if args.emulate:
         board = boot_check(build)
@@ -585,7 +594,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep", help="run a grid of widths × seeds through the pipeline")
     p.add_argument("--grid", default="paper",
-                   help="paper (SPEC's 18 sizes × 5 seeds), demo, or a grid TOML file")
+                   help="paper (SPEC's 18 sizes × 5 seeds), demo, or a grid TOML file "
+                        "(default paper)")
     p.add_argument("--backend", choices=["local", "ray"], default="local",
                    help="run cells in local processes or on a Ray cluster (default local)")
     p.add_argument("--jobs", type=positive_int("a number of parallel cells ≥ 1, e.g. 2"),
@@ -608,10 +618,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", type=output_folder, default=Path("."),
                    help="folder holding runs/, export/, results/, build/ (default .)")
     p.set_defaults(func=cmd_demo)
+    for command in sub.choices.values():  # `tinyedge models -q` as well as `tinyedge -q models`
+        command.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                             help="no progress bars")
     return parser
 
 
+def _resumable(args: argparse.Namespace | None) -> bool:
+    """Training, sweeps and device evaluation keep finished work and continue from it when
+    run again; an interrupted export, build or host evaluation keeps nothing (an export
+    removes its unfinished folder), so it says nothing about resuming."""
+    if args is None:
+        return False
+    return args.command in ("train", "sweep") or (args.command == "evaluate"
+                                                  and getattr(args, "board", None) is not None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args = None
     try:
         try:
             args = build_parser().parse_args(argv)
@@ -623,7 +647,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tinyedge: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("tinyedge: interrupted; run the same command again to resume", file=sys.stderr)
+        hint = "; run the same command again to resume" if _resumable(args) else ""
+        print(f"tinyedge: interrupted{hint}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (`tinyedge models | head -1`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -36,7 +36,32 @@ def flash_firmware(board: Board, elf: Path, binary: Path, *, method: Method | No
                      "use openocd, pyocd or mass-storage")
 
 
-def openocd_command(board: Board, elf: Path, probe: str | None) -> list[str]:
+def check_probe(board: Board, *, probe: str | None = None, timeout: float = 20) -> None:
+    """Before building: the flashing tool is installed and, for OpenOCD, a probe answers
+    (``init`` then ``shutdown``, nothing written); :class:`FlashError` otherwise. Any other
+    OpenOCD complaint is left to the flash itself, which reports it in full."""
+    method = board.flash.method
+    if method == "mass-storage":
+        if find_stlink_drive() is None:
+            raise FlashError(NO_PROBE.format(board=board.name)
+                             + " (no ST-LINK drive with DETAILS.TXT is mounted)")
+        return
+    if shutil.which(method) is None:
+        how = "apt-get install openocd" if method == "openocd" else "pip install pyocd"
+        raise FlashError(f"{method} is not installed; run scripts/setup.sh (or {how})")
+    if method == "openocd":
+        command = openocd_command(board, None, probe)
+        result = _run([*command[:-2], "-c", "init", "-c", "shutdown"], timeout)
+        if result.returncode != 0 and _no_probe(result.stderr + result.stdout):
+            raise FlashError(NO_PROBE.format(board=board.name))
+
+
+def _no_probe(text: str) -> bool:
+    return any(s in text.lower() for s in ("open failed", "no device found", "unable to find",
+                                           "couldn't find", "libusb"))
+
+
+def openocd_command(board: Board, elf: Path | None, probe: str | None) -> list[str]:
     """OpenOCD's arguments. OpenOCD evaluates ``-c`` strings (and the ``-f`` name) as Tcl,
     so the config name and probe serial must match strict patterns and ``elf`` must be a
     safe absolute path (see :mod:`tinyedge.tool_args`); braces stop any
@@ -44,7 +69,7 @@ def openocd_command(board: Board, elf: Path, probe: str | None) -> list[str]:
     if not board.flash.openocd_config:
         raise FlashError(f"{board.name} names no OpenOCD config in {board.path}")
     config = tool_args.safe_name(board.flash.openocd_config, "OpenOCD config", str(board.path))
-    if not tool_args.is_safe_path(elf) or not elf.is_absolute():
+    if elf is not None and (not tool_args.is_safe_path(elf) or not elf.is_absolute()):
         raise tool_args.UnsafeArgumentError(
             f"firmware path {str(elf)[:120]!r} cannot be passed to OpenOCD safely")
     command = ["openocd", "-f", config]
@@ -63,8 +88,7 @@ def _openocd(board: Board, elf: Path, probe: str | None, timeout: float) -> str:
         result = _run(openocd_command(board, staged, probe), timeout)
     if result.returncode != 0:
         text = result.stderr + result.stdout
-        if any(s in text.lower() for s in ("open failed", "no device found",
-                                           "unable to find", "couldn't find", "libusb")):
+        if _no_probe(text):
             raise FlashError(NO_PROBE.format(board=board.name))
         raise FlashError(f"openocd could not flash {board.name}: {_last_error(text)}")
     return f"flashed {elf.name} to {board.name} with OpenOCD"

@@ -83,6 +83,13 @@ class SerialTransport:
             self._port = None
 
 
+def check_port(url: str) -> None:
+    """Open and close ``url`` once, at once: a missing or busy port is found before any
+    build or evaluation starts (a session's own opening retries while a board re-enumerates
+    after a reset)."""
+    SerialTransport(url, connect_timeout=0).close()
+
+
 def _explain(url: str, exc: Exception) -> str:
     text = str(exc)
     if "busy" in text.lower() or "lock" in text.lower():
