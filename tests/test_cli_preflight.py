@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import serial
 
@@ -152,3 +153,19 @@ def test_ctrl_c_during_device_evaluation_says_it_resumes(workdir, monkeypatch, c
     monkeypatch.setattr(cli, "_evaluate_device", ctrl_c)
     assert main(["evaluate", "--board", "nucleo-f746", "--model", str(model)]) == 130
     assert capsys.readouterr().err.strip().endswith("run the same command again to resume")
+
+
+def test_measured_energy_and_a_disconnect_are_printed_even_when_quiet():
+    from tinyedge.device.power import energy_from_samples
+
+    active = np.array([0, 0, 1, 1, 1, 1, 1, 0, 0] * 2, dtype=bool)
+    current = np.where(active, 0.030, 0.010)
+    whole = energy_from_samples(current, active, 1000.0, 3.3, "ppk2:/dev/ttyACM1").to_dict()
+    assert cli._measured_energy_line(whole) == (
+        "energy per inference: 0.3300 mJ (idle 10.00 mA subtracted; 0.4950 mJ as measured) "
+        "over 2 windows, ppk2:/dev/ttyACM1")
+    cut = energy_from_samples(current[:12], active[:12], 1000.0, 3.3, "ppk2:/dev/ttyACM1",
+                              disconnected=True).to_dict()
+    assert cli._measured_energy_line(cut).endswith(
+        "over 1 windows, ppk2:/dev/ttyACM1; incomplete: the monitor disconnected after 12 "
+        "samples (0.012 s); energy is from the 1 complete windows recorded before that")

@@ -325,7 +325,18 @@ def _evaluate_device(args: argparse.Namespace) -> int:
     print(f"{d['counter']} per inference: median {d['per_inference']['median']:,.0f} "
           f"(min {d['per_inference']['min']:,}, max {d['per_inference']['max']:,}); "
           f"peak RAM {d['ram']['peak_bytes']:,} bytes")
+    if d["energy"] and d["energy"]["method"] == "measured":
+        print(_measured_energy_line(d["energy"]))
     return 0
+
+
+def _measured_energy_line(energy: dict) -> str:
+    """The measured energy, and what a monitor that disconnected left (shown even with -q)."""
+    line = (f"energy per inference: {energy['joules_per_inference'] * 1e3:.4f} mJ "
+            f"(idle {energy['idle_current_a'] * 1e3:.2f} mA subtracted; "
+            f"{energy['gross_joules_per_inference'] * 1e3:.4f} mJ as measured) over "
+            f"{energy['windows']} windows, {energy['monitor']}")
+    return line if energy["complete"] else f"{line}; incomplete: {energy['note']}"
 
 
 def _evaluate_renode(args: argparse.Namespace) -> int:
