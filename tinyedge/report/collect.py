@@ -5,18 +5,26 @@ and ``metrics.json`` (see :mod:`tinyedge.records`); device runtimes (``device-<b
 add ``device.json``. Folders that do not look like a variant or hold no record are
 skipped and listed in :attr:`Collection.notes`.
 
-Runs of one variant must agree on the labels of the images they share. A run evaluated on
-the first N images only (``--limit N``) shares a prefix with the full runs; comparisons use
-that prefix.
+What is comparable: every run's manifest names the model it evaluated (the int8 file's
+sha256, or the float checkpoint's) and the image set (dataset, split, hash of the split;
+see :func:`tinyedge.records.image_set`); each record holds the split indices of its rows.
+Two runs of a variant are paired only when their image sets and models agree (an int8
+model's checkpoint is the one its export manifest names, when that export still holds the
+model); a pair that is not is listed in :attr:`Variant.unpaired` and in the notes, and a
+variant whose runs disagree on the model gets a warning (:attr:`Collection.warnings`).
+Comparisons use the images both runs hold (:func:`aligned`): a ``--limit N`` run is
+compared with a full run on its N images. Runs on one image set must agree on the labels
+of the images they share.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, reduce
+from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -33,6 +41,16 @@ _VARIANT = re.compile(
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """What a run evaluated, from its manifest (None where it does not say)."""
+
+    model_sha256: str | None = None  # the int8 model file (int8 runs only)
+    checkpoint_sha256: str | None = None  # the float checkpoint (for int8: the export's)
+    dataset: str | None = None
+    images: tuple[str, str, str] | None = None  # (dataset, split, sha256 of the split)
+
+
+@dataclass(frozen=True)
 class Run:
     """One runtime's evaluation of one variant."""
 
@@ -41,6 +59,7 @@ class Run:
     record: Record
     metrics: dict[str, Any]
     device: dict[str, Any] | None
+    provenance: Provenance = Provenance()
 
     @property
     def n(self) -> int:
@@ -57,6 +76,12 @@ class Variant:
     seed: int
     params: int | None
     runs: dict[str, Run] = field(default_factory=dict)
+    # {frozenset({runtime a, runtime b}): why the two cannot be compared}
+    unpaired: dict[frozenset[str], str] = field(default_factory=dict)
+    model_warning: str | None = None  # set when the runs disagree on the model
+
+    def comparable(self, a: Run, b: Run) -> bool:
+        return frozenset((a.runtime, b.runtime)) not in self.unpaired
 
     @property
     def float_run(self) -> Run | None:
@@ -67,12 +92,14 @@ class Variant:
         return [r for k, r in self.runs.items() if k != FLOAT]
 
     def deployed(self) -> Run | None:
-        """The int8 run that stands for deployment: a device if any, else tflm, …"""
+        """The int8 run that stands for deployment: a device if any, else tflm, … — the
+        first of those comparable with the float run (another model's run is never
+        shown as this variant deployed), else the first."""
         devices = sorted(k for k in self.runs if is_device_runtime(k))
-        for key in [*devices, *DEPLOYED_ORDER]:
-            if key in self.runs:
-                return self.runs[key]
-        return None
+        present = [self.runs[k] for k in [*devices, *DEPLOYED_ORDER] if k in self.runs]
+        f = self.float_run
+        ok = [r for r in present if f is None or self.comparable(f, r)]
+        return (ok or present or [None])[0]
 
 
 @dataclass
@@ -80,6 +107,11 @@ class Collection:
     root: Path
     variants: list[Variant]
     notes: list[str]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Variants whose records disagree on the model (shown at the top of the report)."""
+        return [v.model_warning for v in self.variants if v.model_warning]
 
     @property
     def runtimes(self) -> list[str]:
@@ -131,26 +163,131 @@ def _load_variant(root: Path, folder: Path, notes: list[str]) -> Variant | None:
         present = [n for n in (PREDICTIONS_NAME, METRICS_NAME)
                    if (sub / n).exists() or (sub / n).is_symlink()]
         if present:  # a started record must be complete and valid; a bare folder is skipped
-            runs[sub.name] = _load_run(sub)
+            runs[sub.name] = _load_run(sub, root)
     if not runs:
         notes.append(f"skipped {folder.name}/: no runtime folder holds a record")
         return None
     runs = {k: runs[k] for k in runtime_order(list(runs))}
-    check_labels(folder.name, list(runs.values()))
+    unpaired = {frozenset((a.runtime, b.runtime)): why
+                for a, b in combinations(runs.values(), 2)
+                if (why := incomparable(a, b)) is not None}
+    unpaired.update(_untraced(runs))
+    check_labels(folder.name, list(runs.values()), skip=set(unpaired))
+    for pair, why in unpaired.items():
+        a, b = runtime_order(list(pair))
+        notes.append(f"{folder.name}: {a} and {b} are not compared: {why}")
     arch = match["arch"]
     width = float(match["width"])
     params = find_params(root, runs.values(), arch, width)
-    return Variant(folder.name, arch, width, int(match["seed"]), params, runs)
+    return Variant(folder.name, arch, width, int(match["seed"]), params, runs, unpaired,
+                   _model_warning(folder.name, list(runs.values())))
 
 
-def _load_run(folder: Path) -> Run:
+def _load_run(folder: Path, root: Path) -> Run:
     record = load_record(folder)
     metrics = load_metrics(folder, record)
     device_path = folder / DEVICE_NAME
     device = None
     if device_path.exists() or device_path.is_symlink():
         device = read_device_json(device_path)
-    return Run(folder.name, folder, record, metrics, device)
+    return Run(folder.name, folder, record, metrics, device, provenance(folder, metrics, root))
+
+
+def _sha(entry: Any) -> str | None:
+    sha = entry.get("sha256") if isinstance(entry, dict) else None
+    return sha if isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{64}", sha) else None
+
+
+def provenance(folder: Path, metrics: dict[str, Any], root: Path) -> Provenance:
+    """What the run in ``folder`` evaluated, from its manifest (an absent or unreadable
+    manifest, or one from before manifests named their images, leaves fields None: such a
+    run is compared on its labels alone)."""
+    inputs = (_read_json(folder / MANIFEST_NAME) or {}).get("inputs")
+    inputs = inputs if isinstance(inputs, dict) else {}
+    model, checkpoint = _sha(inputs.get("model")), _sha(inputs.get("checkpoint"))
+    if model is not None and checkpoint is None:
+        checkpoint = _export_checkpoint(root, inputs["model"], model)
+    images = inputs.get("images")
+    image_key = None
+    if isinstance(images, dict) and all(isinstance(images.get(k), str)
+                                        for k in ("dataset", "split", "sha256")):
+        image_key = (images["dataset"], images["split"], images["sha256"])
+    dataset = inputs.get("dataset", metrics.get("dataset"))
+    return Provenance(model, checkpoint, dataset if isinstance(dataset, str) else None,
+                      image_key)
+
+
+def _export_checkpoint(root: Path, entry: dict[str, Any], model_sha: str) -> str | None:
+    """The checkpoint an int8 model was exported from: its export manifest's, when that
+    manifest still describes this very model file (a re-export replaces it)."""
+    if not isinstance(entry.get("path"), str):
+        return None
+    export = resolve_stored(entry["path"], project_root_of(root)).parent
+    manifest = _read_json(export / MANIFEST_NAME) or {}
+    tflite = (manifest.get("outputs") or {}).get("tflite")
+    if manifest.get("stage") != "export" or _sha(tflite) != model_sha:
+        return None
+    return _sha((manifest.get("inputs") or {}).get("checkpoint"))
+
+
+def incomparable(a: Run, b: Run) -> str | None:
+    """Why runs ``a`` and ``b`` of one variant cannot be compared, or None when they can:
+    other images (dataset, split or their hash), another int8 model, another checkpoint,
+    or no image in common."""
+    pa, pb = a.provenance, b.provenance
+    if pa.images and pb.images and pa.images != pb.images:
+        return (f"they were evaluated on different image sets ({_images(pa.images)} vs "
+                f"{_images(pb.images)})")
+    if pa.dataset and pb.dataset and pa.dataset != pb.dataset:
+        return f"they were evaluated on different datasets ({pa.dataset} vs {pb.dataset})"
+    if pa.model_sha256 and pb.model_sha256 and pa.model_sha256 != pb.model_sha256:
+        return (f"they ran different model files (sha256 {pa.model_sha256[:12]}… vs "
+                f"{pb.model_sha256[:12]}…; re-exported in between?)")
+    if (pa.checkpoint_sha256 and pb.checkpoint_sha256
+            and pa.checkpoint_sha256 != pb.checkpoint_sha256):
+        return (f"they come from different checkpoints (sha256 {pa.checkpoint_sha256[:12]}… "
+                f"vs {pb.checkpoint_sha256[:12]}…)")
+    if not aligned(a, b).n:
+        return "they hold no image in common"
+    return None
+
+
+def _untraced(runs: dict[str, Run]) -> dict[frozenset[str], str]:
+    """When a variant's int8 runs ran different models, the runs whose model no export
+    manifest traces to a checkpoint are not paired with float either: which checkpoint
+    their (replaced) model came from is unknown."""
+    f = runs.get(FLOAT)
+    models = {r.provenance.model_sha256 for r in runs.values() if r.provenance.model_sha256}
+    if f is None or len(models) < 2 or not f.provenance.checkpoint_sha256:
+        return {}
+    return {frozenset((FLOAT, r.runtime)): (
+                f"{r.runtime} ran a model (sha256 {r.provenance.model_sha256[:12]}…) that its "
+                f"export folder no longer holds, so its checkpoint is unknown")
+            for r in runs.values()
+            if r.provenance.model_sha256 and not r.provenance.checkpoint_sha256}
+
+
+def _images(key: tuple[str, str, str]) -> str:
+    return f"{key[0]} {key[1]} {key[2][:12]}…"
+
+
+def _model_warning(name: str, runs: list[Run]) -> str | None:
+    """One line saying which runs of a variant ran which model, when they disagree."""
+    models: dict[str, list[str]] = {}
+    for run in runs:
+        if sha := run.provenance.model_sha256:
+            models.setdefault(sha, []).append(run.runtime)
+    checkpoints = {sha for r in runs if (sha := r.provenance.checkpoint_sha256)}
+    if len(models) > 1:
+        which = "; ".join(f"{', '.join(rts)} ran sha256 {sha[:12]}…"
+                          for sha, rts in models.items())
+        return (f"{name}: its records ran different models ({which}); those runs are not "
+                f"compared — evaluate every runtime again on the current export")
+    if len(checkpoints) > 1:
+        return (f"{name}: the float run and the int8 runs come from different checkpoints "
+                f"(trained again after the export?); float vs int8 is not compared — "
+                f"export and evaluate again")
+    return None
 
 
 DEVICE_NAME = "device.json"
@@ -191,27 +328,64 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def common_n(*runs: Run) -> int:
-    """Images every run evaluated (a ``--limit`` run covers a prefix of the test set)."""
-    return min(r.n for r in runs)
+class Alignment(NamedTuple):
+    """The images several runs all hold: their split indices (ascending) and, per run,
+    the record rows of those images (``record.pred[rows[i]]`` lines up across runs)."""
+
+    indices: np.ndarray
+    rows: list[np.ndarray]
+
+    @property
+    def n(self) -> int:
+        return len(self.indices)
 
 
-def check_labels(name: str, runs: list[Run]) -> None:
-    """Raise when two runs disagree on a label of an image both evaluated."""
-    first = runs[0]
-    for run in runs[1:]:
-        n = common_n(first, run)
-        if not np.array_equal(first.record.labels[:n], run.record.labels[:n]):
+def aligned(*runs: Run) -> Alignment:
+    """Intersect the runs' split indices (a ``--limit N`` run holds 0 … N−1).
+    Example: indices [0 … 449] and [0 … 49] → the 50 images 0 … 49, rows 0 … 49 of each."""
+    held = [r.record.image_indices() for r in runs]
+    common = reduce(np.intersect1d, held)
+    rows = []
+    for idx in held:
+        order = np.argsort(idx, kind="stable")
+        rows.append(order[np.searchsorted(idx, common, sorter=order)])
+    return Alignment(common, rows)
+
+
+def check_labels(name: str, runs: list[Run], skip: set[frozenset[str]] | None = None
+                 ) -> None:
+    """Raise when two runs (a pair not in ``skip``) disagree on a label of an image both
+    evaluated."""
+    for a, b in combinations(runs, 2):
+        if skip and frozenset((a.runtime, b.runtime)) in skip:
+            continue
+        al = aligned(a, b)
+        if not np.array_equal(a.record.labels[al.rows[0]], b.record.labels[al.rows[1]]):
             raise TinyedgeError(
-                f"{name}: {first.runtime}/ and {run.runtime}/ have different labels for the "
+                f"{name}: {a.runtime}/ and {b.runtime}/ have different labels for the "
                 f"same images (another dataset or order?); evaluate both again on one dataset")
 
 
+def image_mismatch(runs: list[Run]) -> str | None:
+    """Why runs of *different* variants cannot be compared image by image (another image
+    set, other labels on the same images, no image in common), or None."""
+    keys = {r.provenance.images for r in runs if r.provenance.images}
+    datasets = {r.provenance.dataset for r in runs if r.provenance.dataset}
+    if len(keys) > 1 or len(datasets) > 1:
+        return "they were evaluated on different image sets"
+    al = aligned(*runs)
+    if al.n == 0:
+        return "they hold no image in common"
+    first = runs[0].record.labels[al.rows[0]]
+    if any(not np.array_equal(first, r.record.labels[rows])
+           for r, rows in zip(runs[1:], al.rows[1:], strict=True)):
+        return "their labels differ on the same images"
+    return None
+
+
 def labels_agree(runs: list[Run]) -> bool:
-    """Whether runs of *different* variants share labels on their common images."""
-    first = runs[0]
-    return all(np.array_equal(first.record.labels[:common_n(first, r)],
-                              r.record.labels[:common_n(first, r)]) for r in runs[1:])
+    """Whether runs of *different* variants can be compared image by image."""
+    return image_mismatch(runs) is None
 
 
 def find_params(root: Path, runs, arch: str, width: float) -> int | None:

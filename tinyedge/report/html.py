@@ -34,6 +34,8 @@ figure img { max-width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 0.85rem; }
 .tag { font-size: 0.75rem; background: #fff8c5; border: 1px solid #d4a72c;
        border-radius: 4px; padding: 0 0.25rem; }
+.warning { background: #ffebe9; border: 1px solid #cf222e; border-radius: 6px;
+           padding: 0.5rem 1rem; margin: 0.5rem 0; }
 @media (max-width: 600px) { body { font-size: 14px; } main { padding: 0.5rem; } }
 """
 

@@ -128,11 +128,12 @@ def scaling_table(reports: dict[str, dict | None]) -> str:
 
 
 def width_table(rows: Sequence[dict[str, Any]]) -> str:
-    body = [[r["variant"], count(r["params"]), pct(r["float_top1"]), r["deployed"] or DASH,
-             pct(r["deployed_top1"]), count(r["deployed_n"]), num(r["jaccard"]),
-             num(r["jaccard_independent"])] for r in rows]
-    return h.table(["variant", "params", "float top-1", "deployed on", "deployed top-1",
-                    "on images", "Jaccard float vs deployed", "if independent"], body)
+    body = [[r["variant"], count(r["params"]), pct(r["float_top1"]), count(r["float_n"]),
+             r["deployed"] or DASH, pct(r["deployed_top1"]), count(r["deployed_n"]),
+             num(r["jaccard"]), num(r["jaccard_independent"])] for r in rows]
+    return h.table(["variant", "params", "float top-1", "on images", "deployed on",
+                    "deployed top-1", "on images", "Jaccard float vs deployed (common images)",
+                    "if independent"], body)
 
 
 def seed_table(rows: Sequence[dict[str, Any]]) -> str:
@@ -153,6 +154,15 @@ def audit_table(rows: Sequence[dict[str, Any]]) -> str:
                      pct(r["agreement"])])
     return h.table(["variant: runtimes", "images", "differing output bytes", "Jaccard",
                     "flips R→W / W→R", "agreement"], body)
+
+
+def warning_banner(warnings: Sequence[str]) -> str:
+    """The top-of-page banner for records that must not be read together."""
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{h.esc(w)}</li>" for w in warnings)
+    return (f'<div class="warning" role="alert"><strong>Warning: records of one variant '
+            f'disagree on the model.</strong><ul>{items}</ul></div>')
 
 
 def notes_list(notes: Sequence[str]) -> str:

@@ -6,6 +6,9 @@
   two baselines, flips and top-1 agreement (SPEC §7 "float vs deployed int8").
 * :func:`audit_rows` — every pair of int8 runtimes of a variant: how many output bytes
   differ, and the same error-set statistics (SPEC §7 "runtime audit").
+
+Pairs are computed on the images both runs hold (``n`` says how many) and only for runs
+that are comparable (:attr:`Variant.unpaired` lists the others, with the reason).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from tinyedge.analysis import (
     top_k_accuracy,
 )
 from tinyedge.records import ECE_BINS
-from tinyedge.report.collect import Collection, Run, Variant, common_n
+from tinyedge.report.collect import Collection, Run, Variant, aligned
 
 BOTTOM_KS = (5, 10)
 
@@ -131,10 +134,11 @@ def variant_rows(collection: Collection) -> list[dict[str, Any]]:
 
 
 def compare(a: Run, b: Run) -> dict[str, Any]:
-    """Error-set statistics of two runs over the images both evaluated."""
-    n = common_n(a, b)
-    labels = a.record.labels[:n]
-    pa, pb = a.record.pred[:n], b.record.pred[:n]
+    """Error-set statistics of two runs over the images both evaluated (``n`` of them)."""
+    al = aligned(a, b)
+    n = al.n
+    labels = a.record.labels[al.rows[0]]
+    pa, pb = a.record.pred[al.rows[0]], b.record.pred[al.rows[1]]
     ma, mb = error_mask(labels, pa), error_mask(labels, pb)
     ea, eb = float(ma.mean()), float(mb.mean())
     f = flips(labels, pa, pb)
@@ -154,6 +158,8 @@ def pair_rows(collection: Collection) -> list[dict[str, Any]]:
         if v.float_run is None:
             continue
         for run in v.int8_runs:
+            if not v.comparable(v.float_run, run):
+                continue
             row = {**_ident(v), **compare(v.float_run, run)}
             rows.append({k: clean(row.get(k)) for k in PAIR_COLUMNS})
     return rows
@@ -165,8 +171,8 @@ def output_difference(a: Run, b: Run) -> tuple[int | None, int | None, bool]:
     ra, rb = a.record, b.record
     if not (ra.is_quantized and rb.is_quantized) or ra.logits.shape[1] != rb.logits.shape[1]:
         return None, None, False
-    n = common_n(a, b)
-    differ = ra.logits[:n] != rb.logits[:n]
+    al = aligned(a, b)
+    differ = ra.logits[al.rows[0]] != rb.logits[al.rows[1]]
     same_q = (ra.output_scale == rb.output_scale
               and ra.output_zero_point == rb.output_zero_point)
     return int(differ.sum()), int(differ.any(axis=1).sum()), same_q
@@ -176,6 +182,8 @@ def audit_rows(collection: Collection) -> list[dict[str, Any]]:
     rows = []
     for v in collection.variants:
         for a, b in combinations(v.int8_runs, 2):
+            if not v.comparable(a, b):
+                continue
             bytes_differ, images_differ, same_q = output_difference(a, b)
             row = {"variant": v.name, **compare(a, b), "bytes_differ": bytes_differ,
                    "images_differ": images_differ, "same_quantization": same_q}

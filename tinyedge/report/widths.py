@@ -16,7 +16,7 @@ import numpy as np
 from tinyedge.analysis import error_mask, jaccard, seed_pair_jaccard
 from tinyedge.analysis.scaling_table import ModelRow, scaling_report
 from tinyedge.errors import TinyedgeError
-from tinyedge.report.collect import Collection, Run, Variant, common_n, labels_agree
+from tinyedge.report.collect import Collection, Run, Variant, aligned, labels_agree
 from tinyedge.report.tables import class_accuracy
 
 Kind = Literal["float", "deployed"]
@@ -74,10 +74,16 @@ def cross_width_jaccard(variants: list[Variant], kind: Kind) -> WidthMatrix | No
     if len(picked) < 2 or not labels_agree([r for _, r in picked]):
         return None
     runs = [r for _, r in picked]
-    n = common_n(*runs)
-    masks = [error_mask(r.record.labels[:n], r.record.pred[:n]) for r in runs]
+    masks = _error_masks(runs)
     values = np.array([[jaccard(a, b) for b in masks] for a in masks])
     return WidthMatrix([f"w{w:g}" for w, _ in picked], values)
+
+
+def _error_masks(runs: list[Run]) -> list[np.ndarray]:
+    """Each run's error mask over the images all of them hold, in one image order."""
+    al = aligned(*runs)
+    return [error_mask(r.record.labels[rows], r.record.pred[rows])
+            for r, rows in zip(runs, al.rows, strict=True)]
 
 
 def class_accuracy_by_width(variants: list[Variant], kind: Kind) -> WidthMatrix | None:
@@ -104,8 +110,8 @@ def seed_rows(collection: Collection) -> list[dict[str, Any]]:
                 runs = [r for v in vs if (r := run_of(v, kind)) is not None]
                 if len(runs) < 2 or not labels_agree(runs):
                     continue
-                n = common_n(*runs)
-                masks = [error_mask(r.record.labels[:n], r.record.pred[:n]) for r in runs]
+                masks = _error_masks(runs)
+                n = len(masks[0])
                 s = seed_pair_jaccard(masks, n_boot=2000)
                 rows.append({"arch": arch, "width": width, "kind": kind, "seeds": len(runs),
                              "n": n, "mean": s.mean, "std": s.std, "ci_low": s.ci_low,
