@@ -71,6 +71,11 @@ def test_board_build_memory_json_matches_the_elf(zoo_int8, tmp_path: Path, board
     consts = sum(a.nbytes for layer in compiled.layers for a in layer.consts.values())
     assert consts <= memory["flash"]["weights"] < consts + 4096 * len(compiled.layers)
     assert memory["ram"]["arena"] == (compiled.arena_size + 15) // 16 * 16
+    # The layer table (in profile order) and the arena plan the report draws.
+    assert [layer["op"] for layer in memory["layers"]] == [layer.op for layer in compiled.layers]
+    assert memory["arena"]["bytes"] == memory["ram"]["arena"]
+    assert max(b["offset"] + b["bytes"] for b in memory["arena"]["buffers"]) <= \
+        memory["arena"]["bytes"]
     # Placement: code and weights in the board's flash, stack then arena in its RAM.
     assert sec[".text"][0] == m.flash_origin
     assert sec[".te_weights"][0] + sec[".te_weights"][1] <= m.flash_origin + m.flash_bytes

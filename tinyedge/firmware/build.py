@@ -33,6 +33,7 @@ from tinyedge.errors import TinyedgeError
 from tinyedge.firmware.board_header import board_header
 from tinyedge.firmware.compiler import CompiledModel
 from tinyedge.firmware.host import compile_model, firmware_root, kernel_sources
+from tinyedge.firmware.memory_plan import plan_report
 from tinyedge.layout import (
     BUILD_DIR,
     FIRMWARE_BIN,
@@ -276,7 +277,9 @@ def build_firmware(
                    "kernel_variant": variant,
                    "kernel_cflags": [*CFLAGS, *KERNEL_CFLAGS[variant]],
                    **memory.to_dict(), "estimate": estimate.to_dict(),
-                   "sections": section_sizes(elf, tools["size"])}
+                   "sections": section_sizes(elf, tools["size"]),
+                   # the layer table (profile order, MACs) and the arena plan, for the report
+                   **plan_report(compiled)}
         (work / MEMORY_JSON).write_text(json.dumps(payload, indent=2) + "\n")
         _publish(work, out)
     return BuildResult(b, target, name, out, out / FIRMWARE_ELF, out / FIRMWARE_BIN,
