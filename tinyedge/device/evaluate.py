@@ -235,8 +235,8 @@ def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
                              f"running {len(todo)}" if done else
                              f"running {len(todo)} images on {target.board.name}"
                              f"{' (emulated)' if target.emulated else ''}")
-        bar = progress.task(len(flat), f"device {target.board.name}", unit="img")
-        bar.advance(done)
+        # The bar counts only what runs now; what is on disk was said in the line above.
+        bar = progress.task(len(todo), f"device {target.board.name}", unit="img")
         lock = threading.Lock()
 
         def record(index: int, ticks: int, output: bytes) -> None:
