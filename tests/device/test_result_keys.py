@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "firmware"))
 from firmware_models import tflm_outputs
 
+from tinyedge.device import evaluate as evaluate_module
 from tinyedge.device.evaluate import evaluate_on_device
 from tinyedge.device.target import device_target
 from tinyedge.export.untrained import export_untrained
@@ -30,9 +31,14 @@ N = 6
 class Messages(SilentProgress):
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.totals: list[int | None] = []  # of every progress bar shown
 
     def message(self, text: str) -> None:
         self.lines.append(text)
+
+    def task(self, total, desc, unit="it"):
+        self.totals.append(total)
+        return super().task(total, desc, unit)
 
 
 def expected_logits(model: Path) -> np.ndarray:
@@ -49,7 +55,8 @@ def expected_logits(model: Path) -> np.ndarray:
 
 
 @pytest.mark.slow
-def test_a_re_export_never_reuses_the_old_models_results(tmp_path: Path) -> None:
+def test_a_re_export_never_reuses_the_old_models_results(tmp_path: Path,
+                                                          monkeypatch) -> None:
     spec = resolve("scalecnn", 4)
     first = export_untrained(spec, tmp_path / "a", seed=0).tflite
     second = export_untrained(spec, tmp_path / "b", seed=1).tflite
@@ -58,9 +65,9 @@ def test_a_re_export_never_reuses_the_old_models_results(tmp_path: Path) -> None
     model = variant / "model_int8.tflite"
     out = tmp_path / "results" / "device-mps2-an500-qemu"
 
-    def evaluate(progress):
+    def evaluate(progress, limit=N):
         target = device_target("mps2-an500", model, build_root=tmp_path / "build")
-        return evaluate_on_device(model, target, out, limit=N, progress=progress)
+        return evaluate_on_device(model, target, out, limit=limit, progress=progress)
 
     evaluate(SilentProgress())
     old_expected = expected_logits(model)
@@ -79,3 +86,19 @@ def test_a_re_export_never_reuses_the_old_models_results(tmp_path: Path) -> None
     progress = Messages()
     evaluate(progress)
     assert not any("running" in line or "moved" in line for line in progress.lines)
+    assert progress.totals == []  # no progress bar for nothing
+    # Fewer images than are on disk (--limit 3 with 6 results): nothing runs and no
+    # emulator boots, since the profile is on disk too.
+    def no_boot(*args, **kwargs):
+        raise AssertionError("QEMU booted with nothing to run")
+
+    monkeypatch.setattr(evaluate_module, "QemuProcess", no_boot)
+    progress = Messages()
+    assert evaluate(progress, limit=3)["n"] == 3
+    assert progress.totals == [] and not progress.lines
+    # Two more than on disk: the bar counts the two that run, not the eight.
+    monkeypatch.undo()
+    progress = Messages()
+    assert evaluate(progress, limit=N + 2)["n"] == N + 2
+    assert progress.totals == [2]
+    assert progress.lines == [f"{N} of {N + 2} results already on disk; running 2"]
