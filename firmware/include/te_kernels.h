@@ -129,6 +129,80 @@ typedef struct {
     int32_t pad_value; /* the output's zero point for PAD */
 } te_pad_params;
 
+/* Rescale every element: out = output_offset + (x + input_offset) * M, clamped to
+ * [act_min, act_max]. One kernel for RELU, RELU6 (the clamp range) and int8 -> int8
+ * QUANTIZE (the full int8 range). */
+typedef struct {
+    int32_t input_offset;
+    int32_t output_offset;
+    int32_t multiplier;
+    int32_t shift;
+    int32_t act_min;
+    int32_t act_max;
+} te_rescale_params;
+
+/* LEAKY_RELU: non-negative inputs use the identity multiplier, negative ones alpha's. */
+typedef struct {
+    int32_t input_offset;
+    int32_t output_offset;
+    int32_t identity_multiplier;
+    int32_t identity_shift;
+    int32_t alpha_multiplier;
+    int32_t alpha_shift;
+} te_leaky_relu_params;
+
+/* Element-wise multiply: out = output_offset + (a + input1_offset) * (b + input2_offset) * M. */
+typedef struct {
+    int32_t input1_offset;
+    int32_t input2_offset;
+    int32_t output_offset;
+    int32_t multiplier;
+    int32_t shift;
+    int32_t act_min;
+    int32_t act_max;
+} te_mul_params;
+
+/* SOFTMAX over the innermost axis (output scale 1/256, zero point -128): differences to the
+ * row maximum at or above diff_min are scaled by input_multiplier * 2^input_left_shift
+ * into Q5.26 and exponentiated in fixed point (see te_fixedpoint.h). */
+typedef struct {
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+    int32_t diff_min;
+} te_softmax_params;
+
+/* LOGISTIC (output scale 1/256, zero point -128): inputs within input_range_radius of the
+ * zero point are scaled into Q4.27 and passed through the fixed-point sigmoid. */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t input_range_radius;
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+} te_logistic_params;
+
+/* HARD_SWISH in 16-bit fixed point: Q15 multipliers and power-of-two exponents for the
+ * "relu6-ish" gate and for the output. */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t output_zero_point;
+    int32_t reluish_multiplier; /* int16 range */
+    int32_t reluish_exponent;
+    int32_t output_multiplier; /* int16 range */
+    int32_t output_exponent;   /* <= 0 */
+} te_hard_swish_params;
+
+/* STRIDED_SLICE of a 4-D tensor: output[i] reads input[start + i * stride] on each axis
+ * (indexed n, h, w, c; strides may be negative). */
+typedef struct {
+    int32_t start[4];
+    int32_t stride[4];
+} te_strided_slice_params;
+
+/* TRANSPOSE of a 4-D tensor: output axis a is input axis perm[a]. */
+typedef struct {
+    int32_t perm[4];
+} te_transpose_params;
+
 /* 2-D convolution. filter_dims = {out_c, kh, kw, in_c}; bias may be NULL;
  * quant->count == output channels. */
 te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
@@ -185,6 +259,54 @@ te_status te_pad_s8(const te_context *ctx, const te_pad_params *params,
 /* Reshape: a byte copy of `size` elements; output may equal input (then a no-op). */
 te_status te_reshape_s8(const te_context *ctx, int32_t size, const int8_t *input,
                         int8_t *output);
+
+/* Rescale `size` elements (RELU, RELU6, int8 QUANTIZE). output may alias input. */
+te_status te_rescale_s8(const te_context *ctx, const te_rescale_params *params,
+                        int32_t size, const int8_t *input, int8_t *output);
+
+/* Leaky ReLU of `size` elements. output may alias input. */
+te_status te_leaky_relu_s8(const te_context *ctx, const te_leaky_relu_params *params,
+                           int32_t size, const int8_t *input, int8_t *output);
+
+/* Element-wise add with broadcasting: every input extent equals the output's or is 1. */
+te_status te_add_broadcast_s8(const te_context *ctx, const te_add_params *params,
+                              const te_dims *input1_dims, const int8_t *input1,
+                              const te_dims *input2_dims, const int8_t *input2,
+                              const te_dims *output_dims, int8_t *output);
+
+/* Element-wise multiply with broadcasting (as te_add_broadcast_s8). */
+te_status te_mul_s8(const te_context *ctx, const te_mul_params *params,
+                    const te_dims *input1_dims, const int8_t *input1,
+                    const te_dims *input2_dims, const int8_t *input2,
+                    const te_dims *output_dims, int8_t *output);
+
+/* Softmax over the c axis of every (n, h, w) row; c <= 511. */
+te_status te_softmax_s8(const te_context *ctx, const te_softmax_params *params,
+                        const te_dims *input_dims, const int8_t *input, int8_t *output);
+
+/* Logistic (sigmoid) of `size` elements. output may alias input. */
+te_status te_logistic_s8(const te_context *ctx, const te_logistic_params *params,
+                         int32_t size, const int8_t *input, int8_t *output);
+
+/* Hard swish, x * relu6(x + 3) / 6, of `size` elements. output may alias input. */
+te_status te_hard_swish_s8(const te_context *ctx, const te_hard_swish_params *params,
+                           int32_t size, const int8_t *input, int8_t *output);
+
+/* Concatenation: for each of `outer` blocks, input i contributes copy_sizes[i] contiguous
+ * bytes, inputs in order; outer = output size / sum(copy_sizes). */
+te_status te_concatenation_s8(const te_context *ctx, int32_t count,
+                              const int8_t *const *inputs, const int32_t *copy_sizes,
+                              const te_dims *output_dims, int8_t *output);
+
+/* Strided slice. */
+te_status te_strided_slice_s8(const te_context *ctx, const te_strided_slice_params *params,
+                              const te_dims *input_dims, const int8_t *input,
+                              const te_dims *output_dims, int8_t *output);
+
+/* Transpose (a byte permutation). */
+te_status te_transpose_s8(const te_context *ctx, const te_transpose_params *params,
+                          const te_dims *input_dims, const int8_t *input,
+                          const te_dims *output_dims, int8_t *output);
 
 #ifdef __cplusplus
 }

@@ -78,6 +78,32 @@ def _graph(case: OpCase, rng: np.random.Generator):
     if case.op == "pad":
         w = weights(1, 1, c, c)
         return lambda x: tf.pad(tf.nn.conv2d(x, w, 1, "SAME"), o["pads"])
+    if case.op == "softmax":
+        return lambda x: tf.nn.softmax(x, axis=-1)
+    if case.op == "concat":  # x itself (requantized: QUANTIZE) beside 1x1 convolutions of x
+        ws = [weights(1, 1, c, n) for n in o["branches"]]
+        axis = o.get("axis", -1)
+        return lambda x: tf.concat([x] + [tf.nn.conv2d(x, w, 1, "SAME") for w in ws], axis)
+    if case.op in ("relu", "relu6"):
+        return tf.nn.relu if case.op == "relu" else tf.nn.relu6
+    if case.op == "leaky_relu":
+        return lambda x: tf.nn.leaky_relu(x, o["alpha"])
+    if case.op == "logistic":
+        return lambda x: tf.sigmoid(x)
+    if case.op == "hard_swish":
+        return lambda x: x * tf.nn.relu6(x + 3.0) / 6.0
+    if case.op in ("add_bcast", "mul"):
+        fn = tf.add if case.op == "add_bcast" else tf.multiply
+        if "const" in o:  # a constant operand of that shape
+            k = tf.constant(rng.uniform(-2.0, 2.0, size=o["const"]), dtype=tf.float32)
+            return lambda x: _activation(fn(x, k), o.get("act"))
+        axes = o.get("reduce", [1, 2])  # an activation operand: the mean over these axes
+        return lambda x: _activation(fn(x, tf.reduce_mean(x, axis=axes, keepdims=True)),
+                                     o.get("act"))
+    if case.op == "strided_slice":
+        return lambda x: x[o["slices"]]
+    if case.op == "transpose":
+        return lambda x: tf.transpose(x, o["perm"])
     if case.op == "reshape":
         w, b = weights(int(np.prod(case.shape[1:])), 6), bias(6)
         return lambda x: tf.matmul(tf.reshape(x, [case.shape[0], -1]), w) + b
@@ -93,9 +119,11 @@ def build_op_model(case: OpCase, path: Path, seed: int = 0) -> Path:
     concrete = fn.get_concrete_function(tf.TensorSpec(case.shape, tf.float32))
     calib_rng = np.random.default_rng(seed + 1)
 
+    lo, hi = case.opts.get("range", (-1.5, 2.5))  # the input's float range (its scale)
+
     def representative():
         for _ in range(16):
-            yield [calib_rng.uniform(-1.5, 2.5, size=case.shape).astype(np.float32)]
+            yield [calib_rng.uniform(lo, hi, size=case.shape).astype(np.float32)]
 
     converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], fn)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]

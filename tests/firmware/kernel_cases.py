@@ -38,7 +38,11 @@ CASES = [
 EXPECTED_OP = {
     "conv": "CONV_2D", "depthwise": "DEPTHWISE_CONV_2D", "fc": "FULLY_CONNECTED",
     "max_pool": "MAX_POOL_2D", "avg_pool": "AVERAGE_POOL_2D", "mean": "MEAN", "add": "ADD",
-    "pad": "PAD", "reshape": "RESHAPE",
+    "pad": "PAD", "reshape": "RESHAPE", "softmax": "SOFTMAX", "concat": "CONCATENATION",
+    "relu": "RELU", "relu6": "RELU6",
+    "leaky_relu": "LEAKY_RELU", "logistic": "LOGISTIC", "hard_swish": "HARD_SWISH",
+    "add_bcast": "ADD", "mul": "MUL", "strided_slice": "STRIDED_SLICE",
+    "transpose": "TRANSPOSE",
 }
 
 # Cases for the Cortex-M DSP kernels' edges (issue 13): odd channel counts (1, 3, 5, 17,
@@ -70,4 +74,45 @@ CASES += [
     OpCase("fc_d3_u1", "fc", (1, 3), {"units": 1}),
     OpCase("fc_d17_u5", "fc", (1, 17), {"units": 5}),
     OpCase("fc_extreme_scales", "fc", (1, 33), {"units": 9, "spread": EXTREME}),
+]
+
+# Issue 16's operators: odd shapes, and input ranges from 2^-7 to 2^9 wide (extreme input
+# scales, which move the fixed-point shifts of SOFTMAX and LOGISTIC to their ends).
+TINY, HUGE = (-0.004, 0.003), (-300.0, 250.0)
+CASES += [
+    OpCase("softmax_10", "softmax", (1, 10), {}),
+    OpCase("softmax_4d_c7", "softmax", (1, 3, 5, 7), {}),
+    OpCase("softmax_c1", "softmax", (1, 4, 1), {}),
+    OpCase("softmax_511", "softmax", (1, 511), {"range": (-8.0, 8.0)}),
+    OpCase("softmax_tiny_scale", "softmax", (1, 2, 13), {"range": TINY}),
+    OpCase("softmax_huge_scale", "softmax", (1, 3, 9), {"range": HUGE}),
+    OpCase("concat_channels", "concat", (1, 5, 3, 3), {"branches": [4, 1]}),
+    OpCase("concat_height", "concat", (1, 3, 4, 5), {"branches": [5, 5], "axis": 1}),
+    OpCase("concat_width_odd", "concat", (1, 2, 3, 7), {"branches": [7], "axis": 2}),
+    OpCase("relu", "relu", (1, 5, 7, 3), {}),
+    OpCase("relu_huge_scale", "relu", (1, 9, 5), {"range": HUGE}),
+    OpCase("relu6", "relu6", (1, 4, 3, 5), {"range": (-9.0, 11.0)}),
+    OpCase("relu6_odd", "relu6", (1, 3, 11), {}),
+    OpCase("leaky_relu", "leaky_relu", (1, 6, 5, 3), {"alpha": 0.1}),
+    OpCase("leaky_relu_odd_alpha", "leaky_relu", (1, 17), {"alpha": 0.37, "range": TINY}),
+    OpCase("leaky_relu_huge_scale", "leaky_relu", (1, 3, 3, 3), {"alpha": 0.013,
+                                                                 "range": HUGE}),
+    OpCase("logistic", "logistic", (1, 7, 3, 2), {}),
+    OpCase("logistic_wide", "logistic", (1, 33), {"range": (-12.0, 9.0)}),
+    OpCase("logistic_tiny_scale", "logistic", (1, 2, 5), {"range": TINY}),
+    OpCase("hard_swish", "hard_swish", (1, 5, 5, 3), {"range": (-5.0, 5.0)}),
+    OpCase("hard_swish_odd", "hard_swish", (1, 19), {}),
+    OpCase("hard_swish_huge_scale", "hard_swish", (1, 3, 7), {"range": HUGE}),
+    OpCase("add_bcast_channels", "add_bcast", (1, 5, 3, 7), {}),
+    OpCase("add_bcast_rows_relu", "add_bcast", (1, 4, 6, 3), {"reduce": [2], "act": "relu"}),
+    OpCase("add_const_vector", "add_bcast", (1, 3, 5, 4), {"const": (4,)}),
+    OpCase("mul_bcast_channels", "mul", (1, 5, 3, 7), {}),
+    OpCase("mul_const_rows", "mul", (1, 4, 3, 2), {"const": (4, 1, 1)}),
+    OpCase("mul_huge_scale_relu6", "mul", (1, 3, 3, 5), {"range": HUGE, "act": "relu6"}),
+    OpCase("strided_slice_steps", "strided_slice", (1, 7, 6, 5),
+           {"slices": (slice(None), slice(1, 6, 2), slice(None, None, -1), slice(1, 4))}),
+    OpCase("strided_slice_shrink", "strided_slice", (1, 5, 4, 3),
+           {"slices": (slice(None), 2, slice(-3, None), slice(None))}),
+    OpCase("transpose_hw", "transpose", (1, 3, 5, 4), {"perm": [0, 2, 1, 3]}),
+    OpCase("transpose_3d", "transpose", (1, 7, 3), {"perm": [0, 2, 1]}),
 ]

@@ -128,6 +128,11 @@ def _arg(arg: Arg, layer: Layer, m: CompiledModel, prefix: str, dims: list[str])
         case ArgKind.TENSOR:
             ctype = "int8_t *" if arg.value == layer.output else "const int8_t *"
             return f"({ctype})(arena + {m.offsets[arg.value]})"
+        case ArgKind.TENSORS:
+            name = f"inputs{len(dims)}"
+            pointers = ", ".join(f"(const int8_t *)(arena + {m.offsets[t]})" for t in arg.value)
+            dims.append(f"    const int8_t *const {name}[{len(arg.value)}] = {{{pointers}}};")
+            return name
         case ArgKind.CONST:
             return f"{prefix}_{arg.value}"
         case ArgKind.INT:

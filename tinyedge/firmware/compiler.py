@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from tinyedge.errors import ModelError
-from tinyedge.firmware import dsp_pack, limits, quant
+from tinyedge.firmware import dsp_pack, host_pack, limits, quant
 from tinyedge.firmware.planner import Buffer, GreedyBySizePlanner, MemoryPlanner, arena_size
 from tinyedge.firmware.tflite_reader import Graph, Operator, Tensor, schema
 
@@ -33,6 +33,7 @@ class ArgKind(Enum):
     QUANT = "quant"  # per-channel multiplier/shift tables
     DIMS = "dims"  # a te_dims of some role
     TENSOR = "tensor"  # an activation tensor in the arena
+    TENSORS = "tensors"  # an array of activation tensors (concatenation inputs)
     CONST = "const"  # a constant array of the layer (weights, bias)
     INT = "int"  # a plain integer (element counts)
     NULL = "null"  # an omitted optional tensor (no bias)
@@ -67,6 +68,10 @@ class Arg:
     @staticmethod
     def tensor(index: int) -> Arg:
         return Arg(ArgKind.TENSOR, index)
+
+    @staticmethod
+    def tensors(indices: tuple[int, ...]) -> Arg:
+        return Arg(ArgKind.TENSORS, tuple(indices))
 
     @staticmethod
     def const(name: str) -> Arg:
@@ -136,6 +141,17 @@ SUPPORTED_OPS = (
     "PAD",
     "PADV2",
     "RESHAPE",
+    "SOFTMAX",
+    "CONCATENATION",
+    "RELU",
+    "RELU6",
+    "LEAKY_RELU",
+    "MUL",
+    "LOGISTIC",
+    "HARD_SWISH",
+    "QUANTIZE",
+    "STRIDED_SLICE",
+    "TRANSPOSE",
 )
 
 
@@ -145,17 +161,17 @@ SUPPORTED_OPS = (
 KERNEL_VARIANTS = ("reference", "host_simd", "cortexm_dsp")
 
 
-_CONV_KBLOCK = 16  # TE_CONV_KBLOCK in firmware/kernels/host_simd/conv_2d.c
-_CONV_PIXELS = 4  # TE_CONV_PIXELS
-
-
 def _conv_patch_bytes(layer: Layer) -> int:
-    """int16 im2col rows for a block of pixels, the int16 filter, int32 accumulators."""
+    """The host_simd conv's panel (host_pack.conv_scratch_bytes)."""
     in_dims, f_dims = layer.dims("input"), layer.dims("filter")
-    k = f_dims[1] * f_dims[2] * in_dims[3]
-    kpad = (k + _CONV_KBLOCK - 1) // _CONV_KBLOCK * _CONV_KBLOCK
-    return (_align16(_CONV_PIXELS * kpad * 2) + _align16(f_dims[0] * kpad * 2)
-            + _CONV_PIXELS * f_dims[0] * 4)
+    return host_pack.conv_scratch_bytes(f_dims[1] * f_dims[2] * in_dims[3])
+
+
+def _pack_host_conv(layer: Layer) -> None:
+    """host_simd conv: 4-tap weight words and folded biases (host_pack.pack_conv)."""
+    layer.consts["filter"] = host_pack.pack_conv(
+        layer.consts["filter"].reshape(layer.dims("filter")[0], -1), layer.consts.get("bias"),
+        layer.params["input_offset"])
 
 
 def _align16(n: int) -> int:
@@ -216,6 +232,7 @@ def _pack_depthwise(layer: Layer) -> None:
 
 # Per-variant rewrites of a lowered layer's constants (the kernel's weight layout).
 _SPECIALISE: dict[tuple[str, str], Callable[[Layer], None]] = {
+    ("host_simd", "te_conv_2d_s8"): _pack_host_conv,
     ("cortexm_dsp", "te_conv_2d_s8"): _pack_filter_pairs,
     ("cortexm_dsp", "te_fully_connected_s8"): _pack_filter_pairs,
     ("cortexm_dsp", "te_depthwise_conv_2d_s8"): _pack_depthwise,
@@ -748,29 +765,299 @@ def _lower_mean(graph: Graph, op: Operator) -> Layer:
                  out.index)
 
 
+def _operand(graph: Graph, op: Operator, position: int, role: str,
+             consts: dict[str, np.ndarray]) -> tuple[Tensor, Arg]:
+    """An element-wise operand: an activation tensor, or a constant int8 tensor stored with
+    the layer (as ``role``)."""
+    if position < len(op.inputs) and op.inputs[position] >= 0:
+        t = graph.tensors[op.inputs[position]]
+        if t.is_constant and t.dtype == "INT8":
+            _activation_quant(t, op.describe())
+            consts[role] = t.data.astype(np.int8)
+            return t, Arg.const(role)
+    t = _tensor(graph, op, position, role, "act")
+    return t, Arg.tensor(t.index)
+
+
+def _broadcast_dims(op: Operator, a: Tensor, b: Tensor, out: Tensor) -> tuple[Dims, Dims, Dims]:
+    """The operands' and output's 4-D dims; every operand extent equals the output's or is 1."""
+    if max(len(a.shape), len(b.shape), len(out.shape)) > 4:
+        raise ModelError(f"{op.describe()} has more than 4 dimensions")
+    da, db, do = _as_dims(a.shape), _as_dims(b.shape), _as_dims(out.shape)
+    expected = tuple(max(x, y) for x, y in zip(da, db, strict=True))
+    if any(x not in (1, e) or y not in (1, e) for x, y, e in zip(da, db, expected, strict=True)) \
+            or expected != do or len(out.shape) != max(len(a.shape), len(b.shape)):
+        raise ModelError(
+            f"{op.describe()} shapes {list(a.shape)} and {list(b.shape)} do not broadcast to "
+            f"its output {list(out.shape)}")
+    return da, db, do
+
+
+def _binary(op: Operator, kernel: str, params_type: str, params: dict[str, Any],
+            operands: tuple[tuple[Tensor, Arg], tuple[Tensor, Arg]], out: Tensor,
+            consts: dict[str, np.ndarray]) -> Layer:
+    """A broadcasting element-wise kernel call (ADD, MUL)."""
+    (a, arg_a), (b, arg_b) = operands
+    da, db, do = _broadcast_dims(op, a, b, out)
+    args = [Arg.ctx(), Arg.params(), Arg.dims("input1", da), arg_a, Arg.dims("input2", db),
+            arg_b, Arg.dims("output", do), Arg.tensor(out.index)]
+    reads = tuple(t.index for t, arg in operands if arg.kind is ArgKind.TENSOR)
+    return Layer(op.index, op.opcode, kernel, params_type, params, args, reads, out.index,
+                 consts)
+
+
 def _lower_add(graph: Graph, op: Operator) -> Layer:
     _n_inputs(op, (2,))
     opts = _options(op, "AddOptionsT")
-    a = _tensor(graph, op, 0, "input1", "act")
-    b = _tensor(graph, op, 1, "input2", "act")
+    consts: dict[str, np.ndarray] = {}
+    a, arg_a = _operand(graph, op, 0, "input1", consts)
+    b, arg_b = _operand(graph, op, 1, "input2", consts)
     out = _output(graph, op)
-    if a.shape != b.shape or out.shape != a.shape:
-        raise ModelError(
-            f"{op.describe()} broadcasting is not supported (shapes {list(a.shape)}, "
-            f"{list(b.shape)} -> {list(out.shape)})"
-        )
     s1, z1 = _activation_quant(a, op.describe())
     s2, z2 = _activation_quant(b, op.describe())
     act_min, act_max = _activation(op, opts, out)
     params = {"input1_offset": -z1, "input2_offset": -z2, "output_offset": out.zero_point}
     params |= quant.add_multipliers(s1, s2, out.scale)
     params |= {"act_min": act_min, "act_max": act_max}
+    if a.shape != b.shape or out.shape != a.shape or consts:
+        return _binary(op, "te_add_broadcast_s8", "te_add_params", params,
+                       ((a, arg_a), (b, arg_b)), out, consts)
     args = [Arg.ctx(), Arg.params(), Arg.int(out.size), Arg.tensor(a.index),
             Arg.tensor(b.index), Arg.tensor(out.index)]
     layer = Layer(op.index, op.opcode, "te_add_s8", "te_add_params", params, args,
                   (a.index, b.index), out.index)
     layer.alias_input = a.index
     return layer
+
+
+def _lower_mul(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (2,))
+    opts = _options(op, "MulOptionsT")
+    consts: dict[str, np.ndarray] = {}
+    a, arg_a = _operand(graph, op, 0, "input1", consts)
+    b, arg_b = _operand(graph, op, 1, "input2", consts)
+    out = _output(graph, op)
+    s1, z1 = _activation_quant(a, op.describe())
+    s2, z2 = _activation_quant(b, op.describe())
+    act_min, act_max = _activation(op, opts, out)
+    mult, shift = quant.quantize_multiplier(float(s1) * float(s2) / float(out.scale),
+                                            "MUL scale")
+    params = {"input1_offset": -z1, "input2_offset": -z2, "output_offset": out.zero_point,
+              "multiplier": mult, "shift": shift, "act_min": act_min, "act_max": act_max}
+    return _binary(op, "te_mul_s8", "te_mul_params", params, ((a, arg_a), (b, arg_b)), out,
+                   consts)
+
+
+def _unary(op: Operator, kernel: str, params_type: str, params: dict[str, Any], x: Tensor,
+           out: Tensor) -> Layer:
+    """An element-wise kernel call over ``size`` elements; the output may reuse the input."""
+    if x.shape != out.shape:
+        raise ModelError(f"{op.describe()} output shape {list(out.shape)} differs from its "
+                         f"input's {list(x.shape)}")
+    args = [Arg.ctx(), Arg.params(), Arg.int(out.size), Arg.tensor(x.index),
+            Arg.tensor(out.index)]
+    layer = Layer(op.index, op.opcode, kernel, params_type, params, args, (x.index,), out.index)
+    layer.alias_input = x.index
+    return layer
+
+
+def _lower_rescale(graph: Graph, op: Operator) -> Layer:
+    """RELU and int8 -> int8 QUANTIZE: rescale to the output, then clamp. RELU6 as TFLite
+    Micro runs it: the input clamped to 0 and 6 on the input's own scale, not rescaled (its
+    result is read with the output's scale, which the converter may have made different)."""
+    _n_inputs(op, (1,))
+    source = graph.tensors[op.inputs[0]] if op.inputs[0] >= 0 else None
+    if op.opcode == "QUANTIZE" and source is not None and source.dtype != "INT8":
+        raise ModelError(
+            f"{op.describe()} converts {source.dtype} to int8; tinyedge runs int8 models "
+            "only: export with int8 input and output (full-integer quantization)")
+    x = _tensor(graph, op, 0, "input", "act")
+    out = _output(graph, op)
+    in_scale, in_zp = _activation_quant(x, op.describe())
+    if op.opcode == "RELU6":
+        act_min, act_max = quant.activation_range("RELU6", in_scale, in_zp)
+        params = {"input_offset": 0, "output_offset": 0, "multiplier": 1 << 30, "shift": 1}
+    else:
+        act_min, act_max = quant.activation_range(
+            "RELU" if op.opcode == "RELU" else "NONE", out.scale, out.zero_point)
+        mult, shift = quant.quantize_multiplier(float(in_scale) / float(out.scale),
+                                                f"{op.opcode} scale")
+        params = {"input_offset": -in_zp, "output_offset": out.zero_point,
+                  "multiplier": mult, "shift": shift}
+    params |= {"act_min": act_min, "act_max": act_max}
+    return _unary(op, "te_rescale_s8", "te_rescale_params", params, x, out)
+
+
+def _lower_leaky_relu(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (1,))
+    alpha = float(_options(op, "LeakyReluOptionsT").alpha)
+    x = _tensor(graph, op, 0, "input", "act")
+    out = _output(graph, op)
+    in_scale, in_zp = _activation_quant(x, op.describe())
+    if not 0.0 <= alpha <= 1.0:
+        raise ModelError(f"{op.describe()} alpha {alpha!r} must lie in [0, 1]")
+    ratio = float(in_scale) / float(out.scale)
+    identity, identity_shift = quant.quantize_multiplier(ratio, "LEAKY_RELU scale")
+    alpha_mult, alpha_shift = quant.quantize_multiplier(
+        float(np.float32(in_scale) * np.float32(alpha) / np.float32(out.scale)),
+        "LEAKY_RELU alpha scale")
+    params = {"input_offset": -in_zp, "output_offset": out.zero_point,
+              "identity_multiplier": identity, "identity_shift": identity_shift,
+              "alpha_multiplier": alpha_mult, "alpha_shift": alpha_shift}
+    return _unary(op, "te_leaky_relu_s8", "te_leaky_relu_params", params, x, out)
+
+
+def _fixed_output(op: Operator, out: Tensor) -> None:
+    """SOFTMAX and LOGISTIC write int8 probabilities: scale 1/256, zero point -128."""
+    scale, zero_point = quant.SOFTMAX_OUTPUT
+    if out.zero_point != zero_point or abs(out.scale - scale) > 0.001 * scale:
+        raise ModelError(
+            f"{op.describe()} output {out.describe()} must have scale 1/256 and zero point "
+            f"-128 (has {out.scale!r}, {out.zero_point}), as TFLite's int8 kernel requires")
+
+
+def _lower_softmax(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (1,))
+    beta = float(_options(op, "SoftmaxOptionsT").beta)
+    x = _tensor(graph, op, 0, "input", "act")
+    out = _output(graph, op)
+    in_scale, _ = _activation_quant(x, op.describe())
+    _fixed_output(op, out)
+    if x.shape != out.shape or len(x.shape) > 4:
+        raise ModelError(f"{op.describe()} needs input and output of one shape, at most 4-D")
+    limits.check_softmax_depth(op.describe(), x.shape[-1])
+    params = quant.softmax_params(beta, in_scale)
+    args = [Arg.ctx(), Arg.params(), Arg.dims("input", _as_dims(x.shape)),
+            Arg.tensor(x.index), Arg.tensor(out.index)]
+    return Layer(op.index, op.opcode, "te_softmax_s8", "te_softmax_params", params, args,
+                 (x.index,), out.index)
+
+
+def _lower_logistic(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (1,))
+    x = _tensor(graph, op, 0, "input", "act")
+    out = _output(graph, op)
+    in_scale, in_zp = _activation_quant(x, op.describe())
+    _fixed_output(op, out)
+    return _unary(op, "te_logistic_s8", "te_logistic_params",
+                  quant.logistic_params(in_scale, in_zp), x, out)
+
+
+def _lower_hard_swish(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (1,))
+    x = _tensor(graph, op, 0, "input", "act")
+    out = _output(graph, op)
+    in_scale, in_zp = _activation_quant(x, op.describe())
+    params = quant.hard_swish_params(in_scale, in_zp, out.scale, out.zero_point)
+    return _unary(op, "te_hard_swish_s8", "te_hard_swish_params", params, x, out)
+
+
+def _lower_concatenation(graph: Graph, op: Operator) -> Layer:
+    opts = _options(op, "ConcatenationOptionsT")
+    if not 1 <= len(op.inputs) <= limits.MAX_CONCAT_INPUTS:
+        raise ModelError(f"{op.describe()} has {len(op.inputs)} inputs; the runtime "
+                         f"concatenates 1 to {limits.MAX_CONCAT_INPUTS}")
+    if _enum("ActivationFunctionType", opts.fusedActivationFunction) != "NONE":
+        raise ModelError(f"{op.describe()} has a fused activation; TFLite Micro supports none")
+    out = _output(graph, op)
+    rank = len(out.shape)
+    axis = int(opts.axis)
+    if not -rank <= axis < rank:
+        raise ModelError(f"{op.describe()} axis {axis} is out of range for rank {rank}")
+    axis %= rank
+    inputs = [_tensor(graph, op, i, f"input{i + 1}", "act") for i in range(len(op.inputs))]
+    for t in inputs:
+        _same_quant(op, t, out)
+        if len(t.shape) != rank or any(d != o for i, (d, o) in enumerate(
+                zip(t.shape, out.shape, strict=True)) if i != axis):
+            raise ModelError(f"{op.describe()} input {t.describe()} does not fit its output "
+                             f"{list(out.shape)} along axis {axis}")
+    _expect_shape(op, out, (*out.shape[:axis], sum(t.shape[axis] for t in inputs),
+                            *out.shape[axis + 1:]))
+    if any(t.size == 0 for t in inputs):
+        raise ModelError(f"{op.describe()} has an empty input")
+    consts = {"copy_sizes": np.asarray([math.prod(t.shape[axis:]) for t in inputs],
+                                       dtype=np.int32)}
+    args = [Arg.ctx(), Arg.int(len(inputs)), Arg.tensors(tuple(t.index for t in inputs)),
+            Arg.const("copy_sizes"), Arg.dims("output", _as_dims(out.shape)),
+            Arg.tensor(out.index)]
+    return Layer(op.index, op.opcode, "te_concatenation_s8", None, {}, args,
+                 tuple(t.index for t in inputs), out.index, consts)
+
+
+def _const_ints(graph: Graph, op: Operator, position: int, role: str, count: int) -> list[int]:
+    t = _tensor(graph, op, position, role, "const")
+    if t.dtype not in ("INT32", "INT64") or t.shape != (count,):
+        raise ModelError(f"{op.describe()} {role} {t.describe()} must be an int vector of "
+                         f"{count}")
+    values = [int(v) for v in t.data.reshape(-1)]
+    limits.check_int32(op.describe(), values, role)
+    return values
+
+
+def _lower_strided_slice(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (4,))
+    opts = _options(op, "StridedSliceOptionsT")
+    x = _tensor(graph, op, 0, "input", "act")
+    out = _output(graph, op)
+    rank = len(x.shape)
+    if rank > 4 or opts.ellipsisMask or opts.newAxisMask or opts.offset:
+        raise ModelError(f"{op.describe()} uses more than 4 dimensions, an ellipsis or new "
+                         "axis mask, or offset mode; TFLite Micro does not support them")
+    begin, end, strides = (_const_ints(graph, op, i, role, rank)
+                           for i, role in ((1, "begin"), (2, "end"), (3, "strides")))
+    starts, steps, kept, counts = [], [], [], []
+    for a, size in enumerate(x.shape):
+        if strides[a] == 0:
+            raise ModelError(f"{op.describe()} has stride 0 on axis {a}")
+        if opts.shrinkAxisMask >> a & 1:
+            start = begin[a] + size if begin[a] < 0 else begin[a]
+            if not 0 <= start < size:
+                raise ModelError(f"{op.describe()} index {begin[a]} is out of range on axis {a}")
+            starts.append(start)
+            steps.append(1)
+            counts.append(1)
+            continue
+        lo = None if opts.beginMask >> a & 1 else begin[a]
+        hi = None if opts.endMask >> a & 1 else end[a]
+        start, stop, step = slice(lo, hi, strides[a]).indices(size)
+        count = len(range(start, stop, step))
+        if count == 0:
+            raise ModelError(f"{op.describe()} selects nothing on axis {a}")
+        starts.append(start)
+        steps.append(step)
+        counts.append(count)
+        kept.append(count)
+    _expect_shape(op, out, tuple(kept))
+    _activation_quant(x, op.describe())
+    _same_quant(op, x, out)
+    lead = 4 - rank
+    params = {"start": [0] * lead + starts, "stride": [1] * lead + steps}
+    args = [Arg.ctx(), Arg.params(), Arg.dims("input", _as_dims(x.shape)), Arg.tensor(x.index),
+            Arg.dims("output", _as_dims(tuple(counts))), Arg.tensor(out.index)]
+    return Layer(op.index, op.opcode, "te_strided_slice_s8", "te_strided_slice_params", params,
+                 args, (x.index,), out.index)
+
+
+def _lower_transpose(graph: Graph, op: Operator) -> Layer:
+    _n_inputs(op, (2,))
+    x = _tensor(graph, op, 0, "input", "act")
+    out = _output(graph, op)
+    rank = len(x.shape)
+    if rank > 4:
+        raise ModelError(f"{op.describe()} has more than 4 dimensions")
+    perm = _const_ints(graph, op, 1, "perm", rank)
+    if sorted(perm) != list(range(rank)):
+        raise ModelError(f"{op.describe()} perm {perm} is not a permutation of 0..{rank - 1}")
+    _expect_shape(op, out, tuple(x.shape[p] for p in perm))
+    _activation_quant(x, op.describe())
+    _same_quant(op, x, out)
+    lead = 4 - rank
+    params = {"perm": list(range(lead)) + [p + lead for p in perm]}
+    args = [Arg.ctx(), Arg.params(), Arg.dims("input", _as_dims(x.shape)), Arg.tensor(x.index),
+            Arg.dims("output", _as_dims(out.shape)), Arg.tensor(out.index)]
+    return Layer(op.index, op.opcode, "te_transpose_s8", "te_transpose_params", params, args,
+                 (x.index,), out.index)
 
 
 def _lower_pad(graph: Graph, op: Operator) -> Layer:
@@ -830,4 +1117,15 @@ _LOWERINGS: dict[str, Callable[[Graph, Operator], Layer]] = {
     "PAD": _lower_pad,
     "PADV2": _lower_pad,
     "RESHAPE": _lower_reshape,
+    "SOFTMAX": _lower_softmax,
+    "CONCATENATION": _lower_concatenation,
+    "RELU": _lower_rescale,
+    "RELU6": _lower_rescale,
+    "QUANTIZE": _lower_rescale,
+    "LEAKY_RELU": _lower_leaky_relu,
+    "MUL": _lower_mul,
+    "LOGISTIC": _lower_logistic,
+    "HARD_SWISH": _lower_hard_swish,
+    "STRIDED_SLICE": _lower_strided_slice,
+    "TRANSPOSE": _lower_transpose,
 }

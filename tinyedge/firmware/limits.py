@@ -18,6 +18,11 @@ cannot. The bounds, each checked in Python's unbounded integers:
   required; MEAN and AVERAGE_POOL sum at most ``MAX_SUM_COUNT`` values of magnitude 255.
 - **Parameters**: every integer handed to C (options, offsets, multipliers, shifts, dims)
   fits ``int32_t``.
+- **SOFTMAX** sums one Q12.19 exponential of at most 2^19 per element of a row into an
+  ``int32_t`` and shifts the result right by 23 plus the sum's bits above 2^19, which the
+  kernel's rounding shift supports up to 31: rows of at most ``MAX_SOFTMAX_DEPTH`` (511)
+  elements keep the sum below 2^28 and the shift at most 31.
+- **CONCATENATION** takes at most ``MAX_CONCAT_INPUTS`` inputs (a pointer table per call).
 - **Work and memory**: the arena is at most ``HOST_ARENA_CAP`` bytes (a board build is held
   to the board's RAM afterwards by the fit check), and one inference performs at most
   ``MAX_WORK`` multiply-accumulates or window taps, so no accepted model can make the host
@@ -37,6 +42,8 @@ INT16_MAX = (1 << 15) - 1
 MAX_EXTENT = 1 << 24
 MAX_TERM = 255 * 255
 MAX_SUM_COUNT = 1 << 23  # 2^23 * 255 < 2^31
+MAX_SOFTMAX_DEPTH = 511
+MAX_CONCAT_INPUTS = 1024
 HOST_ARENA_CAP = 256 * 1024 * 1024
 MAX_WORK = 1 << 33
 
@@ -74,6 +81,14 @@ def check_sum_count(where: str, count: int) -> None:
         raise ModelError(
             f"{where}: sums {count:,} values into an int32; the runtime supports at most "
             f"{MAX_SUM_COUNT:,}")
+
+
+def check_softmax_depth(where: str, depth: int) -> None:
+    """Refuse a SOFTMAX row whose int32 sum of exponentials could reach 2^28."""
+    if depth > MAX_SOFTMAX_DEPTH:
+        raise ModelError(
+            f"{where}: a softmax over {depth:,} values; the int8 runtime supports at most "
+            f"{MAX_SOFTMAX_DEPTH} (its fixed-point sum of exponentials must stay below 2^28)")
 
 
 def check_int32(where: str, values: Any, name: str = "parameter") -> None:

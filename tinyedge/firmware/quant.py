@@ -22,10 +22,12 @@ def round_half_away(x: float) -> int:
     return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
 
 
-def quantize_multiplier(real: float, what: str = "multiplier") -> tuple[int, int]:
+def quantize_multiplier(real: float, what: str = "multiplier",
+                        saturate: bool = False) -> tuple[int, int]:
     """Split ``real`` into (q, shift) with real ~= q * 2**(shift - 31), q in [2**30, 2**31).
 
-    Example: 0.5 -> (1073741824, 0); 1.0 -> (1073741824, 1); 0.0 -> (0, 0).
+    Example: 0.5 -> (1073741824, 0); 1.0 -> (1073741824, 1); 0.0 -> (0, 0). An exponent
+    above 30 is refused, or with ``saturate`` clamped to (2**31 - 1, 30) as TFLM does.
     """
     if not math.isfinite(real) or real < 0:
         raise ModelError(f"{what} {real!r} is not a finite non-negative number")
@@ -38,6 +40,8 @@ def quantize_multiplier(real: float, what: str = "multiplier") -> tuple[int, int
         shift += 1
     if shift < -31:  # too small to represent: TFLM flushes to zero
         return 0, 0
+    if shift > 30 and saturate:
+        return (1 << 31) - 1, 30
     if shift > 30:
         raise ModelError(f"{what} {real!r} is too large for int32 fixed point (exponent {shift})")
     return q, shift
@@ -120,3 +124,72 @@ def add_multipliers(
         "output_multiplier": mo,
         "output_shift": so,
     }
+
+
+def input_radius(integer_bits: int, left_shift: int) -> int:
+    """TFLM's CalculateInputRadius: the largest input difference whose rescaled value still
+    fits Q<integer_bits>, floor((2**integer_bits - 1) * 2**(31 - integer_bits) / 2**shift)."""
+    return math.floor(((1 << integer_bits) - 1) * (1 << (31 - integer_bits))
+                      / (1 << left_shift))
+
+
+SOFTMAX_DIFF_BITS = 5  # integer bits of the scaled differences (Q5.26)
+SOFTMAX_OUTPUT = (1.0 / 256, -128)  # the int8 scale and zero point TFLM requires
+
+
+def softmax_params(beta: float, input_scale: float) -> dict[str, int]:
+    """int8 SOFTMAX's constants, as TFLM's PreprocessSoftmaxScaling: beta * input_scale
+    scaled to Q5.26, capped at 2**31 - 1, must be at least 1 (a non-negative shift).
+
+    Example: beta 1, scale 1/16 -> multiplier 2**30, left shift 23, diff_min -248."""
+    real = min(float(beta) * float(input_scale) * (1 << (31 - SOFTMAX_DIFF_BITS)),
+               (1 << 31) - 1.0)
+    if not real >= 1.0:
+        raise ModelError(
+            f"SOFTMAX beta {beta!r} times input scale {input_scale!r} is too small for the "
+            "int8 kernel (TFLite Micro requires beta * scale >= 2^-26); re-export the model")
+    multiplier, shift = quantize_multiplier(real, "SOFTMAX scale", saturate=True)
+    return {"input_multiplier": multiplier, "input_left_shift": shift,
+            "diff_min": -input_radius(SOFTMAX_DIFF_BITS, shift)}
+
+
+LOGISTIC_INPUT_BITS = 4  # integer bits of the scaled input (Q4.27)
+
+
+def logistic_params(input_scale: float, input_zero_point: int) -> dict[str, int]:
+    """int8 LOGISTIC's constants, as TFLM's logistic Prepare: input_scale * 2**27 split by
+    frexp (no carry correction), and the saturation radius for that shift."""
+    significand, shift = math.frexp(float(input_scale) * (1 << (31 - LOGISTIC_INPUT_BITS)))
+    multiplier = round_half_away(significand * (1 << 31))
+    if not 0 <= shift <= 30 or multiplier >= 1 << 31:
+        raise ModelError(
+            f"LOGISTIC input scale {input_scale!r} is outside what the int8 kernel handles "
+            "(about 2^-28 to 8); re-export the model")
+    return {"input_zero_point": input_zero_point,
+            "input_range_radius": input_radius(LOGISTIC_INPUT_BITS, shift),
+            "input_multiplier": multiplier, "input_left_shift": shift}
+
+
+def _q15_multiplier(real: float, what: str) -> tuple[int, int]:
+    """TFLM's QuantizeMultiplier then DownScaleInt32ToInt16Multiplier."""
+    q, shift = quantize_multiplier(real, what)
+    q16 = (1 << 15) - 1 if q >= (1 << 31) - 1 - (1 << 15) else (q + (1 << 15)) >> 16
+    return q16, shift
+
+
+def hard_swish_params(input_scale: float, input_zero_point: int, output_scale: float,
+                      output_zero_point: int) -> dict[str, int]:
+    """int8 HARD_SWISH's constants, computed in float32 as TFLM's Prepare does: the input
+    on a "hires" scale input/128, rescaled to the output and to the gate's scale 3/32768."""
+    f32 = np.float32
+    hires = f32(1.0 / 128.0) * f32(input_scale)
+    out_mult, out_exp = _q15_multiplier(float(hires / f32(output_scale)), "HARD_SWISH scale")
+    gate_mult, gate_exp = _q15_multiplier(float(hires / (f32(3.0) / f32(32768.0))),
+                                          "HARD_SWISH gate scale")
+    if not -15 <= out_exp <= 0 or not -15 <= gate_exp <= 16:
+        raise ModelError(
+            f"HARD_SWISH scales (input {input_scale!r}, output {output_scale!r}) are outside "
+            "what the int8 kernel handles; re-export the model")
+    return {"input_zero_point": input_zero_point, "output_zero_point": output_zero_point,
+            "reluish_multiplier": gate_mult, "reluish_exponent": gate_exp,
+            "output_multiplier": out_mult, "output_exponent": out_exp}

@@ -1,0 +1,50 @@
+/* Helpers of the element-wise kernels (ADD, MUL): one element's arithmetic, shared by the
+ * same-shape and broadcasting kernels, and the broadcast walk over 4-D dims. */
+#ifndef TE_ELEMENTWISE_H
+#define TE_ELEMENTWISE_H
+
+#include "te_kernel_util.h"
+#include "te_quant.h"
+
+/* One ADD element (TFLM's int8 scheme, see te_add_params). */
+static inline int8_t te_add_element(const te_add_params *p, int8_t x1, int8_t x2)
+{
+    const int32_t a = ((int32_t)x1 + p->input1_offset) * (1 << p->left_shift);
+    const int32_t b = ((int32_t)x2 + p->input2_offset) * (1 << p->left_shift);
+    const int32_t sa = te_multiply_by_quantized_multiplier(a, p->input1_multiplier,
+                                                           p->input1_shift);
+    const int32_t sb = te_multiply_by_quantized_multiplier(b, p->input2_multiplier,
+                                                           p->input2_shift);
+    int32_t v = te_multiply_by_quantized_multiplier(sa + sb, p->output_multiplier,
+                                                    p->output_shift);
+    v += p->output_offset;
+    return (int8_t)te_clamp_i32(v, p->act_min, p->act_max);
+}
+
+static inline int te_add_params_ok(const te_add_params *p)
+{
+    return p != NULL && p->left_shift >= 0 && p->left_shift <= 30 &&
+           te_act_ok(p->act_min, p->act_max);
+}
+
+/* Element strides of `in` read at each output coordinate: 0 on a broadcast axis (extent 1),
+ * the natural NHWC stride otherwise. 0 when an extent neither matches nor is 1. */
+static inline int te_broadcast_strides(const te_dims *in, const te_dims *out, int32_t s[4])
+{
+    if (!te_dims_ok(in) || !te_dims_ok(out)) {
+        return 0;
+    }
+    const int32_t ext[4] = {in->n, in->h, in->w, in->c};
+    const int32_t oext[4] = {out->n, out->h, out->w, out->c};
+    int32_t stride = 1;
+    for (int32_t a = 3; a >= 0; --a) {
+        if (ext[a] != oext[a] && ext[a] != 1) {
+            return 0;
+        }
+        s[a] = ext[a] == 1 ? 0 : stride;
+        stride *= ext[a];
+    }
+    return 1;
+}
+
+#endif /* TE_ELEMENTWISE_H */
