@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 TABLE = """arch,width,params,seed,accuracy
@@ -27,10 +28,9 @@ scalecnn: 6 models, 3 sizes, 2 seeds
   verdict          power law
 mobilenetv2: 2 models, 2 sizes, 1 seed
   alpha            0.3010  (single fit, 1 seed)
-  R²               1.0000
+  R²               — (needs ≥ 3 widths)
   local exponents  0.301  (smallest size first)
-  AIC / BIC        power law -86.10 / -90.02; broken power law not fitted (needs ≥ 6 sizes)
-  verdict          power law
+  verdict          — (needs ≥ 3 widths: a line through 2 sizes always fits)
 """
 
 
@@ -77,3 +77,55 @@ def test_bad_tables_exit_2_with_one_line(run_cli, tmp_path, text, message):
     assert result.out == ""
     assert result.err.startswith("tinyedge: error: ") and message in result.err
     assert len(result.err.strip().splitlines()) == 1, result.err
+
+
+def test_analyze_scaling_reads_the_table_tinyedge_report_writes(run_cli, tmp_path):
+    """The manual journey: evaluate, `tinyedge report`, then analyze its variants.csv."""
+    from report.results_tree import build_tree
+
+    from tinyedge.report import build_report
+
+    built = build_report(build_tree(tmp_path))
+    table = str(built.tables["variants.csv"])
+    result = run_cli("analyze", "scaling", "--table", table, "--json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    # scalecnn float errors 30, 10, 4 of 120 at N = 1000, 4000, 16000 (equally spaced in
+    # ln N: the least-squares slope is the end-to-end one) → α = ln 7.5 / ln 16
+    assert report["scalecnn"]["alpha"] == pytest.approx(np.log(7.5) / np.log(16))
+    assert report["scalecnn"]["params"] == [1000, 4000, 16000]
+    tflm = json.loads(run_cli("analyze", "scaling", "--table", table, "--runtime", "tflm",
+                              "--json").out)
+    # tflm errors 31, 10, 5 of 120 → α = ln(31/5) / ln 16
+    assert tflm["scalecnn"]["alpha"] == pytest.approx(np.log(31 / 5) / np.log(16))
+    # one size on the device: nothing to fit, one line, exit 2
+    device = run_cli("analyze", "scaling", "--table", table, "--runtime",
+                     "device-nucleo-f746", "--json")
+    assert device.code == 2 and device.out == ""
+    assert "scalecnn has only one size" in device.err and device.err.count("\n") == 1
+
+
+def test_analyze_scaling_help_documents_the_columns(capsys):
+    from tinyedge.cli import main
+
+    assert main(["analyze", "scaling", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for words in ("arch, width, params, seed and the top-1 accuracy as a fraction in accuracy "
+                  "or top1", "results.csv", "variants.csv", "(default float)",
+                  "R² and the verdict need ≥ 3 widths"):
+        assert words in text
+
+
+def test_two_sizes_say_needs_3_widths_on_the_command_line(run_cli, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("arch,width,params,seed,top1\nx,1,100,0,0.5\nx,2,10000,0,0.875\n"
+                    "y,1,100,0,0.5\n")
+    result = run_cli("analyze", "scaling", "--table", str(path))
+    assert result.code == 0, result.err
+    assert result.out == (
+        "x: 2 models, 2 sizes, 1 seed\n"
+        "  alpha            0.3010  (single fit, 1 seed)\n"
+        "  R²               — (needs ≥ 3 widths)\n"
+        "  local exponents  0.301  (smallest size first)\n"
+        "  verdict          — (needs ≥ 3 widths: a line through 2 sizes always fits)\n"
+        "y: skipped — 1 model(s) of one size; a scaling fit needs ≥ 2 sizes\n")

@@ -58,7 +58,8 @@ _checkpoint_file = input_file("checkpoint", "train one with `tinyedge train` or 
 _model_file = input_file("model", f"create it with `tinyedge export` and pass its "
                          f"{TFLITE_NAME}")
 _scaling_table = input_file("scaling table", "pass --table with a CSV file (columns "
-                            "arch,width,params,seed,accuracy)")
+                            "arch,width,params,seed,accuracy or top1), e.g. results/results.csv "
+                            "or results/variants.csv")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -405,7 +406,7 @@ def _only_export() -> Path:
 def cmd_analyze_scaling(args: argparse.Namespace) -> int:
     from tinyedge.analysis import analyze_table, format_scaling_report
 
-    report = analyze_table(args.table)
+    report = analyze_table(args.table, args.runtime)
     print(json.dumps(report, indent=2) if args.json else format_scaling_report(report))
     return 0
 
@@ -567,10 +568,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyze", help="analyses of evaluated models")
     analyze_sub = p.add_subparsers(dest="analyze_command", required=True, metavar="ANALYSIS")
-    a = analyze_sub.add_parser("scaling", help="fit error vs parameters per architecture: "
-                               "power law, local exponents, broken power law")
+    a = analyze_sub.add_parser(
+        "scaling", help="fit error vs parameters per architecture: power law, local "
+        "exponents, broken power law",
+        description="Fit log(error) against log(parameters) per architecture. An "
+        "architecture with one size is skipped with a note; with 2 sizes only α is given "
+        "(R² and the verdict need ≥ 3 widths).")
     a.add_argument("--table", type=_scaling_table, required=True,
-                   help="CSV with columns arch,width,params,seed,accuracy (one row per model)")
+                   help="CSV, one row per trained model, with the columns arch, width, "
+                   "params, seed and the top-1 accuracy as a fraction in accuracy or top1 "
+                   "(other columns are ignored): tinyedge sweep's results.csv / "
+                   "results_<runtime>.csv, or tinyedge report's variants.csv")
+    a.add_argument("--runtime", default=None, metavar="NAME",
+                   help="for a table with a runtime column (variants.csv): the runtime "
+                   "whose rows to fit, e.g. tflm or device-nucleo-f746-qemu (default float)")
     a.add_argument("--json", action="store_true", help="machine-readable output")
     a.set_defaults(func=cmd_analyze_scaling)
 

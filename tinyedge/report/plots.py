@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from tinyedge.analysis import ReliabilityCurve
+from tinyedge.analysis.scaling_table import MIN_SIZES_R2
 from tinyedge.report.widths import WidthMatrix
 
 DPI = 100
@@ -69,7 +70,8 @@ def scaling_plot(title: str, series: Sequence[ScalingSeries]) -> bytes:
     ax = fig.subplots()
     for color, s in zip(COLORS, series, strict=False):
         ax.loglog(s.params, s.error, "o", color=color, label=s.label)
-        if s.alpha is not None and s.intercept is not None and len(s.params) > 1:
+        # a fit line (and its α) only from ≥ 3 sizes: through 2 points any line fits
+        if s.alpha is not None and s.intercept is not None and len(s.params) >= MIN_SIZES_R2:
             grid = np.geomspace(s.params.min(), s.params.max(), 50)
             ax.loglog(grid, np.exp(s.intercept) * grid ** (-s.alpha), "-", color=color,
                       linewidth=1, label=f"{s.label} fit, α = {s.alpha:.3f}")
