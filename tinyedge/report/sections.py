@@ -119,8 +119,12 @@ def scaling_table(reports: dict[str, dict | None]) -> str:
             continue
         alpha = num(r["alpha"], 3) + ("" if r["alpha_std"] is None
                                       else f" ± {num(r['alpha_std'], 3)}")
-        rows.append([kind, str(r["n_sizes"]), str(len(r["seeds"])), alpha, num(r["r2"], 3),
-                     "  ".join(num(e, 3) for e in r["local_exponents"]), r["verdict"]])
+        # fewer than 3 sizes: no R² and no verdict (a line through 2 points always fits)
+        needs = f"— ({r['note']})" if r.get("note") else DASH
+        rows.append([kind, str(r["n_sizes"]), str(len(r["seeds"])), alpha,
+                     needs if r["r2"] is None else num(r["r2"], 3),
+                     "  ".join(num(e, 3) for e in r["local_exponents"]),
+                     r["verdict"] or needs])
     if not rows:
         return h.note("No scaling fit (see the notes).")
     return h.table(["model", "sizes", "seeds", "α (e ∝ N^−α)", "R²",
