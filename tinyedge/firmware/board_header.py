@@ -69,6 +69,8 @@ def board_header(board: Board) -> str:
             f"#define TE_CLOCK_HSE_HZ {c.hse_hz or 0}u",
             f"#define TE_CLOCK_VOLTAGE {VOLTAGE_CODES.get(c.voltage or '', 0)}u "
             f"/* {c.voltage} */",
+            *(f"#define TE_VOLTAGE_{name.upper().replace('-', '_')} {code}u"
+              for name, code in VOLTAGE_CODES.items()),
             f"#define TE_CLOCK_FLASH_WS {c.flash_wait_states or 0}u",
             f"#define TE_CLOCK_AHB_DIV {c.ahb_div}u",
             *(f"#define TE_CLOCK_{bus.upper()}_DIV {c.apb_divs.get(bus, 1)}u"

@@ -1,7 +1,80 @@
 /*
- * stm32_clock.c - pieces of the clock bring-up shared by the STM32 families.
+ * stm32_clock.c - the clock bring-up of every STM32 family here, and the pieces it uses.
+ * The family files (platform/stm32f4|f7|h7|l4/clock.c) give the registers (te_rcc) and
+ * the hooks where the reference manuals differ; the values come from te_board_gen.h.
  */
 #include "stm32_clock.h"
+
+/* Back to the reset clock after a failed step: SYSCLK to the reset oscillator, PLL off,
+ * prescalers (and the family's regulator extras) to reset; then read back what runs. */
+static void te_clock_fail(te_clock_state *s, uint8_t status)
+{
+    TE_FIELD(te_rcc.cfgr, te_rcc.sw_mask, 0u);
+    (void)te_wait(te_rcc.cfgr, te_rcc.sws_mask, 0u);
+    TE_CLR(te_rcc.cr, TE_RCC_CR_PLLON);
+    te_family_clock_reset();
+    s->status = status;
+    te_family_readback(s);
+}
+
+void te_clock_bringup(te_clock_state *s)
+{
+    s->status = TE_CLOCK_OK;
+    if (!te_family_voltage()) {
+        te_clock_fail(s, TE_CLOCK_VOLTAGE_FAILED);
+        return;
+    }
+
+    /* Oscillator: HSE in bypass from the ST-LINK MCO or a crystal (HSEBYP is writable
+     * only while HSEON = 0), or the HSI where it does not run from reset. */
+    const int from_hse = TE_CLOCK_SOURCE == TE_CLOCK_SRC_HSE;
+    uint32_t on = te_rcc.hsi_on, ready = te_rcc.hsi_ready;
+    if (from_hse) {
+        if (TE_CLOCK_HSE_BYPASS) {
+            TE_SET(te_rcc.cr, TE_RCC_CR_HSEBYP);
+        }
+        on = TE_RCC_CR_HSEON;
+        ready = TE_RCC_CR_HSERDY;
+    }
+    if (on != 0u) {
+        TE_SET(te_rcc.cr, on);
+        if (!te_wait(te_rcc.cr, ready, ready)) {
+            TE_CLR(te_rcc.cr, on);
+            te_clock_fail(s, TE_CLOCK_HSE_FAILED); /* the PLL's oscillator never came */
+            return;
+        }
+    }
+
+    /* PLL: configured while off, then locked. */
+    te_family_pll_config(from_hse);
+    TE_SET(te_rcc.cr, TE_RCC_CR_PLLON);
+    if (!te_wait(te_rcc.cr, TE_RCC_CR_PLLRDY, TE_RCC_CR_PLLRDY)) {
+        te_clock_fail(s, TE_CLOCK_PLL_FAILED);
+        return;
+    }
+    if (!te_family_after_pll()) {
+        te_clock_fail(s, TE_CLOCK_VOLTAGE_FAILED);
+        return;
+    }
+
+    /* Flash wait states before the clock rises; every reference manual asks to "check
+     * that the new number of wait states is taken into account by reading FLASH_ACR". */
+    TE_WR(te_rcc.flash_acr, TE_CLOCK_FLASH_WS | te_rcc.flash_acr_bits);
+    if ((TE_RD(te_rcc.flash_acr) & TE_FLASH_ACR_LATENCY_MASK) != TE_CLOCK_FLASH_WS) {
+        te_clock_fail(s, TE_CLOCK_FLASH_FAILED);
+        return;
+    }
+
+    /* Bus prescalers before the switch, so no bus ever runs too fast. */
+    te_family_prescalers();
+    TE_FIELD(te_rcc.cfgr, te_rcc.sw_mask, te_rcc.sw_pll);
+    if (!te_wait(te_rcc.cfgr, te_rcc.sws_mask, te_rcc.sws_pll)) {
+        te_clock_fail(s, TE_CLOCK_SWITCH_FAILED);
+        return;
+    }
+    te_family_after_switch();
+    te_family_readback(s);
+}
 
 #define GPIO_MODER 0x00u
 #define GPIO_BSRR 0x18u

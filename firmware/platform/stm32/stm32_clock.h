@@ -48,8 +48,44 @@ uint32_t te_apb_div(uint32_t bits);
  * (B2.2.7 "Cache maintenance") and the Cortex-M7 TRM (section 4.1 "L1 caches") ask for. */
 void te_cm7_caches_enable(void);
 
-/* The family's bring-up: fills `s` with what the hardware reads back afterwards. */
+/* The bring-up (stm32_clock.c), one sequence for every family, in the order the reference
+ * manuals ask for: regulator voltage; oscillator; PLL configured and locked; what the
+ * family needs after the lock (F7 over-drive); flash wait states set and read back
+ * *before* the clock rises; bus prescalers; switch SYSCLK to the PLL; what the family
+ * needs after the switch (L4 boost settling). Every wait is bounded; after a failed step
+ * the core returns to its reset clock and `s->status` names the step. Fills `s` with
+ * what the hardware reads back afterwards. */
 void te_clock_bringup(te_clock_state *s);
+
+/* RCC_CR bits at the same place on every family here (RM0090 6.3.1, RM0385 5.3.1,
+ * RM0433 8.7.2 - PLL1 on the H7 -, RM0432 6.4.1). */
+#define TE_RCC_CR_HSEON (1u << 16)
+#define TE_RCC_CR_HSERDY (1u << 17)
+#define TE_RCC_CR_HSEBYP (1u << 18)
+#define TE_RCC_CR_PLLON (1u << 24)
+#define TE_RCC_CR_PLLRDY (1u << 25)
+#define TE_FLASH_ACR_LATENCY_MASK 0xFu
+
+/* ---- What each family provides (platform/<family>/clock.c) ------------------------- */
+
+/* The family's RCC and flash registers the shared sequence touches. */
+typedef struct {
+    uint32_t cr, cfgr;                       /* RCC_CR, RCC_CFGR */
+    uint32_t sw_mask, sw_pll;                /* RCC_CFGR.SW and its PLL code */
+    uint32_t sws_mask, sws_pll;              /* RCC_CFGR.SWS and its PLL code */
+    uint32_t hsi_on, hsi_ready;              /* RCC_CR bits to start the HSI; 0: it runs
+                                                from reset and is the reset clock */
+    uint32_t flash_acr, flash_acr_bits;      /* FLASH_ACR and what goes beside LATENCY */
+} te_rcc_family;
+extern const te_rcc_family te_rcc;
+
+int te_family_voltage(void);                 /* the regulator, before the oscillator: 1 = ready */
+void te_family_pll_config(int from_hse);     /* PLL registers, written while it is off */
+int te_family_after_pll(void);               /* after the lock, before the clock rises: 1 = ok */
+void te_family_prescalers(void);             /* bus prescalers, before the switch */
+void te_family_after_switch(void);           /* after SYSCLK switched to the PLL */
+void te_family_clock_reset(void);            /* fallback: prescalers (and regulator) to reset */
+void te_family_readback(te_clock_state *s);  /* the clock the hardware runs at now */
 
 /* GPIO port `port` (0 = A) base address and RCC enable, per family. */
 uint32_t te_gpio_base(uint32_t port);

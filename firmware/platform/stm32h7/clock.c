@@ -7,10 +7,11 @@
  * 8.7.11 RCC_PLLCKSELR, 8.7.12 RCC_PLLCFGR, 8.7.13 RCC_PLL1DIVR, 4.3.8 "FLASH read
  * access latency" (Table 17), 61.5.8 DBGMCU_IDC. Values come from te_board_gen.h.
  *
- * Order: supply configuration (LDO) and ACTVOSRDY; VOS1, then VOS0 through the over-drive
- * bit; oscillator; PLL1 configured and locked; flash wait states and WRHIGHFREQ before
- * the clock rises; domain prescalers so AXI/AHB <= 240 MHz and every APB <= 120 MHz;
- * switch to PLL1. Every wait is bounded; on a failure the core stays on the 64 MHz HSI.
+ * Order (the shared sequence, platform/stm32/stm32_clock.c): supply configuration (LDO)
+ * and ACTVOSRDY; VOS1, then VOS0 through the over-drive bit; oscillator; PLL1 configured
+ * and locked; flash wait states and WRHIGHFREQ before the clock rises; domain prescalers
+ * so AXI/AHB <= 240 MHz and every APB <= 120 MHz; switch to PLL1. Every wait is bounded;
+ * on a failure the core stays on the 64 MHz HSI.
  */
 #include "stm32_clock.h"
 
@@ -25,11 +26,6 @@
 #define RCC_PLL1DIVR (RCC_BASE + 0x30u)
 #define RCC_AHB4ENR (RCC_BASE + 0xE0u)
 #define RCC_APB4ENR (RCC_BASE + 0xF4u)
-#define RCC_CR_HSEON (1u << 16)
-#define RCC_CR_HSERDY (1u << 17)
-#define RCC_CR_HSEBYP (1u << 18)
-#define RCC_CR_PLL1ON (1u << 24)
-#define RCC_CR_PLL1RDY (1u << 25)
 #define RCC_CFGR_SW_MASK 0x7u
 #define RCC_CFGR_SW_PLL1 0x3u
 #define RCC_CFGR_SWS_MASK (0x7u << 3)
@@ -54,13 +50,17 @@
 #define SYSCFG_PWRCR_ODEN (1u << 0)
 
 #define FLASH_ACR 0x52002000u
-#define FLASH_ACR_LATENCY_MASK 0xFu
 #define FLASH_ACR_WRHIGHFREQ_2 (0x2u << 4)
 
 #define DBGMCU_IDC 0x5C001000u
 #define REV_Y 0x1003u
 
-#define TE_VOLTAGE_VOS0 10u /* te_board_gen.h TE_CLOCK_VOLTAGE code "vos0" */
+/* FLASH_ACR: latency and the WRHIGHFREQ programming delay (RM0433 4.3.8). */
+const te_rcc_family te_rcc = {RCC_CR, RCC_CFGR, RCC_CFGR_SW_MASK, RCC_CFGR_SW_PLL1,
+                               RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL1, 0u, 0u, FLASH_ACR,
+                               FLASH_ACR_WRHIGHFREQ_2};
+
+static int te_rev_y; /* silicon revision Y: 400 MHz at VOS1, no VOS0 */
 
 uint32_t te_gpio_base(uint32_t port)
 {
@@ -73,7 +73,7 @@ void te_gpio_clock_enable(uint32_t port)
     (void)TE_RD(RCC_AHB4ENR);
 }
 
-static void te_clock_readback(te_clock_state *s)
+void te_family_readback(te_clock_state *s)
 {
     const uint32_t sws = TE_RD(RCC_CFGR) & RCC_CFGR_SWS_MASK;
     uint32_t sys = TE_CLOCK_HSI_HZ; /* HSIDIV = 1 after reset */
@@ -97,94 +97,63 @@ static void te_clock_readback(te_clock_state *s)
     s->uart_hz = hclk / te_apb_div(TE_UART_BUS == 2u ? (d2 >> 8) & 0x7u : (d2 >> 4) & 0x7u);
 }
 
-static void te_clock_fallback(te_clock_state *s, uint8_t status)
+void te_family_clock_reset(void)
 {
-    TE_FIELD(RCC_CFGR, RCC_CFGR_SW_MASK, 0u);
-    (void)te_wait(RCC_CFGR, RCC_CFGR_SWS_MASK, 0u);
-    TE_CLR(RCC_CR, RCC_CR_PLL1ON);
     TE_WR(RCC_D1CFGR, 0u);
     TE_WR(RCC_D2CFGR, 0u);
     TE_WR(RCC_D3CFGR, 0u);
-    s->status = status;
 }
 
-void te_clock_bringup(te_clock_state *s)
+int te_family_voltage(void)
 {
-    s->status = TE_CLOCK_OK;
-    const int rev_y = (TE_RD(DBGMCU_IDC) >> 16) == REV_Y;
-    const uint32_t n = rev_y ? TE_PLL_N_REV_Y : TE_PLL_N;
-
+    te_rev_y = (TE_RD(DBGMCU_IDC) >> 16) == REV_Y;
     /* Supply configuration, written once after reset (RM0433 6.4): LDO on, no bypass;
      * then wait until the voltage level is ready. */
     TE_WR(PWR_CR3, (TE_RD(PWR_CR3) & ~(PWR_CR3_BYPASS | PWR_CR3_SCUEN)) | PWR_CR3_LDOEN);
     if (!te_wait(PWR_CSR1, PWR_CSR1_ACTVOSRDY, PWR_CSR1_ACTVOSRDY)) {
-        te_clock_fallback(s, TE_CLOCK_VOLTAGE_FAILED);
-        te_clock_readback(s);
-        return;
+        return 0;
     }
     /* VOS1, then VOS0 = VOS1 + SYSCFG_PWRCR.ODEN (RM0433 6.6.2), revision V only. */
     TE_FIELD(PWR_D3CR, PWR_D3CR_VOS_MASK, PWR_D3CR_VOS1);
     int ok = te_wait(PWR_D3CR, PWR_D3CR_VOSRDY, PWR_D3CR_VOSRDY);
-    if (ok && TE_CLOCK_VOLTAGE == TE_VOLTAGE_VOS0 && !rev_y) {
+    if (ok && TE_CLOCK_VOLTAGE == TE_VOLTAGE_VOS0 && !te_rev_y) {
         TE_SET(RCC_APB4ENR, RCC_APB4ENR_SYSCFGEN);
         (void)TE_RD(RCC_APB4ENR);
         TE_SET(SYSCFG_PWRCR, SYSCFG_PWRCR_ODEN);
         ok = te_wait(PWR_D3CR, PWR_D3CR_VOSRDY, PWR_D3CR_VOSRDY);
     }
-    if (!ok) {
-        te_clock_fallback(s, TE_CLOCK_VOLTAGE_FAILED);
-        te_clock_readback(s);
-        return;
-    }
+    return ok;
+}
 
-    uint32_t src = 0u; /* HSI */
-    uint32_t in_hz = TE_CLOCK_HSI_HZ;
-    if (TE_CLOCK_SOURCE == TE_CLOCK_SRC_HSE) {
-        if (TE_CLOCK_HSE_BYPASS) {
-            TE_SET(RCC_CR, RCC_CR_HSEBYP);
-        }
-        TE_SET(RCC_CR, RCC_CR_HSEON);
-        if (!te_wait(RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY)) {
-            TE_CLR(RCC_CR, RCC_CR_HSEON);
-            te_clock_fallback(s, TE_CLOCK_HSE_FAILED);
-            te_clock_readback(s);
-            return;
-        }
-        src = RCC_PLLCKSELR_SRC_HSE;
-        in_hz = TE_CLOCK_HSE_HZ;
-    }
-
-    /* PLL1: DIVM1, input range PLL1RGE (1-2, 2-4, 4-8, 8-16 MHz), wide VCO, DIVN1/P1/Q1/R1
-     * as value - 1 (RM0433 8.7.11-8.7.13). */
+/* PLL1: DIVM1, input range PLL1RGE (1-2, 2-4, 4-8, 8-16 MHz), wide VCO, DIVN1/P1/Q1/R1
+ * as value - 1 (RM0433 8.7.11-8.7.13); N by silicon revision. */
+void te_family_pll_config(int from_hse)
+{
+    const uint32_t src = from_hse ? RCC_PLLCKSELR_SRC_HSE : 0u; /* 0: HSI */
+    const uint32_t in_hz = from_hse ? TE_CLOCK_HSE_HZ : TE_CLOCK_HSI_HZ;
+    const uint32_t n = te_rev_y ? TE_PLL_N_REV_Y : TE_PLL_N;
     const uint32_t ref = in_hz / TE_PLL_M;
     const uint32_t rge = ref >= 8000000u ? 3u : ref >= 4000000u ? 2u : ref >= 2000000u ? 1u : 0u;
     TE_WR(RCC_PLLCKSELR, (TE_RD(RCC_PLLCKSELR) & ~0x3F3u) | src | (TE_PLL_M << 4));
     TE_WR(RCC_PLLCFGR, (TE_RD(RCC_PLLCFGR) & ~0x7000Fu) | (rge << 2) | RCC_PLLCFGR_DIVPQR1EN);
     TE_WR(RCC_PLL1DIVR, (n - 1u) | ((TE_PLL_P - 1u) << 9) | ((TE_PLL_Q - 1u) << 16) |
                             ((TE_PLL_R - 1u) << 24));
-    TE_SET(RCC_CR, RCC_CR_PLL1ON);
-    if (!te_wait(RCC_CR, RCC_CR_PLL1RDY, RCC_CR_PLL1RDY)) {
-        te_clock_fallback(s, TE_CLOCK_PLL_FAILED);
-        te_clock_readback(s);
-        return;
-    }
+}
 
-    /* Flash latency and programming delay before the clock rises (RM0433 4.3.8). */
-    TE_WR(FLASH_ACR, TE_CLOCK_FLASH_WS | FLASH_ACR_WRHIGHFREQ_2);
-    if ((TE_RD(FLASH_ACR) & FLASH_ACR_LATENCY_MASK) != TE_CLOCK_FLASH_WS) {
-        te_clock_fallback(s, TE_CLOCK_FLASH_FAILED);
-        te_clock_readback(s);
-        return;
-    }
+int te_family_after_pll(void)
+{
+    return 1;
+}
 
-    /* Domain prescalers: D1CPRE /1, HPRE (AXI/AHB), D1PPRE (APB3), D2PPRE1/2, D3PPRE. */
+/* Domain prescalers (RM0433 8.7.7-8.7.9): D1CPRE /1, HPRE (AXI/AHB), D1PPRE (APB3), D2PPRE1/2, D3PPRE. */
+void te_family_prescalers(void)
+{
     TE_WR(RCC_D1CFGR, te_ahb_bits(TE_CLOCK_AHB_DIV) | (te_apb_bits(TE_CLOCK_APB3_DIV) << 4));
     TE_WR(RCC_D2CFGR,
           (te_apb_bits(TE_CLOCK_APB1_DIV) << 4) | (te_apb_bits(TE_CLOCK_APB2_DIV) << 8));
     TE_WR(RCC_D3CFGR, te_apb_bits(TE_CLOCK_APB4_DIV) << 4);
-    TE_FIELD(RCC_CFGR, RCC_CFGR_SW_MASK, RCC_CFGR_SW_PLL1);
-    if (!te_wait(RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL1)) {
-        te_clock_fallback(s, TE_CLOCK_SWITCH_FAILED);
-    }
-    te_clock_readback(s);
+}
+
+void te_family_after_switch(void)
+{
 }

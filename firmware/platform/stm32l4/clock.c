@@ -5,7 +5,7 @@
  * 5.4.20 PWR_CR5, 6.2 "Clocks", 6.4.1 RCC_CR, 6.4.3 RCC_CFGR, 6.4.4 RCC_PLLCFGR, 3.3.3
  * "Read access latency" (Table 12) and 3.7.1 FLASH_ACR. Values come from te_board_gen.h.
  *
- * Order: PWR clock on, range 1, boost mode; oscillator (HSI16 or HSE); PLL configured and
+ * Order (the shared sequence, platform/stm32/stm32_clock.c): PWR clock on, range 1, boost mode; oscillator (HSI16 or HSE); PLL configured and
  * locked; flash wait states, prefetch and the ART caches before the clock rises; AHB /2,
  * switch to the PLL, wait 1 us, AHB to its final divider. Every wait is bounded; on a
  * failure the core stays on the 4 MHz MSI it resets to.
@@ -22,11 +22,6 @@
 #define RCC_CR_MSIRGSEL (1u << 3)
 #define RCC_CR_HSION (1u << 8)
 #define RCC_CR_HSIRDY (1u << 10)
-#define RCC_CR_HSEON (1u << 16)
-#define RCC_CR_HSERDY (1u << 17)
-#define RCC_CR_HSEBYP (1u << 18)
-#define RCC_CR_PLLON (1u << 24)
-#define RCC_CR_PLLRDY (1u << 25)
 #define RCC_CFGR_SW_MASK 0x3u
 #define RCC_CFGR_SW_PLL 0x3u
 #define RCC_CFGR_SWS_MASK (0x3u << 2)
@@ -50,14 +45,17 @@
 #define PWR_CR5_R1MODE (1u << 8)
 
 #define FLASH_ACR 0x40022000u
-#define FLASH_ACR_LATENCY_MASK 0xFu
 #define FLASH_ACR_PRFTEN (1u << 8)
 #define FLASH_ACR_ICEN (1u << 9)
 #define FLASH_ACR_DCEN (1u << 10)
 
-#define TE_VOLTAGE_BOOST 20u /* te_board_gen.h TE_CLOCK_VOLTAGE code "range1-boost" */
 /* 1 us at 120 MHz, counted generously (the loop takes >= 3 cycles per turn). */
 #define TE_BOOST_SETTLE_LOOPS 120u
+
+/* The HSI16 is off after reset (the core runs on the MSI): start it when it feeds the PLL. */
+const te_rcc_family te_rcc = {RCC_CR, RCC_CFGR, RCC_CFGR_SW_MASK, RCC_CFGR_SW_PLL,
+                               RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL, RCC_CR_HSION, RCC_CR_HSIRDY,
+                               FLASH_ACR, FLASH_ACR_PRFTEN | FLASH_ACR_ICEN | FLASH_ACR_DCEN};
 
 uint32_t te_gpio_base(uint32_t port)
 {
@@ -79,7 +77,7 @@ static uint32_t te_msi_hz(void)
     return range < 12u ? khz[range] * 1000u : 4000000u;
 }
 
-static void te_clock_readback(te_clock_state *s)
+void te_family_readback(te_clock_state *s)
 {
     const uint32_t cfgr = TE_RD(RCC_CFGR);
     const uint32_t sws = cfgr & RCC_CFGR_SWS_MASK;
@@ -108,78 +106,50 @@ static void te_clock_readback(te_clock_state *s)
     s->uart_hz = s->core_hz / te_apb_div(ppre);
 }
 
-static void te_clock_fallback(te_clock_state *s, uint8_t status)
+void te_family_clock_reset(void)
 {
-    TE_FIELD(RCC_CFGR, RCC_CFGR_SW_MASK, 0u); /* MSI */
-    (void)te_wait(RCC_CFGR, RCC_CFGR_SWS_MASK, 0u);
-    TE_CLR(RCC_CR, RCC_CR_PLLON);
-    TE_FIELD(RCC_CFGR, RCC_CFGR_PRE_MASK, 0u);
-    s->status = status;
+    TE_FIELD(RCC_CFGR, RCC_CFGR_PRE_MASK, 0u); /* the shared fallback returns to the MSI */
 }
 
-void te_clock_bringup(te_clock_state *s)
+int te_family_voltage(void)
 {
-    s->status = TE_CLOCK_OK;
     TE_SET(RCC_APB1ENR1, RCC_APB1ENR1_PWREN);
     (void)TE_RD(RCC_APB1ENR1);
     /* Range 1 (the reset value), then boost mode (R1MODE = 0) above 80 MHz. */
     TE_FIELD(PWR_CR1, PWR_CR1_VOS_MASK, PWR_CR1_VOS_RANGE1);
     if (!te_wait(PWR_SR2, PWR_SR2_VOSF, 0u)) {
-        te_clock_fallback(s, TE_CLOCK_VOLTAGE_FAILED);
-        te_clock_readback(s);
-        return;
+        return 0;
     }
-    if (TE_CLOCK_VOLTAGE == TE_VOLTAGE_BOOST) {
+    if (TE_CLOCK_VOLTAGE == TE_VOLTAGE_RANGE1_BOOST) {
         TE_CLR(PWR_CR5, PWR_CR5_R1MODE);
     }
+    return 1;
+}
 
-    uint32_t src = RCC_PLLCFGR_SRC_HSI;
-    uint32_t on = RCC_CR_HSION, ready = RCC_CR_HSIRDY;
-    if (TE_CLOCK_SOURCE == TE_CLOCK_SRC_HSE) {
-        if (TE_CLOCK_HSE_BYPASS) {
-            TE_SET(RCC_CR, RCC_CR_HSEBYP);
-        }
-        src = RCC_PLLCFGR_SRC_HSE;
-        on = RCC_CR_HSEON;
-        ready = RCC_CR_HSERDY;
-    }
-    TE_SET(RCC_CR, on);
-    if (!te_wait(RCC_CR, ready, ready)) {
-        TE_CLR(RCC_CR, on);
-        te_clock_fallback(s, TE_CLOCK_HSE_FAILED); /* the PLL's oscillator never came */
-        te_clock_readback(s);
-        return;
-    }
-
-    /* PLL (RM0432 6.4.4): PLLM - 1, PLLN, PLLR as (R / 2) - 1, R output enabled. */
+/* PLL (RM0432 6.4.4): PLLM - 1, PLLN, PLLR as (R / 2) - 1, R output enabled. */
+void te_family_pll_config(int from_hse)
+{
+    const uint32_t src = from_hse ? RCC_PLLCFGR_SRC_HSE : RCC_PLLCFGR_SRC_HSI;
     TE_WR(RCC_PLLCFGR, src | ((TE_PLL_M - 1u) << 4) | (TE_PLL_N << 8) | RCC_PLLCFGR_PLLREN |
                            (((TE_PLL_R / 2u) - 1u) << 25));
-    TE_SET(RCC_CR, RCC_CR_PLLON);
-    if (!te_wait(RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY)) {
-        te_clock_fallback(s, TE_CLOCK_PLL_FAILED);
-        te_clock_readback(s);
-        return;
-    }
+}
 
-    TE_WR(FLASH_ACR, TE_CLOCK_FLASH_WS | FLASH_ACR_PRFTEN | FLASH_ACR_ICEN | FLASH_ACR_DCEN);
-    if ((TE_RD(FLASH_ACR) & FLASH_ACR_LATENCY_MASK) != TE_CLOCK_FLASH_WS) {
-        te_clock_fallback(s, TE_CLOCK_FLASH_FAILED);
-        te_clock_readback(s);
-        return;
-    }
+int te_family_after_pll(void)
+{
+    return 1;
+}
 
-    /* Boost transition (RM0432 5.1.8): AHB /2 while switching, 1 us, then the final. */
+/* Boost transition (RM0432 5.1.8): AHB /2 while switching, 1 us, then the final. */
+void te_family_prescalers(void)
+{
     TE_FIELD(RCC_CFGR, RCC_CFGR_PRE_MASK,
              (te_ahb_bits(2u) << 4) | (te_apb_bits(TE_CLOCK_APB1_DIV) << 8) |
                  (te_apb_bits(TE_CLOCK_APB2_DIV) << 11));
-    TE_FIELD(RCC_CFGR, RCC_CFGR_SW_MASK, RCC_CFGR_SW_PLL);
-    if (!te_wait(RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL)) {
-        te_clock_fallback(s, TE_CLOCK_SWITCH_FAILED);
-        te_clock_readback(s);
-        return;
-    }
+}
+
+void te_family_after_switch(void)
+{
     for (volatile uint32_t i = 0; i < TE_BOOST_SETTLE_LOOPS; ++i) {
     }
     TE_FIELD(RCC_CFGR, RCC_CFGR_HPRE_MASK, te_ahb_bits(TE_CLOCK_AHB_DIV) << 4);
-    te_clock_readback(s);
 }
