@@ -125,7 +125,7 @@ def image_set(dataset: str, split: str, images: np.ndarray, labels: np.ndarray
     digest.update(f"{images.dtype.str}{images.shape}".encode())
     digest.update(images.tobytes())
     digest.update(labels.tobytes())
-    return {"dataset": dataset, "split": split, "size": int(len(labels)),
+    return {"dataset": dataset, "split": split, "size": len(labels),
             "sha256": digest.hexdigest()}
 
 
