@@ -81,6 +81,24 @@ static inline int te_dw_args_ok(const te_dw_conv_params *p, const te_quant_param
            q->count == out->c;
 }
 
+/* PAD / PADV2: every padding amount >= 0, the output = the input plus the padding on each
+ * of the four axes, and a pad value that is an int8. */
+static inline int te_pad_args_ok(const te_pad_params *p, const te_dims *in, const te_dims *out)
+{
+    if (p == NULL || !te_dims_ok(in) || !te_dims_ok(out) || p->pad_value < -128 ||
+        p->pad_value > 127) {
+        return 0;
+    }
+    const int32_t *lo = p->before, *hi = p->after;
+    for (int32_t a = 0; a < 4; ++a) {
+        if (lo[a] < 0 || hi[a] < 0) {
+            return 0;
+        }
+    }
+    return out->n == in->n + lo[0] + hi[0] && out->h == in->h + lo[1] + hi[1] &&
+           out->w == in->w + lo[2] + hi[2] && out->c == in->c + lo[3] + hi[3];
+}
+
 /* Fully connected: the number of batch rows when output = batches x units and input =
  * batches x depth (filter = units x depth) and the quantization and clamp are valid; 0 when
  * the call is inconsistent. Products in 64-bit so no size can wrap. */

@@ -6,23 +6,12 @@ te_status te_pad_s8(const te_context *ctx, const te_pad_params *params,
                     const te_dims *output_dims, int8_t *output)
 {
     (void)ctx;
-    if (params == NULL || !te_dims_ok(input_dims) || !te_dims_ok(output_dims) ||
-        input == NULL || output == NULL || params->pad_value < -128 || params->pad_value > 127) {
+    if (!te_pad_args_ok(params, input_dims, output_dims) || input == NULL || output == NULL) {
         return TE_ERROR_ARG;
     }
     const te_dims *in = input_dims;
     const te_dims *out = output_dims;
     const int32_t *lo = params->before;
-    const int32_t *hi = params->after;
-    for (int32_t a = 0; a < 4; ++a) {
-        if (lo[a] < 0 || hi[a] < 0) {
-            return TE_ERROR_ARG;
-        }
-    }
-    if (out->n != in->n + lo[0] + hi[0] || out->h != in->h + lo[1] + hi[1] ||
-        out->w != in->w + lo[2] + hi[2] || out->c != in->c + lo[3] + hi[3]) {
-        return TE_ERROR_ARG;
-    }
     const int8_t fill = (int8_t)params->pad_value;
     for (int32_t n = 0; n < out->n; ++n)
     for (int32_t h = 0; h < out->h; ++h)
