@@ -20,6 +20,7 @@ from tinyedge.device.evaluate import LOG_NAME, evaluate_on_device
 from tinyedge.device.result_log import read_results
 from tinyedge.device.target import device_target
 from tinyedge.evaluate import evaluate_tflite
+from tinyedge.layout import resolve_stored
 from tinyedge.records import load_record
 
 N_IMAGES = 50
@@ -90,6 +91,12 @@ def test_device_outputs_equal_tflm_and_counts_repeat(models, reference, tmp_path
     assert len(device["per_layer"]) > 3
     layer_total = sum(layer["instructions"] for layer in device["per_layer"])
     assert 0.9 * per["median"] < layer_total < 1.1 * per["median"]
+    # The manifest names the build's memory.json, whose layer table is the profile's.
+    entry = json.loads((tmp_path / "run1" / "manifest.json").read_text())["inputs"]["memory"]
+    memory_json = resolve_stored(entry["path"], Path.cwd())
+    assert memory_json.resolve() == (target.elf.parent / "memory.json").resolve()
+    layers = json.loads(memory_json.read_text())["layers"]
+    assert [layer["index"] for layer in layers] == [p["layer"] for p in device["per_layer"]]
     ram = device["ram"]
     assert 0 < ram["stack_used_bytes"] < ram["stack_reserved_bytes"]
     assert ram["peak_bytes"] == ram["static_bytes"] + ram["arena_bytes"] + ram["stack_used_bytes"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyedge.fileio import write_json_atomic, write_manifest
+from tinyedge.fileio import file_entry, write_json_atomic, write_manifest
 from tinyedge.records import make_record, write_record
 
 N, C = 120, 10
@@ -60,12 +60,47 @@ def int8_logits(pred: np.ndarray, seed: int) -> np.ndarray:
     return q.astype(np.int8)
 
 
+# The device's per-layer profile and the build's layer table (memory.json): layer 0 is a
+# conv of 4,000 MACs at 600,000 instructions (150 per MAC, 60 % of 1,000,000), layer 1 a
+# max-pool (no MACs), layer 2 a fully connected layer of 1,000 MACs at 100,000 (100 per MAC).
+PROFILE = (600_000, 300_000, 100_000)
+LAYERS = [
+    {"index": 0, "op": "CONV_2D", "kernel": "te_conv_2d_s8", "input_shape": [1, 8, 8, 3],
+     "output_shape": [1, 8, 8, 4], "macs": 4_000},
+    {"index": 1, "op": "MAX_POOL_2D", "kernel": "te_max_pool_2d_s8",
+     "input_shape": [1, 8, 8, 4], "output_shape": [1, 4, 4, 4], "macs": 0},
+    {"index": 2, "op": "FULLY_CONNECTED", "kernel": "te_fully_connected_s8",
+     "input_shape": [1, 64], "output_shape": [1, 10], "macs": 1_000},
+]
+
+
+def memory_json() -> dict:
+    return {
+        "board": "nucleo-f746", "target": "emulator",
+        "flash": {"limit": 1_048_576, "used": 65_000, "code": 60_000, "weights": 5_000},
+        "ram": {"limit": 327_680, "used": 32_192, "arena": 20_000, "static": 4_000,
+                "stack": 8_192},
+        "layers": LAYERS,
+        "arena": {"bytes": 20_000, "buffers": [
+            {"name": "input", "kind": "tensor", "bytes": 768, "offset": 0, "first": 0,
+             "last": 0},
+            {"name": "conv", "kind": "tensor", "bytes": 1_024, "offset": 1_024, "first": 0,
+             "last": 1},
+            {"name": "scratch of layer 0", "kind": "scratch", "bytes": 256, "offset": 2_048,
+             "first": 0, "last": 0},
+            {"name": "pool", "kind": "tensor", "bytes": 256, "offset": 0, "first": 1,
+             "last": 2},
+            {"name": "logits", "kind": "tensor", "bytes": 10, "offset": 256, "first": 2,
+             "last": 3}]},
+    }
+
+
 def device_json() -> dict:
     return {
         "board": "nucleo-f746", "emulated": True, "counter": "instructions",
         "per_inference": {"min": 900_000, "median": 1_000_000, "max": 1_100_000,
                           "n": DEVICE_LIMIT},
-        "per_layer": [{"layer": "conv", "instructions": 600_000}],
+        "per_layer": [{"layer": i, "instructions": count} for i, count in enumerate(PROFILE)],
         "latency_s": 1_000_000 / 216e6,
         "latency_basis": "instructions at the board clock, 1 instruction per cycle",
         "clock_hz": 216_000_000,
@@ -109,4 +144,8 @@ def build_tree(root: Path) -> Path:
             dev = make_record(LABELS[:DEVICE_LIMIT], tflm[:DEVICE_LIMIT], SCALE, ZERO)
             write_run(base / "device-nucleo-f746", dev, "device-nucleo-f746", name)
             write_json_atomic(base / "device-nucleo-f746" / "device.json", device_json())
+            build = root / "build" / "nucleo-f746" / name
+            write_json_atomic(build / "memory.json", memory_json())
+            write_manifest(base / "device-nucleo-f746", "evaluate",
+                           inputs={"memory": file_entry(build / "memory.json")})
     return results

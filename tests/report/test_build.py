@@ -121,9 +121,13 @@ def test_page_is_self_contained_with_every_plot_embedded(built):
     page = built.html.read_text()
     sources = re.findall(r'<img src="([^"]+)"', page)
     assert len(sources) == built.n_figures
-    # 6 reliability diagrams + per arch: scaling, 2 Jaccard heatmaps, class heatmap,
-    # Gini/bottom-k, ECE
-    assert built.n_figures == 6 + 2 * 6
+    # one reliability panel per record (14); per arch: scaling, 2 Jaccard heatmaps, class
+    # heatmap, Gini, bottom-5 (bottom-10 is hidden with 10 classes), ECE (2 × 7); a
+    # confusion difference for each variant whose float and deployed predictions differ
+    # (all but mobilenetv2-w1: 5); accuracy vs latency and vs RAM for scalecnn's device run
+    # (2); its per-layer profile, flash/RAM map and arena plan (3). The synthetic records'
+    # labels are not the synthetic dataset's, so there are no thumbnails.
+    assert built.n_figures == 14 + 2 * 7 + 5 + 2 + 3
     for src in sources:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -141,7 +145,8 @@ def test_one_variant_skips_cross_width_plots_with_a_note(results_tree, tmp_path)
     out = tmp_path / "elsewhere" / "r.html"
     result = build_report(single, out)
     assert result.html == out and (out.parent / "pairs.csv").is_file()
-    assert result.n_variants == 1 and result.n_figures == 1
+    # reliability panels of float, tflm, litert and the float-vs-tflm confusion difference
+    assert result.n_variants == 1 and result.n_figures == 4
     assert any("one width only" in n for n in result.notes)
     assert "One width only" in out.read_text()
 

@@ -46,7 +46,14 @@ from tinyedge.fileio import (
     write_manifest,
 )
 from tinyedge.int8 import check_int8_model, quantize_images
-from tinyedge.layout import DEVICE_JSON, DEVICE_LOG, DEVICE_SESSION, Reach, device_runtime
+from tinyedge.layout import (
+    DEVICE_JSON,
+    DEVICE_LOG,
+    DEVICE_SESSION,
+    MEMORY_JSON,
+    Reach,
+    device_runtime,
+)
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.records import image_set, make_record, write_record
 
@@ -358,8 +365,12 @@ def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, resu
                                   "dataset": dataset.name})
     device = device_report(target, [results[i][0] for i in range(n)], reports, mode, measured)
     write_json_atomic(out_dir / DEVICE_JSON, device)
+    memory_json = target.elf.parent / MEMORY_JSON  # build_firmware writes it beside the ELF
     write_manifest(out_dir, "evaluate",
                    inputs={"model": file_entry(model_path), "firmware": file_entry(target.elf),
+                           # the build's sizes, layer table and arena plan (for the report)
+                           **({"memory": file_entry(memory_json)} if memory_json.is_file()
+                              else {}),
                            "dataset": dataset.name,
                            "images": image_set(dataset.name, "test", *dataset.split("test"))},
                    parameters={"runtime": runtime, "board": target.board.name,

@@ -14,19 +14,20 @@ from typing import Any
 import numpy as np
 
 from tinyedge import __version__
-from tinyedge.analysis import reliability_curve
 from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import write_bytes_atomic, write_json_atomic
-from tinyedge.records import ECE_BINS
+from tinyedge.layout import project_root_of
+from tinyedge.report import deployment_html as dh
 from tinyedge.report import html as h
 from tinyedge.report import plots, sections
 from tinyedge.report.collect import Collection, Variant, collect
+from tinyedge.report.deployment import Images, build_memory, flip_view
 from tinyedge.report.tables import (
     AUDIT_COLUMNS,
+    BOTTOM_KS,
     PAIR_COLUMNS,
     VARIANT_COLUMNS,
     audit_rows,
-    class_accuracy,
     clean,
     compare,
     pair_rows,
@@ -36,7 +37,6 @@ from tinyedge.report.widths import (
     KINDS,
     class_accuracy_by_width,
     cross_width_jaccard,
-    run_of,
     scaling,
     seed_rows,
     size_series,
@@ -160,7 +160,7 @@ def _arch_summary(variants: list[Variant], rows: list[dict], notes: list[str]) -
         out["classes"][kind] = class_accuracy_by_width(variants, kind)
     out["series"] = {
         column: {kind: size_series(rows, variants, kind, column) for kind in KINDS}
-        for column in ("top1", "ece", "gini", "bottom5", "bottom10")
+        for column in ("top1", "ece", "gini", *(f"bottom{k}" for k in BOTTOM_KS))
     }
     return out
 
@@ -218,16 +218,18 @@ def _summary(col: Collection, rows, pairs, audit, seeds, archs, notes) -> dict[s
 def _render(col: Collection, rows, pairs, audit, seeds, archs, notes, figs: _Figures) -> str:
     by_key = {(r["variant"], r["runtime"]): r for r in rows}
     pair_key = {(p["variant"], p["b"]): p for p in pairs}
-    entries, body = [h.TocEntry("overview", "Overview")], [_overview(col, notes)]
     v_entries, v_body = [], []
-    for v in col.variants:
+    images = Images(project_root_of(col.root))
+    for v in col.variants:  # first: their notes (a missing build, dataset) join the overview's
         e, html = sections.variant_section(
             v, {rt: by_key[(v.name, rt)] for rt in v.runs},
             {rt: pair_key[(v.name, rt)] for rt in v.runs if (v.name, rt) in pair_key},
-            _reliability(v), _hardest(v))
-        figs.count += 1
+            _details(v, col, images, notes, figs))
         v_entries.append(e)
         v_body.append(html)
+    entries, body = [h.TocEntry("overview", "Overview")], [_overview(col, notes)]
+    entries.append(h.TocEntry("costs", "Accuracy and cost"))
+    body.append(h.section("costs", "Accuracy and cost", _costs_html(col, rows, figs)))
     entries.append(h.TocEntry("variants", "Float vs int8 per variant", v_entries))
     body.append(h.section("variants", "Float vs int8 per variant", "".join(v_body)))
     w_entries, w_body = [], []
@@ -272,32 +274,37 @@ def _overview(col: Collection, notes: list[str]) -> str:
                      + table + subset + files + sections.notes_list(notes))
 
 
-def _reliability(v: Variant) -> bytes:
-    panels = []
-    for rt, run in v.runs.items():
-        probs = run.record.probabilities()
-        curve = reliability_curve(run.record.labels, probs, ECE_BINS)
-        filled = curve.count > 0
-        ece = float(np.sum(curve.count[filled] / run.n
-                           * np.abs(curve.accuracy[filled] - curve.confidence[filled])))
-        panels.append((rt, curve, ece))
-    return plots.reliability_diagram(panels)
+def _costs_html(col: Collection, rows: list[dict], figs: _Figures) -> str:
+    """Accuracy next to latency, energy, peak RAM and flash for every record, then per
+    architecture the accuracy-vs-cost Pareto plots across widths."""
+    out = [h.note("Cost figures come from device runs (device.json); host runtimes have "
+                  "accuracy only."), dh.cost_table(rows)]
+    for arch in col.archs():
+        out.append(f"<h3>{h.esc(arch)}</h3>" + dh.pareto_html(arch, rows, col.of_arch(arch),
+                                                                 figs))
+    return "".join(out)
 
 
-def _hardest(v: Variant, k: int = 5) -> str:
-    """The k least accurate classes (by name) of the float and deployed runs."""
-    parts = []
-    for kind in KINDS:
-        run = run_of(v, kind)
-        if run is None:
+def _details(v: Variant, col: Collection, images: Images, notes: list[str],
+             figs: _Figures) -> str:
+    """Calibration, classes, which inputs flipped, and each device run's per-layer profile
+    and memory, as sub-sections of the variant."""
+    parts = [dh.reliability_html(v, figs), dh.class_html(v)]
+    view = flip_view(v)
+    if view is not None:
+        parts.append(h.section(sections.anchor("flips", v.name), "Which inputs flipped",
+                               dh.flips_html(view, images, figs), 4))
+    for run in v.runs.values():
+        if run.device is None:
             continue
-        acc = class_accuracy(run)
-        names = run.metrics.get("class_names") or [str(i) for i in range(len(acc))]
-        order = np.argsort(np.nan_to_num(acc, nan=2.0), kind="stable")[:k]
-        listed = ", ".join(f"{names[i]} {sections.pct(float(acc[i]))}" for i in order)
-        where = "" if kind == run.runtime else f" ({run.runtime})"
-        parts.append(f"Hardest classes, {kind}{where}: {listed}")
-    return "".join(h.note(p) for p in parts)
+        memory, why = build_memory(run, col.root)
+        if why:
+            notes.append(why)
+        body = dh.profile_html(run, memory, figs) + dh.memory_html(run, memory, figs)
+        if body:
+            parts.append(h.section(sections.anchor("device", v.name, run.runtime),
+                                   f"On the device: {run.runtime}", body, 4))
+    return "".join(parts)
 
 
 def _arch_html(arch: str, a: dict, seeds: list[dict], col: Collection, figs: _Figures) -> str:
@@ -325,15 +332,16 @@ def _arch_html(arch: str, a: dict, seeds: list[dict], col: Collection, figs: _Fi
                               "Per-class accuracy at each width, classes sorted hardest "
                               "first (mean over widths)."))
     s = a["series"]
-    out.append(figs.embed(plots.metrics_vs_size([
-        (title, [plots.Series(kind, *s[col_][kind]) for kind in KINDS])
-        for title, col_ in (("Gini of per-class accuracy", "gini"),
-                            ("bottom-5 class accuracy", "bottom5"),
-                            ("bottom-10 class accuracy", "bottom10"))]),
-        f"Gini and bottom-k vs size, {arch}", "Inequality across classes vs parameters."))
-    out.append(figs.embed(plots.metrics_vs_size(
-        [("ECE (15 bins)", [plots.Series(kind, *s["ece"][kind]) for kind in KINDS])]),
-        f"ECE vs size, {arch}", "Expected calibration error vs parameters."))
+    metrics = [("Gini of per-class accuracy", "gini", "Inequality across classes"),
+               *((f"bottom-{k} class accuracy", f"bottom{k}", f"Mean accuracy of the {k} "
+                  "least accurate classes") for k in BOTTOM_KS
+                 if any(len(s[f"bottom{k}"][kind][0]) for kind in KINDS)),
+               ("ECE (15 bins)", "ece", "Expected calibration error")]
+    out.append(dh.panels([  # one panel per image: a narrow screen stacks them
+        figs.embed(plots.metrics_vs_size(
+            [(title, [plots.Series(kind, *s[column][kind]) for kind in KINDS])]),
+            f"{title} vs size, {arch}", f"{what} vs parameters.")
+        for title, column, what in metrics]))
     if seeds:
         out.append("<h4>Seeds</h4>" + sections.seed_table(seeds))
     return "".join(out)

@@ -36,6 +36,20 @@ figcaption { color: var(--muted); font-size: 0.85rem; }
        border-radius: 4px; padding: 0 0.25rem; }
 .warning { background: #ffebe9; border: 1px solid #cf222e; border-radius: 6px;
            padding: 0.5rem 1rem; margin: 0.5rem 0; }
+/* key column stays visible while a wide table scrolls sideways */
+.scroll th:first-child, .scroll td:first-child { position: sticky; left: 0; z-index: 1;
+                                                 background: #fff; }
+.scroll thead th:first-child { background: #f6f8fa; z-index: 2; }
+/* plot panels: side by side on a wide screen, one per row below ~720 px */
+.panels { display: grid; gap: 0.5rem 1rem;
+          grid-template-columns: repeat(auto-fit, minmax(min(100%, 340px), 1fr)); }
+.panels figure { margin: 0.4rem 0; min-width: 0; }
+.thumbs { display: flex; flex-wrap: wrap; gap: 0.6rem; margin: 0.5rem 0; }
+.thumb { width: 8.5rem; font-size: 0.75rem; line-height: 1.3; overflow-wrap: anywhere; }
+.thumb img { width: 64px; height: 64px; image-rendering: pixelated; display: block; }
+details { margin: 0.5rem 0; }
+summary { cursor: pointer; color: var(--muted); }
+h4 { font-size: 1rem; margin: 1rem 0 0.3rem; }
 @media (max-width: 600px) { body { font-size: 14px; } main { padding: 0.5rem; } }
 """
 

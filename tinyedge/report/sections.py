@@ -8,6 +8,7 @@ from typing import Any
 
 from tinyedge.report import html as h
 from tinyedge.report.collect import Variant
+from tinyedge.report.tables import BOTTOM_KS
 from tinyedge.report.widths import KINDS
 
 DASH = "—"
@@ -77,8 +78,8 @@ def variant_table(v: Variant, rows: dict[str, dict], pairs: dict[str, dict]) -> 
         line("Gini of per-class accuracy", lambda rt: num(rows[rt]["gini"])),
         line("Gini if only noise: mean, 97.5 % quantile",
              lambda rt: two(rows[rt], "gini_null_mean", "gini_null_high", ", ")),
-        line("bottom-5 class accuracy", lambda rt: pct(rows[rt]["bottom5"])),
-        line("bottom-10 class accuracy", lambda rt: pct(rows[rt]["bottom10"])),
+        *(line(f"bottom-{k} class accuracy", lambda rt, k=k: pct(rows[rt][f"bottom{k}"]))
+          for k in BOTTOM_KS if any(rows[rt][f"bottom{k}"] is not None for rt in runtimes)),
         line("error-set Jaccard vs float", vs_float(lambda p: num(p["jaccard"]))),
         line("… if independent / if nested", vs_float(
             lambda p: f"{num(p['jaccard_independent'])} / {num(p['jaccard_containment'])}")),
@@ -95,7 +96,9 @@ def variant_table(v: Variant, rows: dict[str, dict], pairs: dict[str, dict]) -> 
 
 
 def variant_section(v: Variant, rows: dict[str, dict], pairs: dict[str, dict],
-                    reliability: bytes, hardest: str) -> tuple[h.TocEntry, str]:
+                    details: str) -> tuple[h.TocEntry, str]:
+    """The variant's heading, its runtimes side by side, then ``details`` (the HTML of
+    its calibration, classes, flipped inputs and device sections)."""
     a = anchor("variant", v.name)
     params = f"{v.params:,} parameters" if v.params is not None else "parameters unknown"
     limited = sorted({r.n for r in v.runs.values()})
@@ -104,10 +107,7 @@ def variant_section(v: Variant, rows: dict[str, dict], pairs: dict[str, dict],
     if len(limited) > 1:
         body.append(h.note("Runs cover different numbers of images (--limit); comparisons "
                            "with float use the images both evaluated."))
-    body += [variant_table(v, rows, pairs), hardest,
-             h.figure(reliability, f"reliability diagrams of {v.name}",
-                      "Reliability diagram per runtime: accuracy in each confidence bin; "
-                      "the dashed diagonal is perfect calibration.")]
+    body += [variant_table(v, rows, pairs), details]
     return h.TocEntry(a, v.name), h.section(a, v.name, "".join(body), level=3)
 
 

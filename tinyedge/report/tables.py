@@ -36,12 +36,18 @@ from tinyedge.analysis import (
 from tinyedge.records import ECE_BINS
 from tinyedge.report.collect import Collection, Run, Variant, aligned
 
-BOTTOM_KS = (5, 10)
+BOTTOM_KS = (5, 10, 20)  # SPEC §7
+
+
+def shown_ks(classes: int) -> list[int]:
+    """The bottom-k the report shows: k = 5, 10, 20 below the number of classes (the mean
+    of all classes is no "bottom"); the others are None in the rows."""
+    return [k for k in BOTTOM_KS if k < classes]
 
 VARIANT_COLUMNS = (
     "variant", "arch", "width", "seed", "params", "runtime", "n", "top1", "top5", "ece",
     "mean_confidence_correct", "mean_confidence_wrong", "gini", "gini_null_mean",
-    "gini_null_high", "bottom5", "bottom10", "latency_s", "latency_basis", "counter",
+    "gini_null_high", "bottom5", "bottom10", "bottom20", "latency_s", "latency_basis", "counter",
     "median_count", "peak_ram_bytes", "flash_bytes", "energy_j", "energy_method", "emulated",
     "clock_hz", "clock_reported_by",
 )
@@ -94,7 +100,8 @@ def accuracy_figures(run: Run) -> dict[str, Any]:
         "gini": gini(per_class, nan="omit"),
         "gini_null_mean": null.mean,
         "gini_null_high": null.high,
-        **{f"bottom{k}": extremes.get(f"bottom{k}") for k in BOTTOM_KS},
+        **{f"bottom{k}": extremes.get(f"bottom{k}") if k in shown_ks(c) else None
+           for k in BOTTOM_KS},
     }
 
 
