@@ -163,14 +163,13 @@ KERNEL_VARIANTS = ("reference", "host_simd", "cortexm_dsp")
 
 def _conv_patch_bytes(layer: Layer) -> int:
     """The host_simd conv's panel (host_pack.conv_scratch_bytes)."""
-    in_dims, f_dims = layer.dims("input"), layer.dims("filter")
-    return host_pack.conv_scratch_bytes(f_dims[1] * f_dims[2] * in_dims[3])
+    return host_pack.conv_scratch_bytes(layer.dims("input"), layer.dims("filter"))
 
 
 def _pack_host_conv(layer: Layer) -> None:
     """host_simd conv: 4-tap weight words and folded biases (host_pack.pack_conv)."""
     layer.consts["filter"] = host_pack.pack_conv(
-        layer.consts["filter"].reshape(layer.dims("filter")[0], -1), layer.consts.get("bias"),
+        layer.consts["filter"].reshape(layer.dims("filter")), layer.consts.get("bias"),
         layer.params["input_offset"])
 
 

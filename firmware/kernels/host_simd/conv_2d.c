@@ -1,154 +1,296 @@
 /* CONV_2D, int8 (host_simd variant: hosts with wide SIMD; bit-exact with the reference).
  *
- * im2col + int16 GEMM. For a block of output pixels the receptive fields are gathered
- * once into int16 rows of (input + input_offset), zero where a tap falls in the padding
- * (which adds nothing, exactly as the reference skips it). The filter is widened once
- * per call to int16 rows of the same length. Each output is then a dot product of two
- * int16 rows padded with zeros to a multiple of TE_CONV_KBLOCK: a fixed-length inner
- * loop that compilers turn into multiply-add-pairs instructions (x86 pmaddwd/vpdpwssd,
- * Arm smlal). |input + offset| <= 255 and |weight| <= 128, so every product fits in
- * int16 x int16 -> int32 and integer sums are exact: the order change keeps results
- * identical.
- * Scratch (te_context): TE_CONV_PIXELS rows of kpad int16 (patches), then out_c rows of
- * kpad int16 (filter), kpad = kh * kw * in_c rounded up to TE_CONV_KBLOCK. */
+ * Output pixels are taken 16 at a time (TE_HOST_LANES), one per 32-bit lane. For a block
+ * the receptive fields are laid out as a panel of K/4 rows of 64 bytes: row q holds, for
+ * each of the 16 pixels, the four unsigned inputs of taps 4q..4q+3 (input + 128; padding
+ * taps hold 128 - input_offset, taps past K hold 0; see te_host_simd.h). Each output
+ * channel is then a sum over the panel rows of (row . broadcast weight word): one
+ * vpdpbusd per row and channel on AVX-512 VNNI hosts, the same loop in portable C
+ * elsewhere. The accumulators of 16 pixels share one channel, so the output stage runs
+ * with one multiplier per vector.
+ *
+ * Input channels count in groups of four (C4 = in_c rounded up to 4): K = kh * kw * C4
+ * and a 4-tap word never straddles two taps. When in_c is not a multiple of 4 (an RGB
+ * input), the input is first copied into scratch with C4 channels (the extra channels
+ * meet zero weights).
+ *
+ * Weights (written by tinyedge/firmware/host_pack.py, the one owner of this layout):
+ *   rows = out_c rounded up to 4, each of K/4 words (zero weights for the padded
+ *   channels), then rows int32 biases with the (input_offset - 128) * sum(w) correction
+ *   folded in.
+ * Scratch (te_context): the panel, K/4 * 64 bytes, 64 bytes to align it, and for in_c not
+ * a multiple of 4 the widened input, n * h * w * C4 bytes. */
 #include <string.h>
 
+#include "te_host_simd.h"
 #include "te_kernel_util.h"
-#include "te_quant.h"
 
-#define TE_CONV_KBLOCK 16
-#define TE_CONV_PIXELS 4
-#ifndef TE_CONV_DOT_MIN_K
-#define TE_CONV_DOT_MIN_K 32
-#endif
-
-static int32_t padded_k(const te_dims *input_dims, const te_dims *filter_dims)
+static int32_t channels4(int32_t in_c)
 {
-    const int32_t k = filter_dims->h * filter_dims->w * input_dims->c;
-    return (k + TE_CONV_KBLOCK - 1) / TE_CONV_KBLOCK * TE_CONV_KBLOCK;
+    return (in_c + 3) / 4 * 4;
 }
 
-static int32_t patch_bytes(int32_t kpad)
+static int32_t k_words(const te_dims *input_dims, const te_dims *filter_dims)
 {
-    return (TE_CONV_PIXELS * kpad * (int32_t)sizeof(int16_t) + 15) / 16 * 16;
+    return filter_dims->h * filter_dims->w * channels4(input_dims->c) / 4;
 }
 
-static int32_t filter_bytes(int32_t kpad, int32_t out_c)
+static int32_t packed_rows(int32_t out_c)
 {
-    return (out_c * kpad * (int32_t)sizeof(int16_t) + 15) / 16 * 16;
+    return (out_c + 3) / 4 * 4;
+}
+
+static int32_t widened_bytes(const te_dims *in)
+{
+    return in->c % 4 == 0 ? 0 : in->n * in->h * in->w * channels4(in->c);
 }
 
 int32_t te_conv_2d_s8_get_buffer_size(const te_dims *input_dims, const te_dims *filter_dims)
 {
-    const int32_t kpad = padded_k(input_dims, filter_dims);
-    return patch_bytes(kpad) + filter_bytes(kpad, filter_dims->n) +
-           TE_CONV_PIXELS * filter_dims->n * (int32_t)sizeof(int32_t);
+    return k_words(input_dims, filter_dims) * TE_HOST_LANES * 4 + 64 + widened_bytes(input_dims);
 }
 
-/* One im2col row: the receptive field of output pixel (b, oy, ox), zero padded to kpad. */
-static void gather_patch(const te_conv_params *p, const te_dims *in, const int8_t *input,
-                         const te_dims *f, int32_t b, int32_t oy, int32_t ox, int32_t kpad,
-                         int16_t *patch)
+/* Where the first `count` pixels of a block start: the row and column of the receptive
+ * field's top-left tap, the first row of its image, and its input offset as a wrapping
+ * uint32 (only lanes whose taps are in range are ever dereferenced, and for those the
+ * true offset fits in int32, so the wrapped sum equals it). */
+typedef struct {
+    int32_t count;
+    int32_t one_row; /* every pixel of the block in one output row */
+    int32_t base[TE_HOST_LANES];
+    int32_t iy[TE_HOST_LANES];
+    int32_t ix[TE_HOST_LANES];
+    int32_t row0[TE_HOST_LANES];
+} te_block;
+
+static void block_origins(const te_conv_params *p, const te_dims *in, const te_dims *out,
+                          int32_t first, int32_t count, te_block *blk)
 {
-    const int32_t iy0 = oy * p->stride_h - p->pad_h;
-    const int32_t ix0 = ox * p->stride_w - p->pad_w;
+    int32_t ox = first % out->w;
+    int32_t oy = first / out->w % out->h;
+    int32_t b = first / (out->w * out->h);
+    blk->count = count;
+    blk->one_row = ox + count <= out->w;
+    for (int32_t i = 0; i < TE_HOST_LANES; ++i) {
+        const int32_t iy = oy * p->stride_h - p->pad_h;
+        const int32_t ix = ox * p->stride_w - p->pad_w;
+        blk->iy[i] = iy;
+        blk->ix[i] = ix;
+        blk->row0[i] = b * in->h;
+        blk->base[i] = (int32_t)((((uint32_t)b * (uint32_t)in->h + (uint32_t)iy) *
+                                  (uint32_t)in->w + (uint32_t)ix) * (uint32_t)in->c);
+        if (i + 1 >= count) {
+            continue; /* lanes past the last pixel repeat it; they are masked off */
+        }
+        if (++ox == out->w) {
+            ox = 0;
+            if (++oy == out->h) {
+                oy = 0;
+                ++b;
+            }
+        }
+    }
+}
+
+/* The panel, byte by byte: any channel count. Lanes past the block's pixels stay 0. */
+static void fill_panel_bytes(const te_conv_params *p, const te_dims *in, const int8_t *input,
+                             const te_dims *f, const te_block *blk, int32_t kwords,
+                             uint8_t *panel)
+{
+    memset(panel, 0, (size_t)kwords * TE_HOST_LANES * 4);
+    const uint8_t pad = (uint8_t)(128 - p->input_offset);
+    const int32_t c4 = channels4(in->c);
+    for (int32_t i = 0; i < blk->count; ++i) {
+        int32_t k = 0;
+        for (int32_t fy = 0; fy < f->h; ++fy) {
+            const int64_t iy = (int64_t)blk->iy[i] + (int64_t)fy * p->dilation_h;
+            for (int32_t fx = 0; fx < f->w; ++fx, k += c4) {
+                const int64_t ix = (int64_t)blk->ix[i] + (int64_t)fx * p->dilation_w;
+                const int inside = iy >= 0 && iy < in->h && ix >= 0 && ix < in->w;
+                const int8_t *src = inside ? input + (((int64_t)blk->row0[i] + iy) * in->w +
+                                                      ix) * in->c : NULL;
+                for (int32_t c = 0; c < in->c; ++c) {
+                    const int32_t kk = k + c;
+                    panel[(size_t)(kk >> 2) * TE_HOST_LANES * 4 + (size_t)i * 4 + (kk & 3)] =
+                        src != NULL ? (uint8_t)(src[c] ^ 0x80) : pad;
+                }
+            }
+        }
+    }
+}
+
+#ifdef TE_HOST_VNNI
+/* tap * dilation, saturated at 2^30: origins are >= -2^15 (validated padding) and sizes
+ * < 2^28 (arena cap), so a saturated step is out of range exactly when the true one is. */
+static int32_t tap_step(int32_t tap, int32_t dilation)
+{
+    const int64_t step = (int64_t)tap * dilation;
+    return step > (INT64_C(1) << 30) ? (INT32_C(1) << 30) : (int32_t)step;
+}
+
+/* The panel with masked gathers, four channels per lane and tap (in_c a multiple of 4):
+ * a lane whose tap falls in the padding is not read and keeps the padding value. */
+static void fill_panel_gather(const te_conv_params *p, const te_dims *in, const int8_t *input,
+                              const te_dims *f, const te_block *blk, uint8_t *panel)
+{
+    const __m512i base = _mm512_loadu_si512(blk->base);
+    const __m512i iy0 = _mm512_loadu_si512(blk->iy);
+    const __m512i ix0 = _mm512_loadu_si512(blk->ix);
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i rows = _mm512_set1_epi32(in->h);
+    const __m512i cols = _mm512_set1_epi32(in->w);
+    const __m512i flip = _mm512_set1_epi32((int32_t)0x80808080u);
+    const uint8_t pad = (uint8_t)(128 - p->input_offset);
+    const __m512i pad_flipped = _mm512_set1_epi8((char)(pad ^ 0x80));
+    const __mmask16 live = (__mmask16)((1u << blk->count) - 1u);
+    const int32_t groups = in->c / 4;
+    const int contiguous = groups == 1 && blk->one_row && p->stride_w == 1;
+    __m512i *row = (__m512i *)panel;
     for (int32_t fy = 0; fy < f->h; ++fy) {
-        const int32_t iy = iy0 + fy * p->dilation_h;
+        const __m512i iy = _mm512_add_epi32(iy0, _mm512_set1_epi32(tap_step(fy, p->dilation_h)));
+        const __mmask16 in_rows = live & _mm512_cmpge_epi32_mask(iy, zero) &
+                                  _mm512_cmplt_epi32_mask(iy, rows);
         for (int32_t fx = 0; fx < f->w; ++fx) {
-            const int32_t ix = ix0 + fx * p->dilation_w;
-            int16_t *dst = patch + (fy * f->w + fx) * in->c;
-            if (iy < 0 || iy >= in->h || ix < 0 || ix >= in->w) {
-                memset(dst, 0, (size_t)in->c * sizeof(int16_t));
+            const __m512i ix = _mm512_add_epi32(ix0, _mm512_set1_epi32(tap_step(fx, p->dilation_w)));
+            const __mmask16 inside = in_rows & _mm512_cmpge_epi32_mask(ix, zero) &
+                                     _mm512_cmplt_epi32_mask(ix, cols);
+            const uint32_t tap = ((uint32_t)fy * (uint32_t)p->dilation_h * (uint32_t)in->w +
+                                  (uint32_t)fx * (uint32_t)p->dilation_w) * (uint32_t)in->c;
+            if (contiguous) { /* the 16 lanes' words are consecutive: one masked load */
+                const uintptr_t at = (uintptr_t)input + (uintptr_t)(intptr_t)blk->base[0] +
+                                     (uintptr_t)tap;
+                const __m512i v = _mm512_mask_loadu_epi32(pad_flipped, inside,
+                                                          (const void *)at);
+                _mm512_store_si512(row++, _mm512_xor_si512(v, flip));
                 continue;
             }
-            const int8_t *src = input + ((b * in->h + iy) * in->w + ix) * in->c;
-            for (int32_t c = 0; c < in->c; ++c) {
-                dst[c] = (int16_t)(src[c] + p->input_offset);
+            __m512i index = _mm512_add_epi32(base, _mm512_set1_epi32((int32_t)tap));
+            for (int32_t g = 0; g < groups; ++g) {
+                const __m512i v = _mm512_mask_i32gather_epi32(pad_flipped, inside, index,
+                                                              input, 1);
+                _mm512_store_si512(row++, _mm512_xor_si512(v, flip));
+                index = _mm512_add_epi32(index, _mm512_set1_epi32(4));
             }
         }
     }
-    const int32_t k = f->h * f->w * in->c;
-    memset(patch + k, 0, (size_t)(kpad - k) * sizeof(int16_t));
 }
 
-static void widen_filter(const int8_t *filter, int32_t out_c, int32_t k, int32_t kpad,
-                         int16_t *wt)
+/* The input with its channels padded to c4 (zeros, which meet zero weights). */
+static void widen_channels(const te_dims *in, const int8_t *input, int32_t c4, int8_t *out)
 {
-    for (int32_t oc = 0; oc < out_c; ++oc) {
-        int16_t *row = wt + oc * kpad;
-        for (int32_t i = 0; i < k; ++i) {
-            row[i] = filter[oc * k + i];
-        }
-        memset(row + k, 0, (size_t)(kpad - k) * sizeof(int16_t));
+    const size_t pixels = (size_t)in->n * (size_t)in->h * (size_t)in->w;
+    for (size_t i = 0; i < pixels; ++i) {
+        memcpy(out + i * (size_t)c4, input + i * (size_t)in->c, (size_t)in->c);
+        memset(out + i * (size_t)c4 + in->c, 0, (size_t)(c4 - in->c));
     }
 }
 
-/* [tap][out_c] layout for the small-K path (zero rows beyond k). */
-static void transpose_filter(const int8_t *filter, int32_t out_c, int32_t k, int32_t kpad,
-                             int16_t *wt)
+/* NR channels x 16 pixels: one panel row load and NR broadcast weight words per row. */
+#define TE_HOST_GEMM(NR)                                                                    \
+    static void gemm_##NR(const uint8_t *panel, const int8_t *w, int32_t kwords,            \
+                          __m512i *acc)                                                      \
+    {                                                                                        \
+        __m512i a[NR];                                                                       \
+        for (int r = 0; r < NR; ++r) {                                                       \
+            a[r] = _mm512_setzero_si512();                                                   \
+        }                                                                                    \
+        const __m512i *row = (const __m512i *)panel;                                        \
+        for (int32_t q = 0; q < kwords; ++q) {                                               \
+            const __m512i x = _mm512_load_si512(row + q);                                    \
+            for (int r = 0; r < NR; ++r) {                                                   \
+                const int32_t word = te_host_load_i32(w + ((size_t)r * (size_t)kwords +     \
+                                                           (size_t)q) * 4);                  \
+                a[r] = _mm512_dpbusd_epi32(a[r], x, _mm512_set1_epi32(word));                \
+            }                                                                                \
+        }                                                                                    \
+        for (int r = 0; r < NR; ++r) {                                                       \
+            acc[r] = a[r];                                                                   \
+        }                                                                                    \
+    }
+TE_HOST_GEMM(8)
+TE_HOST_GEMM(4)
+#endif /* TE_HOST_VNNI */
+
+/* Channels oc0..oc0+nr-1 of the block's pixels: accumulate, output stage, store. */
+static void block_channels(const te_conv_params *p, const te_quant_params *q,
+                           const uint8_t *panel, const int8_t *weights, const int32_t *bias,
+                           int32_t kwords, int32_t oc0, int32_t nr, int32_t out_c,
+                           int32_t count, int8_t *out)
 {
-    for (int32_t oc = 0; oc < out_c; ++oc) {
-        for (int32_t i = 0; i < k; ++i) {
-            wt[i * out_c + oc] = filter[oc * k + i];
+    const int8_t *w = weights + (size_t)oc0 * (size_t)kwords * 4;
+    const int32_t live = te_min_i32(nr, out_c - oc0);
+    int8_t result[8][TE_HOST_LANES];
+#ifdef TE_HOST_VNNI
+    __m512i acc[8];
+    if (nr == 8) {
+        gemm_8(panel, w, kwords, acc);
+    } else {
+        gemm_4(panel, w, kwords, acc);
+    }
+    /* vpermb index: byte 4p + r of the result <- byte 16r + p of [ch0 | ch1 | ch2 | ch3] */
+    static const uint8_t interleave[64] = {
+        0, 16, 32, 48, 1, 17, 33, 49, 2, 18, 34, 50, 3, 19, 35, 51,
+        4, 20, 36, 52, 5, 21, 37, 53, 6, 22, 38, 54, 7, 23, 39, 55,
+        8, 24, 40, 56, 9, 25, 41, 57, 10, 26, 42, 58, 11, 27, 43, 59,
+        12, 28, 44, 60, 13, 29, 45, 61, 14, 30, 46, 62, 15, 31, 47, 63};
+    const __m512i order = _mm512_loadu_si512(interleave);
+    const __mmask16 pixels = (__mmask16)((1u << count) - 1u);
+    for (int32_t r0 = 0; r0 < nr; r0 += 4) {
+        __m128i q4[4];
+        for (int32_t r = r0; r < r0 + 4; ++r) {
+            const int32_t oc = te_min_i32(oc0 + r, out_c - 1); /* dead rows: not stored */
+            q4[r - r0] = te_host_output_stage(acc[r], bias[oc], q->multiplier[oc], q->shift[oc],
+                                              p->output_offset, p->act_min, p->act_max);
+        }
+        if (out_c - oc0 - r0 < 4) {
+            for (int32_t r = r0; r < live; ++r) {
+                _mm_storeu_si128((__m128i *)result[r], q4[r - r0]);
+            }
+            continue;
+        }
+        __m512i four = _mm512_castsi128_si512(q4[0]);
+        four = _mm512_inserti32x4(four, q4[1], 1);
+        four = _mm512_inserti32x4(four, q4[2], 2);
+        four = _mm512_inserti32x4(four, q4[3], 3);
+        four = _mm512_permutexvar_epi8(order, four); /* dword p = pixel p's 4 channels */
+        int8_t *dst = out + (size_t)oc0 + (size_t)r0;
+        if (out_c == 4) {
+            _mm512_mask_storeu_epi32(dst, pixels, four);
+        } else {
+            const __m512i index = _mm512_mullo_epi32(
+                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                _mm512_set1_epi32(out_c));
+            _mm512_mask_i32scatter_epi32(dst, pixels, index, four, 1);
         }
     }
-    memset(wt + k * out_c, 0, (size_t)((kpad - k) * out_c) * sizeof(int16_t));
-}
-
-static inline int32_t dot_row(const int16_t *restrict a, const int16_t *restrict w, int32_t kpad)
-{
-    int32_t sum = 0;
-    for (int32_t i = 0; i < kpad; i += TE_CONV_KBLOCK) {
-        for (int32_t j = 0; j < TE_CONV_KBLOCK; ++j) {
-            sum += (int32_t)a[i + j] * w[i + j];
+    const int32_t stored = live < 4 ? 0 : (out_c - oc0 >= nr ? nr : (out_c - oc0) / 4 * 4);
+#else
+    for (int32_t r = 0; r < live; ++r) {
+        const int8_t *wr = w + (size_t)r * (size_t)kwords * 4;
+        uint32_t acc[TE_HOST_LANES] = {0};
+        for (int32_t k = 0; k < kwords; ++k) {
+            const uint8_t *x = panel + (size_t)k * TE_HOST_LANES * 4;
+            for (int32_t i = 0; i < TE_HOST_LANES; ++i) {
+                acc[i] += (uint32_t)((int32_t)x[4 * i] * wr[4 * k] +
+                                     (int32_t)x[4 * i + 1] * wr[4 * k + 1] +
+                                     (int32_t)x[4 * i + 2] * wr[4 * k + 2] +
+                                     (int32_t)x[4 * i + 3] * wr[4 * k + 3]);
+            }
+        }
+        const int32_t oc = oc0 + r;
+        for (int32_t i = 0; i < TE_HOST_LANES; ++i) {
+            result[r][i] = te_requantize_s8((int32_t)acc[i], bias, oc, q->multiplier[oc],
+                                            q->shift[oc], p->output_offset, p->act_min,
+                                            p->act_max);
         }
     }
-    return sum;
-}
-
-/* Large K: one dot product per (pixel, channel). */
-static void accumulate_dot(const int16_t *restrict patches, const int16_t *restrict wt,
-                           int32_t count, int32_t kpad, int32_t out_c, int32_t *restrict acc)
-{
-    for (int32_t oc = 0; oc < out_c; ++oc) {
-        const int16_t *w = wt + oc * kpad;
-        for (int32_t i = 0; i < count; ++i) {
-            acc[i * out_c + oc] = dot_row(patches + i * kpad, w, kpad);
-        }
-    }
-}
-
-/* Small K: every tap updates all channels of a pixel with one contiguous multiply-add. */
-static void accumulate_broadcast(const int16_t *restrict patches, const int16_t *restrict wt,
-                                 int32_t count, int32_t k, int32_t kpad, int32_t out_c,
-                                 int32_t *restrict acc)
-{
+    const int32_t stored = 0;
+#endif
     for (int32_t i = 0; i < count; ++i) {
-        int32_t *restrict a = acc + i * out_c;
-        const int16_t *restrict x = patches + i * kpad;
-        for (int32_t oc = 0; oc < out_c; ++oc) {
-            a[oc] = 0;
+        int8_t *dst = out + (size_t)i * (size_t)out_c + (size_t)oc0;
+        for (int32_t r = stored; r < live; ++r) {
+            dst[r] = result[r][i];
         }
-        for (int32_t t = 0; t < k; ++t) {
-            const int32_t xv = x[t];
-            const int16_t *restrict w = wt + t * out_c;
-            for (int32_t oc = 0; oc < out_c; ++oc) {
-                a[oc] += (int32_t)w[oc] * xv;
-            }
-        }
-    }
-}
-
-/* Bias, per-channel requantization, output offset and clamp for one pixel; branch-free
- * per channel so it vectorizes across channels. */
-static void requantize_row(const int32_t *restrict acc, const int32_t *restrict bias,
-                           const te_quant_params *q, const te_conv_params *p, int32_t out_c,
-                           int8_t *restrict out)
-{
-    for (int32_t oc = 0; oc < out_c; ++oc) {
-        int32_t v = acc[oc] + (bias != NULL ? bias[oc] : 0);
-        v = te_multiply_by_quantized_multiplier(v, q->multiplier[oc], q->shift[oc]);
-        out[oc] = (int8_t)te_clamp_i32(v + p->output_offset, p->act_min, p->act_max);
     }
 }
 
@@ -159,41 +301,50 @@ te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
                         const te_dims *output_dims, int8_t *output)
 {
     (void)bias_dims;
+    (void)bias; /* folded into the packed weights' bias words */
     if (!te_conv_args_ok(params, quant, input_dims, filter_dims, output_dims) || input == NULL ||
         filter == NULL || output == NULL || ctx == NULL || ctx->buf == NULL ||
-        ctx->size < te_conv_2d_s8_get_buffer_size(input_dims, filter_dims)) {
+        ctx->size < te_conv_2d_s8_get_buffer_size(input_dims, filter_dims) ||
+        params->input_offset < -127 || params->input_offset > 128) {
         return TE_ERROR_ARG;
     }
     const te_dims *out = output_dims;
-    const int32_t k = filter_dims->h * filter_dims->w * filter_dims->c;
-    const int32_t kpad = padded_k(input_dims, filter_dims);
-    int16_t *patches = (int16_t *)ctx->buf;
-    int16_t *wt = (int16_t *)((uint8_t *)ctx->buf + patch_bytes(kpad));
-    int32_t *acc = (int32_t *)((uint8_t *)wt + filter_bytes(kpad, out->c));
-    const int use_dot = k >= TE_CONV_DOT_MIN_K;
-    if (use_dot) {
-        widen_filter(filter, out->c, k, kpad, wt);
-    } else {
-        transpose_filter(filter, out->c, k, kpad, wt);
-    }
+    const int32_t kwords = k_words(input_dims, filter_dims);
+    const int32_t rows = packed_rows(out->c);
+    const int32_t *folded = (const int32_t *)(const void *)(filter + (size_t)rows *
+                                                             (size_t)kwords * 4);
+    uint8_t *panel = (uint8_t *)(((uintptr_t)ctx->buf + 63u) & ~(uintptr_t)63u);
     const int32_t pixels = out->n * out->h * out->w;
-    for (int32_t first = 0; first < pixels; first += TE_CONV_PIXELS) {
-        const int32_t count = te_min_i32(TE_CONV_PIXELS, pixels - first);
-        for (int32_t i = 0; i < count; ++i) {
-            const int32_t px = first + i;
-            const int32_t b = px / (out->h * out->w);
-            const int32_t oy = px / out->w % out->h;
-            gather_patch(params, input_dims, input, filter_dims, b, oy, px % out->w, kpad,
-                         patches + i * kpad);
+    const te_dims *src_dims = input_dims;
+    const int8_t *src = input;
+#ifdef TE_HOST_VNNI
+    te_dims wide = *input_dims;
+    if (input_dims->c % 4 != 0) {
+        wide.c = channels4(input_dims->c);
+        int8_t *copy = (int8_t *)(panel + (size_t)kwords * TE_HOST_LANES * 4);
+        widen_channels(input_dims, input, wide.c, copy);
+        src_dims = &wide;
+        src = copy;
+    }
+#endif
+    te_block blk;
+    for (int32_t first = 0; first < pixels; first += TE_HOST_LANES) {
+        const int32_t count = te_min_i32(TE_HOST_LANES, pixels - first);
+        block_origins(params, src_dims, out, first, count, &blk);
+#ifdef TE_HOST_VNNI
+        if (src_dims->c % 4 == 0) {
+            fill_panel_gather(params, src_dims, src, filter_dims, &blk, panel);
+        } else
+#endif
+        {
+            fill_panel_bytes(params, input_dims, input, filter_dims, &blk, kwords, panel);
         }
-        if (use_dot) {
-            accumulate_dot(patches, wt, count, kpad, out->c, acc);
-        } else {
-            accumulate_broadcast(patches, wt, count, k, kpad, out->c, acc);
-        }
-        for (int32_t i = 0; i < count; ++i) {
-            requantize_row(acc + i * out->c, bias, quant, params, out->c,
-                           output + (first + i) * out->c);
+        int8_t *dst = output + (size_t)first * (size_t)out->c;
+        for (int32_t oc0 = 0; oc0 < out->c; ) {
+            const int32_t nr = rows - oc0 >= 8 ? 8 : 4;
+            block_channels(params, quant, panel, filter, folded, kwords, oc0, nr, out->c, count,
+                           dst);
+            oc0 += nr;
         }
     }
     return TE_OK;
