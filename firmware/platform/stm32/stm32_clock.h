@@ -87,6 +87,13 @@ void te_family_after_switch(void);           /* after SYSCLK switched to the PLL
 void te_family_clock_reset(void);            /* fallback: prescalers (and regulator) to reset */
 void te_family_readback(te_clock_state *s);  /* the clock the hardware runs at now */
 
+/* The shared part of te_platform_init (stm32_platform.c): clock bring-up and caches into
+ * te_clock(); the UART's GPIO and RCC clocks and pins (`rcc_base` + TE_UART_RCC_ENR); the
+ * "inference active" pin as an output. */
+void te_stm32_clock_init(void);
+void te_stm32_uart_pins(uint32_t rcc_base);
+void te_stm32_active_pin_init(void);
+
 /* GPIO port `port` (0 = A) base address and RCC enable, per family. */
 uint32_t te_gpio_base(uint32_t port);
 void te_gpio_clock_enable(uint32_t port);

@@ -30,28 +30,14 @@
 #define TE_TARGET_EMULATOR 0
 #endif
 
-static te_clock_state te_clk;
-
-const te_clock_state *te_clock(void)
-{
-    return &te_clk;
-}
-
 void te_platform_init(void)
 {
-    te_clock_bringup(&te_clk);
-    te_gpio_clock_enable(TE_UART_TX_PORT);
-    te_gpio_clock_enable(TE_UART_RX_PORT);
-    TE_SET(RCC_BASE + TE_UART_RCC_ENR, 1u << TE_UART_RCC_BIT);
-    (void)TE_RD(RCC_BASE + TE_UART_RCC_ENR);
-    te_stm32_gpio_af(te_gpio_base(TE_UART_TX_PORT), TE_UART_TX_PIN, TE_UART_AF);
-    te_stm32_gpio_af(te_gpio_base(TE_UART_RX_PORT), TE_UART_RX_PIN, TE_UART_AF);
+    te_stm32_clock_init(); /* TE_CLOCK_CACHES is 0 on a Cortex-M4 */
+    te_stm32_uart_pins(RCC_BASE);
     /* Oversampling 16: BRR = mantissa.fraction(4 bits) = fck / baud, rounded; fck is the
      * APB clock read back after the bring-up. */
-    te_stm32_usart_v1_init(TE_UART_BASE, (te_clk.uart_hz + TE_UART_BAUD / 2u) / TE_UART_BAUD);
-    if (TE_ACTIVE_PRESENT) {
-        te_gpio_output(TE_ACTIVE_PORT, TE_ACTIVE_PIN);
-    }
+    te_stm32_usart_v1_init(TE_UART_BASE, (te_clock()->uart_hz + TE_UART_BAUD / 2u) / TE_UART_BAUD);
+    te_stm32_active_pin_init();
     if (TE_TARGET_EMULATOR) {
         TE_SET(RCC_APB1ENR, RCC_APB1ENR_TIM2EN);
         TIM2_PSC = 0;
@@ -60,13 +46,6 @@ void te_platform_init(void)
         TIM2_CR1 = 1u;          /* CEN */
     } else {
         te_dwt_enable();
-    }
-}
-
-void te_inference_active(int active)
-{
-    if (TE_ACTIVE_PRESENT) {
-        te_gpio_write(TE_ACTIVE_PORT, TE_ACTIVE_PIN, active);
     }
 }
 

@@ -12,38 +12,14 @@
 
 #define RCC_BASE 0x58024400u
 
-static te_clock_state te_clk;
-
-const te_clock_state *te_clock(void)
-{
-    return &te_clk;
-}
-
 void te_platform_init(void)
 {
-    te_clock_bringup(&te_clk);
-    if (TE_CLOCK_CACHES) {
-        te_cm7_caches_enable();
-    }
-    te_gpio_clock_enable(TE_UART_TX_PORT);
-    te_gpio_clock_enable(TE_UART_RX_PORT);
-    TE_SET(RCC_BASE + TE_UART_RCC_ENR, 1u << TE_UART_RCC_BIT);
-    (void)TE_RD(RCC_BASE + TE_UART_RCC_ENR); /* the clock is on before the first access */
-    te_stm32_gpio_af(te_gpio_base(TE_UART_TX_PORT), TE_UART_TX_PIN, TE_UART_AF);
-    te_stm32_gpio_af(te_gpio_base(TE_UART_RX_PORT), TE_UART_RX_PIN, TE_UART_AF);
+    te_stm32_clock_init();
+    te_stm32_uart_pins(RCC_BASE);
     /* The baud divisor from the UART's real kernel clock, as read back after bring-up. */
-    te_stm32_usart_v2_init(TE_UART_BASE, (te_clk.uart_hz + TE_UART_BAUD / 2u) / TE_UART_BAUD);
-    if (TE_ACTIVE_PRESENT) {
-        te_gpio_output(TE_ACTIVE_PORT, TE_ACTIVE_PIN);
-    }
+    te_stm32_usart_v2_init(TE_UART_BASE, (te_clock()->uart_hz + TE_UART_BAUD / 2u) / TE_UART_BAUD);
+    te_stm32_active_pin_init();
     te_dwt_enable();
-}
-
-void te_inference_active(int active)
-{
-    if (TE_ACTIVE_PRESENT) {
-        te_gpio_write(TE_ACTIVE_PORT, TE_ACTIVE_PIN, active);
-    }
 }
 
 void te_uart_putc(uint8_t c)

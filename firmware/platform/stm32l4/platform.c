@@ -20,13 +20,6 @@
 #define PWR_CR2_IOSV (1u << 9)
 #define PORT_G 6u
 
-static te_clock_state te_clk;
-
-const te_clock_state *te_clock(void)
-{
-    return &te_clk;
-}
-
 static uint32_t te_uart_brr(uint32_t fck)
 {
     if (TE_UART_LPUART) { /* BRR = 256 * fck / baud (needs 3 * baud <= fck <= 4096 * baud) */
@@ -37,31 +30,17 @@ static uint32_t te_uart_brr(uint32_t fck)
 
 void te_platform_init(void)
 {
-    te_clock_bringup(&te_clk);
+    te_stm32_clock_init(); /* TE_CLOCK_CACHES is 0 on a Cortex-M4 */
     if (TE_UART_TX_PORT == PORT_G || TE_UART_RX_PORT == PORT_G ||
         (TE_ACTIVE_PRESENT && TE_ACTIVE_PORT == PORT_G)) {
         TE_SET(RCC_APB1ENR1, RCC_APB1ENR1_PWREN);
         (void)TE_RD(RCC_APB1ENR1);
         TE_SET(PWR_CR2, PWR_CR2_IOSV);
     }
-    te_gpio_clock_enable(TE_UART_TX_PORT);
-    te_gpio_clock_enable(TE_UART_RX_PORT);
-    TE_SET(RCC_BASE + TE_UART_RCC_ENR, 1u << TE_UART_RCC_BIT);
-    (void)TE_RD(RCC_BASE + TE_UART_RCC_ENR);
-    te_stm32_gpio_af(te_gpio_base(TE_UART_TX_PORT), TE_UART_TX_PIN, TE_UART_AF);
-    te_stm32_gpio_af(te_gpio_base(TE_UART_RX_PORT), TE_UART_RX_PIN, TE_UART_AF);
-    te_stm32_usart_v2_init(TE_UART_BASE, te_uart_brr(te_clk.uart_hz));
-    if (TE_ACTIVE_PRESENT) {
-        te_gpio_output(TE_ACTIVE_PORT, TE_ACTIVE_PIN);
-    }
+    te_stm32_uart_pins(RCC_BASE);
+    te_stm32_usart_v2_init(TE_UART_BASE, te_uart_brr(te_clock()->uart_hz));
+    te_stm32_active_pin_init();
     te_dwt_enable();
-}
-
-void te_inference_active(int active)
-{
-    if (TE_ACTIVE_PRESENT) {
-        te_gpio_write(TE_ACTIVE_PORT, TE_ACTIVE_PIN, active);
-    }
 }
 
 void te_uart_putc(uint8_t c)
