@@ -35,6 +35,9 @@ class Embed(Protocol):
     def embed(self, png: bytes, alt: str, caption: str = "") -> str: ...
 
 
+LONG_TABLE = 16  # rows shown open; longer tables fold into <details>
+
+
 def panels(figures: Sequence[str]) -> str:
     return f'<div class="panels">{"".join(figures)}</div>' if figures else ""
 
@@ -152,7 +155,9 @@ def profile_html(run: Run, memory: dict[str, Any] | None, figs: Embed) -> str:
     fig = figs.embed(dp.profile_bars(f"{run.runtime}: {unit} per layer", rows),
                      f"per-layer profile of {run.runtime}",
                      f"Share of one inference's {unit} per layer (first test image).")
-    return f"<h4>Per-layer profile ({h.esc(unit)})</h4>{note}{table}{panels([fig])}"
+    if len(rows) > LONG_TABLE:  # a deep model: the chart first, the table on demand
+        table = f"<details><summary>All {len(rows)} layers</summary>{table}</details>"
+    return f"<h4>Per-layer profile ({h.esc(unit)})</h4>{note}{panels([fig])}{table}"
 
 
 def memory_html(run: Run, memory: dict[str, Any] | None, figs: Embed) -> str:

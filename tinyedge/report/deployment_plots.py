@@ -88,7 +88,8 @@ def difference_heatmap(title: str, diff: np.ndarray, names: Sequence[str]) -> by
         ax.set_xticks(range(k), [str(n) for n in names], rotation=90, fontsize=7)
         ax.set_yticks(range(k), [str(n) for n in names], fontsize=7)
         for i, j in zip(*np.nonzero(diff), strict=True):
-            ax.text(j, i, f"{diff[i, j]:+d}", ha="center", va="center", fontsize=6)
+            ax.text(j, i, f"{diff[i, j]:+d}", ha="center", va="center", fontsize=6,
+                    color="white" if abs(diff[i, j]) > bound / 2 else "black")
     ax.set(xlabel="predicted class", ylabel="true class")
     ax.set_title(title, fontsize=9)
     fig.colorbar(image, ax=ax, label="count change", shrink=0.8)
@@ -162,5 +163,6 @@ def thumbnail(image: np.ndarray, scale: int = 2) -> bytes:
     if big.ndim == 3 and big.shape[2] == 1:
         big = big[..., 0]
     buf = io.BytesIO()
-    imsave(buf, big, format="png", cmap="gray" if big.ndim == 2 else None)
+    imsave(buf, big, format="png", cmap="gray" if big.ndim == 2 else None,
+           metadata={"Software": None})
     return buf.getvalue()

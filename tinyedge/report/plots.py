@@ -13,7 +13,6 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.figure import Figure
 
-from tinyedge.analysis import ReliabilityCurve
 from tinyedge.analysis.scaling_table import MIN_SIZES_R2
 from tinyedge.report.widths import WidthMatrix
 
@@ -39,29 +38,6 @@ def to_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)  # layout="constrained" fits the margins
     return buf.getvalue()
-
-
-def reliability_diagram(panels: Sequence[tuple[str, ReliabilityCurve, float]]) -> bytes:
-    """One reliability diagram per (title, curve, ECE): accuracy per confidence bin as bars
-    against the diagonal of perfect calibration; the bar width shows the bin."""
-    cols = min(len(panels), 4)
-    rows = -(-len(panels) // cols)
-    fig = Figure(figsize=(2.6 * cols, 2.6 * rows), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for ax, (title, curve, ece) in zip(axes, panels, strict=False):
-        left, width = curve.edges[:-1], np.diff(curve.edges)
-        filled = curve.count > 0
-        ax.bar(left[filled], curve.accuracy[filled], width=width[filled], align="edge",
-               color=COLORS[0], edgecolor="white", linewidth=0.5, label="accuracy")
-        ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
-        ax.plot(curve.confidence[filled], curve.accuracy[filled], "o", color=COLORS[1],
-                markersize=3, label="mean confidence")
-        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence", title=f"{title}\nECE {ece:.3f}")
-        ax.title.set_fontsize(9)
-    axes[0].set_ylabel("accuracy")
-    for ax in axes[len(panels):]:
-        ax.set_visible(False)
-    return to_png(fig)
 
 
 def scaling_plot(title: str, series: Sequence[ScalingSeries]) -> bytes:
