@@ -180,8 +180,9 @@ static void widen_channels(const te_dims *in, const int8_t *input, int32_t c4, i
 {
     const size_t pixels = (size_t)in->n * (size_t)in->h * (size_t)in->w;
     for (size_t i = 0; i < pixels; ++i) {
-        memcpy(out + i * (size_t)c4, input + i * (size_t)in->c, (size_t)in->c);
-        memset(out + i * (size_t)c4 + in->c, 0, (size_t)(c4 - in->c));
+        for (int32_t c = 0; c < c4; ++c) {
+            out[i * (size_t)c4 + (size_t)c] = c < in->c ? input[i * (size_t)in->c + (size_t)c] : 0;
+        }
     }
 }
 
