@@ -47,4 +47,27 @@ static inline int te_broadcast_strides(const te_dims *in, const te_dims *out, in
     return 1;
 }
 
+/* One element of a binary op from its two int8 inputs. */
+typedef int8_t (*te_binary_element)(const void *params, int8_t a, int8_t b);
+
+/* out[i] = element(params, in1[...], in2[...]) over the output's 4-D extents, each input
+ * read through its broadcast strides (te_broadcast_strides). Inlined with a constant
+ * element function, so the call costs nothing. */
+static inline void te_broadcast_apply(te_binary_element element, const void *params,
+                                      const int8_t *input1, const int32_t s1[4],
+                                      const int8_t *input2, const int32_t s2[4],
+                                      const te_dims *out, int8_t *output)
+{
+    int8_t *o = output;
+    for (int32_t n = 0; n < out->n; ++n)
+    for (int32_t h = 0; h < out->h; ++h)
+    for (int32_t w = 0; w < out->w; ++w) {
+        const int8_t *a = input1 + n * s1[0] + h * s1[1] + w * s1[2];
+        const int8_t *b = input2 + n * s2[0] + h * s2[1] + w * s2[2];
+        for (int32_t c = 0; c < out->c; ++c) {
+            *o++ = element(params, a[c * s1[3]], b[c * s2[3]]);
+        }
+    }
+}
+
 #endif /* TE_ELEMENTWISE_H */

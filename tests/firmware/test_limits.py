@@ -126,3 +126,9 @@ def test_a_batch_2_model_is_refused_with_one_line() -> None:
             graph.tensors[t].shape = [2, *list(graph.tensors[t].shape)[1:]]
 
     assert "batch 2" in refusal(edit("op_fc.tflite", change))
+
+
+def test_softmax_rows_beyond_511_are_refused() -> None:
+    limits.check_softmax_depth("op", limits.MAX_SOFTMAX_DEPTH)
+    with pytest.raises(ModelError, match="at most 511"):
+        limits.check_softmax_depth("op", limits.MAX_SOFTMAX_DEPTH + 1)

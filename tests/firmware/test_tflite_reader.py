@@ -45,10 +45,10 @@ def _tanh_activation(model) -> None:
     op.builtinOptions.fusedActivationFunction = schema().ActivationFunctionType.TANH
 
 
-def _softmax_opcode(model) -> None:
+def _tanh_opcode(model) -> None:  # an operator the runtime does not implement
     _, op = _conv_op(model)
-    model.operatorCodes[op.opcodeIndex].builtinCode = schema().BuiltinOperator.SOFTMAX
-    model.operatorCodes[op.opcodeIndex].deprecatedBuiltinCode = schema().BuiltinOperator.SOFTMAX
+    model.operatorCodes[op.opcodeIndex].builtinCode = schema().BuiltinOperator.TANH
+    model.operatorCodes[op.opcodeIndex].deprecatedBuiltinCode = schema().BuiltinOperator.TANH
 
 
 def _short_weights(model) -> None:
@@ -91,7 +91,7 @@ def _bad_padding(model) -> None:
 CRAFTED: list[tuple[str, Callable, str]] = [
     ("tensor_index", _bad_tensor_index, "refer to tensor 999"),
     ("activation", _tanh_activation, "fused activation TANH is not supported"),
-    ("opcode", _softmax_opcode, "(SOFTMAX) is not supported"),
+    ("opcode", _tanh_opcode, "(TANH) is not supported"),
     ("weights_size", _short_weights, "expected 108"),
     ("scale", _zero_scale, "non-positive or non-finite scale"),
     ("stride", _zero_stride, "stride_h=0 must be >= 1"),

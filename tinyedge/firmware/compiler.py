@@ -805,22 +805,33 @@ def _binary(op: Operator, kernel: str, params_type: str, params: dict[str, Any],
                  consts)
 
 
-def _lower_add(graph: Graph, op: Operator) -> Layer:
+def _binary_inputs(graph: Graph, op: Operator, options: str) -> tuple[
+        dict[str, np.ndarray], tuple[tuple[Tensor, Arg], tuple[Tensor, Arg]], Tensor,
+        dict[str, int]]:
+    """ADD's and MUL's operands, output and the offsets and clamp they share."""
     _n_inputs(op, (2,))
-    opts = _options(op, "AddOptionsT")
+    opts = _options(op, options)
     consts: dict[str, np.ndarray] = {}
-    a, arg_a = _operand(graph, op, 0, "input1", consts)
-    b, arg_b = _operand(graph, op, 1, "input2", consts)
+    operands = (_operand(graph, op, 0, "input1", consts), _operand(graph, op, 1, "input2", consts))
     out = _output(graph, op)
-    s1, z1 = _activation_quant(a, op.describe())
-    s2, z2 = _activation_quant(b, op.describe())
+    (a, _), (b, _) = operands
+    _activation_quant(a, op.describe())
+    _activation_quant(b, op.describe())
     act_min, act_max = _activation(op, opts, out)
-    params = {"input1_offset": -z1, "input2_offset": -z2, "output_offset": out.zero_point}
-    params |= quant.add_multipliers(s1, s2, out.scale)
-    params |= {"act_min": act_min, "act_max": act_max}
+    common = {"input1_offset": -a.zero_point, "input2_offset": -b.zero_point,
+              "output_offset": out.zero_point, "act_min": act_min, "act_max": act_max}
+    return consts, operands, out, common
+
+
+def _lower_add(graph: Graph, op: Operator) -> Layer:
+    consts, operands, out, common = _binary_inputs(graph, op, "AddOptionsT")
+    (a, _), (b, _) = operands
+    params = {k: common[k] for k in ("input1_offset", "input2_offset", "output_offset")}
+    params |= quant.add_multipliers(a.scale, b.scale, out.scale)
+    params |= {"act_min": common["act_min"], "act_max": common["act_max"]}
     if a.shape != b.shape or out.shape != a.shape or consts:
-        return _binary(op, "te_add_broadcast_s8", "te_add_params", params,
-                       ((a, arg_a), (b, arg_b)), out, consts)
+        return _binary(op, "te_add_broadcast_s8", "te_add_params", params, operands, out,
+                       consts)
     args = [Arg.ctx(), Arg.params(), Arg.int(out.size), Arg.tensor(a.index),
             Arg.tensor(b.index), Arg.tensor(out.index)]
     layer = Layer(op.index, op.opcode, "te_add_s8", "te_add_params", params, args,
@@ -830,21 +841,14 @@ def _lower_add(graph: Graph, op: Operator) -> Layer:
 
 
 def _lower_mul(graph: Graph, op: Operator) -> Layer:
-    _n_inputs(op, (2,))
-    opts = _options(op, "MulOptionsT")
-    consts: dict[str, np.ndarray] = {}
-    a, arg_a = _operand(graph, op, 0, "input1", consts)
-    b, arg_b = _operand(graph, op, 1, "input2", consts)
-    out = _output(graph, op)
-    s1, z1 = _activation_quant(a, op.describe())
-    s2, z2 = _activation_quant(b, op.describe())
-    act_min, act_max = _activation(op, opts, out)
-    mult, shift = quant.quantize_multiplier(float(s1) * float(s2) / float(out.scale),
+    consts, operands, out, common = _binary_inputs(graph, op, "MulOptionsT")
+    (a, _), (b, _) = operands
+    mult, shift = quant.quantize_multiplier(float(a.scale) * float(b.scale) / float(out.scale),
                                             "MUL scale")
-    params = {"input1_offset": -z1, "input2_offset": -z2, "output_offset": out.zero_point,
-              "multiplier": mult, "shift": shift, "act_min": act_min, "act_max": act_max}
-    return _binary(op, "te_mul_s8", "te_mul_params", params, ((a, arg_a), (b, arg_b)), out,
-                   consts)
+    params = {k: common[k] for k in ("input1_offset", "input2_offset", "output_offset")}
+    params |= {"multiplier": mult, "shift": shift, "act_min": common["act_min"],
+               "act_max": common["act_max"]}
+    return _binary(op, "te_mul_s8", "te_mul_params", params, operands, out, consts)
 
 
 def _unary(op: Operator, kernel: str, params_type: str, params: dict[str, Any], x: Tensor,

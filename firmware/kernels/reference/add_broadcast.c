@@ -2,6 +2,11 @@
  * read at the output coordinate with its broadcast axes held at 0. */
 #include "te_elementwise.h"
 
+static int8_t te_add_broadcast_element(const void *params, int8_t a, int8_t b)
+{
+    return te_add_element((const te_add_params *)params, a, b);
+}
+
 te_status te_add_broadcast_s8(const te_context *ctx, const te_add_params *params,
                               const te_dims *input1_dims, const int8_t *input1,
                               const te_dims *input2_dims, const int8_t *input2,
@@ -15,16 +20,7 @@ te_status te_add_broadcast_s8(const te_context *ctx, const te_add_params *params
         !te_broadcast_strides(input2_dims, output_dims, s2)) {
         return TE_ERROR_ARG;
     }
-    const te_dims *out = output_dims;
-    int8_t *o = output;
-    for (int32_t n = 0; n < out->n; ++n)
-    for (int32_t h = 0; h < out->h; ++h)
-    for (int32_t w = 0; w < out->w; ++w) {
-        const int8_t *a = input1 + n * s1[0] + h * s1[1] + w * s1[2];
-        const int8_t *b = input2 + n * s2[0] + h * s2[1] + w * s2[2];
-        for (int32_t c = 0; c < out->c; ++c) {
-            *o++ = te_add_element(params, a[c * s1[3]], b[c * s2[3]]);
-        }
-    }
+    te_broadcast_apply(te_add_broadcast_element, params, input1, s1, input2, s2, output_dims,
+                       output);
     return TE_OK;
 }

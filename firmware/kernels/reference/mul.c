@@ -2,6 +2,16 @@
  * requantized once to the output scale and clamped to the fused activation's range. */
 #include "te_elementwise.h"
 
+static int8_t te_mul_element(const void *params, int8_t a, int8_t b)
+{
+    const te_mul_params *p = (const te_mul_params *)params;
+    /* |product| <= 255 * 255: no overflow */
+    const int32_t product = ((int32_t)a + p->input1_offset) * ((int32_t)b + p->input2_offset);
+    const int64_t v = (int64_t)p->output_offset +
+                      te_multiply_by_quantized_multiplier(product, p->multiplier, p->shift);
+    return (int8_t)(v < p->act_min ? p->act_min : (v > p->act_max ? p->act_max : v));
+}
+
 te_status te_mul_s8(const te_context *ctx, const te_mul_params *params,
                     const te_dims *input1_dims, const int8_t *input1,
                     const te_dims *input2_dims, const int8_t *input2,
@@ -16,24 +26,6 @@ te_status te_mul_s8(const te_context *ctx, const te_mul_params *params,
         !te_broadcast_strides(input2_dims, output_dims, s2)) {
         return TE_ERROR_ARG;
     }
-    const te_mul_params *p = params;
-    const te_dims *out = output_dims;
-    int8_t *o = output;
-    for (int32_t n = 0; n < out->n; ++n)
-    for (int32_t h = 0; h < out->h; ++h)
-    for (int32_t w = 0; w < out->w; ++w) {
-        const int8_t *a = input1 + n * s1[0] + h * s1[1] + w * s1[2];
-        const int8_t *b = input2 + n * s2[0] + h * s2[1] + w * s2[2];
-        for (int32_t c = 0; c < out->c; ++c) {
-            /* |product| <= 255 * 255: no overflow */
-            const int32_t product = ((int32_t)a[c * s1[3]] + p->input1_offset) *
-                                    ((int32_t)b[c * s2[3]] + p->input2_offset);
-            const int64_t v = (int64_t)p->output_offset +
-                              te_multiply_by_quantized_multiplier(product, p->multiplier,
-                                                                  p->shift);
-            *o++ = (int8_t)(v < p->act_min ? p->act_min
-                                           : (v > p->act_max ? p->act_max : v));
-        }
-    }
+    te_broadcast_apply(te_mul_element, params, input1, s1, input2, s2, output_dims, output);
     return TE_OK;
 }
