@@ -208,11 +208,54 @@ static void widen_channels(const te_dims *in, const int8_t *input, int32_t c4, i
             acc[r] = a[r];                                                                   \
         }                                                                                    \
     }
+TE_HOST_GEMM(16)
 TE_HOST_GEMM(8)
 TE_HOST_GEMM(4)
 #endif /* TE_HOST_VNNI */
 
-/* Channels oc0..oc0+nr-1 of the block's pixels: accumulate, output stage, store. */
+#ifdef TE_HOST_VNNI
+/* 16 results of 16 channels (q[r] = channel oc0 + r for the block's 16 pixels) to NHWC:
+ * the 16 x 16 byte transpose as four dword interleaves (vpermb) and a 4 x 16 dword
+ * transpose (unpack), then one 16-byte store per pixel of its `live` channels. */
+static void store_block(const __m128i q[16], int32_t live, int32_t count, int32_t out_c,
+                        int8_t *out)
+{
+    static const uint8_t interleave[64] = {
+        0, 16, 32, 48, 1, 17, 33, 49, 2, 18, 34, 50, 3, 19, 35, 51,
+        4, 20, 36, 52, 5, 21, 37, 53, 6, 22, 38, 54, 7, 23, 39, 55,
+        8, 24, 40, 56, 9, 25, 41, 57, 10, 26, 42, 58, 11, 27, 43, 59,
+        12, 28, 44, 60, 13, 29, 45, 61, 14, 30, 46, 62, 15, 31, 47, 63};
+    const __m512i order = _mm512_loadu_si512(interleave);
+    __m512i z[4]; /* z[j] dword p: channels 4j..4j+3 of pixel p */
+    for (int32_t j = 0; j < 4; ++j) {
+        __m512i four = _mm512_castsi128_si512(q[4 * j]);
+        four = _mm512_inserti32x4(four, q[4 * j + 1], 1);
+        four = _mm512_inserti32x4(four, q[4 * j + 2], 2);
+        four = _mm512_inserti32x4(four, q[4 * j + 3], 3);
+        z[j] = _mm512_permutexvar_epi8(order, four);
+    }
+    const __m512i t0 = _mm512_unpacklo_epi32(z[0], z[1]);
+    const __m512i t1 = _mm512_unpackhi_epi32(z[0], z[1]);
+    const __m512i t2 = _mm512_unpacklo_epi32(z[2], z[3]);
+    const __m512i t3 = _mm512_unpackhi_epi32(z[2], z[3]);
+    /* u[j], 128-bit lane k: the 16 channels of pixel 4k + j */
+    const __m512i u[4] = {_mm512_unpacklo_epi64(t0, t2), _mm512_unpackhi_epi64(t0, t2),
+                          _mm512_unpacklo_epi64(t1, t3), _mm512_unpackhi_epi64(t1, t3)};
+    const __mmask16 channels = (__mmask16)((1u << live) - 1u);
+    __m128i px[16];
+    for (int32_t j = 0; j < 4; ++j) {
+        px[j] = _mm512_castsi512_si128(u[j]);
+        px[4 + j] = _mm512_extracti32x4_epi32(u[j], 1);
+        px[8 + j] = _mm512_extracti32x4_epi32(u[j], 2);
+        px[12 + j] = _mm512_extracti32x4_epi32(u[j], 3);
+    }
+    for (int32_t i = 0; i < count; ++i) {
+        _mm_mask_storeu_epi8(out + (size_t)i * (size_t)out_c, channels, px[i]);
+    }
+}
+
+/* Channels oc0..oc0+nr-1 (nr = 16, 8 or 4) of the block's pixels: accumulate, output
+ * stage, store. */
 static void block_channels(const te_conv_params *p, const te_quant_params *q,
                            const uint8_t *panel, const int8_t *weights, const int32_t *bias,
                            int32_t kwords, int32_t oc0, int32_t nr, int32_t out_c,
@@ -220,54 +263,37 @@ static void block_channels(const te_conv_params *p, const te_quant_params *q,
 {
     const int8_t *w = weights + (size_t)oc0 * (size_t)kwords * 4;
     const int32_t live = te_min_i32(nr, out_c - oc0);
-    int8_t result[8][TE_HOST_LANES];
-#ifdef TE_HOST_VNNI
-    __m512i acc[8];
-    if (nr == 8) {
+    __m512i acc[16];
+    if (nr == 16) {
+        gemm_16(panel, w, kwords, acc);
+    } else if (nr == 8) {
         gemm_8(panel, w, kwords, acc);
     } else {
         gemm_4(panel, w, kwords, acc);
     }
-    /* vpermb index: byte 4p + r of the result <- byte 16r + p of [ch0 | ch1 | ch2 | ch3] */
-    static const uint8_t interleave[64] = {
-        0, 16, 32, 48, 1, 17, 33, 49, 2, 18, 34, 50, 3, 19, 35, 51,
-        4, 20, 36, 52, 5, 21, 37, 53, 6, 22, 38, 54, 7, 23, 39, 55,
-        8, 24, 40, 56, 9, 25, 41, 57, 10, 26, 42, 58, 11, 27, 43, 59,
-        12, 28, 44, 60, 13, 29, 45, 61, 14, 30, 46, 62, 15, 31, 47, 63};
-    const __m512i order = _mm512_loadu_si512(interleave);
-    const __mmask16 pixels = (__mmask16)((1u << count) - 1u);
-    for (int32_t r0 = 0; r0 < nr; r0 += 4) {
-        __m128i q4[4];
-        for (int32_t r = r0; r < r0 + 4; ++r) {
-            const int32_t oc = te_min_i32(oc0 + r, out_c - 1); /* dead rows: not stored */
-            q4[r - r0] = te_host_output_stage(acc[r], bias[oc], q->multiplier[oc], q->shift[oc],
-                                              p->output_offset, p->act_min, p->act_max);
-        }
-        if (out_c - oc0 - r0 < 4) {
-            for (int32_t r = r0; r < live; ++r) {
-                _mm_storeu_si128((__m128i *)result[r], q4[r - r0]);
-            }
-            continue;
-        }
-        __m512i four = _mm512_castsi128_si512(q4[0]);
-        four = _mm512_inserti32x4(four, q4[1], 1);
-        four = _mm512_inserti32x4(four, q4[2], 2);
-        four = _mm512_inserti32x4(four, q4[3], 3);
-        four = _mm512_permutexvar_epi8(order, four); /* dword p = pixel p's 4 channels */
-        int8_t *dst = out + (size_t)oc0 + (size_t)r0;
-        if (out_c == 4) {
-            _mm512_mask_storeu_epi32(dst, pixels, four);
+    __m128i result[16];
+    for (int32_t r = 0; r < 16; ++r) {
+        if (r < live) {
+            const int32_t oc = oc0 + r;
+            result[r] = te_host_output_stage(acc[r], bias[oc], q->multiplier[oc], q->shift[oc],
+                                             p->output_offset, p->act_min, p->act_max);
         } else {
-            const __m512i index = _mm512_mullo_epi32(
-                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                _mm512_set1_epi32(out_c));
-            _mm512_mask_i32scatter_epi32(dst, pixels, index, four, 1);
+            result[r] = _mm_setzero_si128();
         }
     }
-    const int32_t stored = live < 4 ? 0 : (out_c - oc0 >= nr ? nr : (out_c - oc0) / 4 * 4);
+    store_block(result, live, count, out_c, out + oc0);
+}
 #else
+/* The same, in portable C: channel by channel over the panel. */
+static void block_channels(const te_conv_params *p, const te_quant_params *q,
+                           const uint8_t *panel, const int8_t *weights, const int32_t *bias,
+                           int32_t kwords, int32_t oc0, int32_t nr, int32_t out_c,
+                           int32_t count, int8_t *out)
+{
+    const int32_t live = te_min_i32(nr, out_c - oc0);
     for (int32_t r = 0; r < live; ++r) {
-        const int8_t *wr = w + (size_t)r * (size_t)kwords * 4;
+        const int32_t oc = oc0 + r;
+        const int8_t *wr = weights + (size_t)oc * (size_t)kwords * 4;
         uint32_t acc[TE_HOST_LANES] = {0};
         for (int32_t k = 0; k < kwords; ++k) {
             const uint8_t *x = panel + (size_t)k * TE_HOST_LANES * 4;
@@ -278,22 +304,14 @@ static void block_channels(const te_conv_params *p, const te_quant_params *q,
                                      (int32_t)x[4 * i + 3] * wr[4 * k + 3]);
             }
         }
-        const int32_t oc = oc0 + r;
-        for (int32_t i = 0; i < TE_HOST_LANES; ++i) {
-            result[r][i] = te_requantize_s8((int32_t)acc[i], bias, oc, q->multiplier[oc],
-                                            q->shift[oc], p->output_offset, p->act_min,
-                                            p->act_max);
-        }
-    }
-    const int32_t stored = 0;
-#endif
-    for (int32_t i = 0; i < count; ++i) {
-        int8_t *dst = out + (size_t)i * (size_t)out_c + (size_t)oc0;
-        for (int32_t r = stored; r < live; ++r) {
-            dst[r] = result[r][i];
+        for (int32_t i = 0; i < count; ++i) {
+            out[(size_t)i * (size_t)out_c + (size_t)oc] = te_requantize_s8(
+                (int32_t)acc[i], bias, oc, q->multiplier[oc], q->shift[oc], p->output_offset,
+                p->act_min, p->act_max);
         }
     }
 }
+#endif
 
 te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
                         const te_quant_params *quant, const te_dims *input_dims,
@@ -342,7 +360,7 @@ te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
         }
         int8_t *dst = output + (size_t)first * (size_t)out->c;
         for (int32_t oc0 = 0; oc0 < out->c; ) {
-            const int32_t nr = rows - oc0 >= 8 ? 8 : 4;
+            const int32_t nr = rows - oc0 >= 16 ? 16 : (rows - oc0 >= 8 ? 8 : 4);
             block_channels(params, quant, panel, filter, folded, kwords, oc0, nr, out->c, count,
                            dst);
             oc0 += nr;

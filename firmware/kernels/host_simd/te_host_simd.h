@@ -67,9 +67,48 @@ static inline __m512i te_host_round_high(__m512i prod)
     return _mm512_srai_epi64(v, 31);
 }
 
+/* One rounding instead of two, for multipliers in [0, 2^31) and shifts in [-31, -1] (every
+ * multiplier below 0.5, the usual case): the two roundings of TFLM fold into
+ *     floor((x * m + (x < 0 ? -2^30 : 2^30) + 2^(30+e)) / 2^(31+e)),   e = -shift
+ * exactly (the derivation is in firmware/kernels/cortexm_dsp/te_dsp.h). `down` holds
+ * 31 + e and `nudge` 2^(30+e) + 2^30 in each 64-bit lane: even lanes first, then odd. */
+static inline __m512i te_host_requantize_1r_half(__m512i x64, __m512i sign, __m512i m,
+                                                 __m512i nudge, __m512i down)
+{
+    const __m512i flip = _mm512_and_si512(sign, _mm512_set1_epi64(-(INT64_C(1) << 31)));
+    const __m512i w = _mm512_add_epi64(_mm512_mul_epi32(x64, m), _mm512_add_epi64(nudge, flip));
+    return _mm512_srav_epi64(w, down);
+}
+
+static inline __m512i te_host_requantize_1r(__m512i x, __m512i multiplier, __m512i shift)
+{
+    const __m512i e = _mm512_sub_epi32(_mm512_setzero_si512(), shift);
+    const __m512i low = _mm512_set1_epi64(0xFFFFFFFF);
+    const __m512i e_even = _mm512_and_si512(e, low);
+    const __m512i e_odd = _mm512_srli_epi64(e, 32);
+    const __m512i one = _mm512_set1_epi64(1);
+    const __m512i base = _mm512_set1_epi64(INT64_C(1) << 30);
+    const __m512i thirty = _mm512_set1_epi64(30);
+    const __m512i even = te_host_requantize_1r_half(
+        x, _mm512_srai_epi64(_mm512_slli_epi64(x, 32), 63), multiplier,
+        _mm512_add_epi64(_mm512_sllv_epi64(one, _mm512_add_epi64(e_even, thirty)), base),
+        _mm512_add_epi64(e_even, _mm512_set1_epi64(31)));
+    const __m512i odd = te_host_requantize_1r_half(
+        _mm512_srli_epi64(x, 32), _mm512_srai_epi64(x, 63), _mm512_srli_epi64(multiplier, 32),
+        _mm512_add_epi64(_mm512_sllv_epi64(one, _mm512_add_epi64(e_odd, thirty)), base),
+        _mm512_add_epi64(e_odd, _mm512_set1_epi64(31)));
+    return _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, _mm512_slli_epi64(odd, 32));
+}
+
 /* Per-lane multipliers and shifts (one channel per lane, or one for all lanes). */
 static inline __m512i te_host_requantize_v(__m512i x, __m512i multiplier, __m512i shift)
 {
+    const __mmask16 fast = _mm512_cmpge_epi32_mask(multiplier, _mm512_setzero_si512()) &
+                           _mm512_cmple_epi32_mask(shift, _mm512_set1_epi32(-1)) &
+                           _mm512_cmpge_epi32_mask(shift, _mm512_set1_epi32(-31));
+    if (fast == (__mmask16)0xFFFF) {
+        return te_host_requantize_1r(x, multiplier, shift);
+    }
     const __m512i zero = _mm512_setzero_si512();
     const __m512i left = _mm512_max_epi32(shift, zero);
     const __m512i right = _mm512_max_epi32(_mm512_sub_epi32(zero, shift), zero);
