@@ -20,6 +20,7 @@ from tinyedge.cli_args import (
     https_url,
     input_file,
     nonnegative_int,
+    normalization,
     output_file,
     output_folder,
     positive_int,
@@ -212,14 +213,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 # the modes listed here and is refused elsewhere instead of being silently ignored.
 EVALUATE_MODES = {
     "device": ("--board", {"board", "model", "port", "power_monitor", "emulate", "mode", "jobs",
-                           "limit", "data_root", "out"}),
+                           "limit", "data_root", "data", "normalize", "out"}),
     "host int8": ("--model with --runtime", {"model", "runtime", "dataset", "data_root",
-                                             "limit", "out"}),
+                                             "data", "normalize", "limit", "out"}),
     "float": ("--checkpoint", {"checkpoint", "dataset", "data_root", "device", "limit",
                                "out"}),
 }
 _EVALUATE_OPTIONS = ("checkpoint", "model", "board", "port", "power_monitor", "emulate", "mode",
-                     "jobs", "runtime", "dataset", "data_root", "device", "limit", "out")
+                     "jobs", "runtime", "dataset", "data_root", "data", "normalize", "device",
+                     "limit", "out")
 
 
 def evaluate_mode(args: argparse.Namespace) -> str:
@@ -272,13 +274,28 @@ def _evaluate_int8(args: argparse.Namespace) -> int:
         raise TinyedgeError("--model needs --runtime tflm, litert, litert-ref or native")
     if not args.model.is_file():
         raise TinyedgeError(f"model {args.model} does not exist; create it with `tinyedge export`")
+    data = _user_data(args)
     dataset = load_dataset(args.dataset, args.data_root) if args.dataset else None
     out = args.out or args.results / args.model.parent.name / args.runtime
-    metrics = evaluate_tflite(args.model, args.runtime, out, dataset=dataset,
-                              data_root=args.data_root, limit=args.limit,
-                              progress=_progress(args))
+    metrics = evaluate_tflite(args.model, args.runtime, out, dataset=dataset, data=data,
+                              normalize=args.normalize, data_root=args.data_root,
+                              limit=args.limit, progress=_progress(args))
     _print_metrics(out, metrics)
     return 0
+
+
+def _user_data(args: argparse.Namespace):
+    """The --data file, read and checked before any build or evaluation (None without)."""
+    if args.data is None:
+        if args.normalize is not None:
+            raise TinyedgeError("--normalize says how to normalise --data images; pass "
+                                "--data FILE.npz too, or drop --normalize")
+        return None
+    if getattr(args, "dataset", None) is not None:
+        raise TinyedgeError("pass either --data FILE.npz or --dataset, not both")
+    from tinyedge.data.user_data import load_user_data
+
+    return load_user_data(args.data)
 
 
 def _power_monitor(text: str):
@@ -315,11 +332,13 @@ def _evaluate_device(args: argparse.Namespace) -> int:
 
         power = load_board(args.board).power
         monitor = open_monitor(args.power_monitor, power.supply_v if power else 3.3)
+    data = _user_data(args)  # a bad --data file: one line before the firmware is built
     target = device_target(args.board, args.model, port=args.port)
     where = device_runtime(target.board.name, target.reach)
     out = args.out or args.results / args.model.parent.name / where
     metrics = evaluate_on_device(args.model, target, out, mode=args.mode or "stream",
                                  limit=args.limit, jobs=args.jobs or 1, data_root=args.data_root,
+                                 data=data, normalize=args.normalize,
                                  progress=_progress(args), power_monitor=monitor)
     _print_metrics(out, metrics)
     d = metrics["device"]
@@ -350,6 +369,7 @@ def _evaluate_renode(args: argparse.Namespace) -> int:
     from tinyedge.device.target import device_target
     from tinyedge.layout import device_runtime
 
+    data = _user_data(args)
     target = device_target(args.board, args.model, simulator="renode")
     script, robot = write_renode_files(target.board, target.elf, target.elf.parent)
     print(f"Renode files: {script}, {robot}")
@@ -359,7 +379,8 @@ def _evaluate_renode(args: argparse.Namespace) -> int:
     with renode_uart(target.board, target.elf, target.elf.parent) as url:
         metrics = evaluate_on_device(
             args.model, with_fields(target, port=url), out,
-            limit=args.limit, data_root=args.data_root, progress=_progress(args))
+            limit=args.limit, data_root=args.data_root, data=data, normalize=args.normalize,
+            progress=_progress(args))
     _print_metrics(out, metrics)
     return 0
 
@@ -556,6 +577,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "(optimized kernels), litert-ref (reference kernels), native "
                         "(tinyedge's C runtime built for the host)")
     _add_dataset_option(p, None)
+    p.add_argument("--data", type=input_file("data file", "pass an .npz file with images "
+                                             "(or inputs) and labels"), default=None,
+                   metavar="FILE.npz",
+                   help="evaluate on your own data instead of the test split: an .npz with "
+                        "images (uint8 N×H×W×C) or inputs (int8, already quantised), labels "
+                        "(N class ids) and optionally class_names (host int8 and device)")
+    p.add_argument("--normalize", type=normalization, default=None,
+                   metavar="MEAN,STD|M1,M2,M3:S1,S2,S3",
+                   help="normalisation of --data images on the pixel/255 scale, for a model "
+                        "without an export manifest (default: the manifest's)")
     p.add_argument("--device", default=None, choices=["cpu", "cuda"],
                    help="where the float model runs (default cpu; float evaluation only)")
     p.add_argument("--limit", type=positive_int("a number of images ≥ 1, e.g. 100"),

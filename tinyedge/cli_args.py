@@ -153,3 +153,38 @@ def https_url(text: str) -> str:
     raise argparse.ArgumentTypeError(
         f"{text!r} is not an https:// URL; pass an https:// mirror of "
         "cifar-100-python.tar.gz, or copy the archive into the --root folder by hand")
+
+
+_NORMALIZE_HINT = ("pass --normalize MEAN,STD for all channels (pixel/255 scale, e.g. 0.5,0.25) "
+                   "or per channel M1,M2,M3:S1,S2,S3")
+
+
+def normalization(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """``--normalize``: the (mean, std) the model was trained with, on the pixel/255
+    scale. ``MEAN,STD`` (two numbers, every channel) or ``MEANS:STDS`` (each one number
+    or one per channel, comma-separated); finite numbers, std > 0."""
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 2:
+            raise argparse.ArgumentTypeError(f"{text!r} has more than one ':'; "
+                                             f"{_NORMALIZE_HINT}")
+        groups = [p.split(",") for p in parts]
+    else:
+        values = text.split(",")
+        if len(values) != 2:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not MEAN,STD (two numbers); {_NORMALIZE_HINT}")
+        groups = [values[:1], values[1:]]
+    try:
+        mean, std = (tuple(float(v) for v in g) for g in groups)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} holds something that is not a number; "
+                                         f"{_NORMALIZE_HINT}") from None
+    if not all(math.isfinite(v) for v in (*mean, *std)) or min(std) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: means must be finite and stds finite "
+                                         f"and > 0; {_NORMALIZE_HINT}")
+    if len(mean) != len(std) and 1 not in (len(mean), len(std)):
+        raise argparse.ArgumentTypeError(f"{text!r} gives {len(mean)} means and {len(std)} "
+                                         f"stds; give as many of each (or one); "
+                                         f"{_NORMALIZE_HINT}")
+    return mean, std

@@ -8,7 +8,6 @@ result. With ``jobs`` > 1 the remaining images are sharded over parallel emulato
 
 from __future__ import annotations
 
-import hashlib
 import json
 import statistics
 import tempfile
@@ -23,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from tinyedge.boards import Board
-from tinyedge.data import load_dataset
+from tinyedge.data.user_data import UserData
 from tinyedge.device.clock import clock_report
 from tinyedge.device.emulator import QemuConfig, QemuProcess
 from tinyedge.device.messages import PROTOCOL_VERSION, CounterKind, DeviceInfo
@@ -37,7 +36,7 @@ from tinyedge.device.result_log import ResultLog
 from tinyedge.device.session import DeviceSession, LinkStats
 from tinyedge.device.transport import SerialTransport
 from tinyedge.errors import TinyedgeError
-from tinyedge.evaluate.int8_model import check_model_io, export_info
+from tinyedge.evaluate.int8_model import ModelInputs, Normalization, model_inputs, record_extra
 from tinyedge.fileio import (
     check_stage_folder,
     file_entry,
@@ -45,7 +44,7 @@ from tinyedge.fileio import (
     write_json_atomic,
     write_manifest,
 )
-from tinyedge.int8 import check_int8_model, quantize_images
+from tinyedge.int8 import check_int8_model
 from tinyedge.layout import (
     DEVICE_JSON,
     DEVICE_LOG,
@@ -55,7 +54,7 @@ from tinyedge.layout import (
     device_runtime,
 )
 from tinyedge.progress import Progress, SilentProgress
-from tinyedge.records import image_set, make_record, write_record
+from tinyedge.records import make_record, write_record
 
 Mode = Literal["stream", "batch"]
 LOG_NAME = DEVICE_LOG
@@ -148,6 +147,8 @@ def evaluate_on_device(
     limit: int | None = None,
     jobs: int = 1,
     data_root: str | Path | None = None,
+    data: UserData | None = None,
+    normalize: Normalization | None = None,
     timeout: float = 10.0,
     time_limit_s: float = 3600.0,
     url: Callable[[QemuProcess], str] | None = None,
@@ -161,21 +162,17 @@ def evaluate_on_device(
     if jobs < 1:
         raise TinyedgeError(f"jobs must be at least 1, got {jobs}")
     check_stage_folder(out_dir, "evaluate")
-    manifest = export_info(model_path)
     signature = check_int8_model(model_path)
-    dataset = load_dataset(manifest["inputs"]["dataset"], data_root)
-    check_model_io(model_path, signature, dataset)
-    images, labels = dataset.split("test")
-    norm = manifest["parameters"]["normalization"]
-    inputs = quantize_images(images, norm["mean"], norm["std"], signature.input_scale,
-                             signature.input_zero_point)
-    # The input set is keyed by the whole split as the model sees it, so a run with another
-    # --limit resumes from the same results while other data never reuses them.
-    input_key = {"dataset": dataset.name, "split": "test",
-                 "sha256": hashlib.sha256(np.ascontiguousarray(inputs).tobytes()).hexdigest()}
-    if limit is not None:
-        inputs, labels = inputs[:limit], labels[:limit]
-    flat = inputs.reshape(len(inputs), -1)
+    m = model_inputs(model_path, signature, data=data, normalize=normalize,
+                     data_root=data_root, limit=limit)
+    # The input set is keyed by the whole set as the model sees it (and, for --data, the
+    # file's sha256), so a run with another --limit resumes from the same results while
+    # other data never reuses them.
+    input_key = {"dataset": m.dataset, "split": m.images["split"], "sha256": m.inputs_sha256}
+    if data is not None:
+        input_key["file_sha256"] = data.sha256
+    labels = m.labels
+    flat = m.inputs.reshape(len(m.inputs), -1)
     if mode == "batch" and not target.emulated:
         raise TinyedgeError("batch mode preloads inputs into emulator memory; use stream "
                             "mode (the default) on a real board")
@@ -201,7 +198,7 @@ def evaluate_on_device(
         raise TinyedgeError(f"{len(missing)} images have no result; run the same command "
                             "again to finish")
     return _write_outputs(model_path, target, out_dir, labels, results, reports, signature,
-                          dataset, mode, measured)
+                          m, mode, measured)
 
 
 def result_key(target: DeviceTarget, model_sha256: str, input_key: dict[str, Any]
@@ -353,16 +350,15 @@ def _ranges(indices: list[int], chunk: int) -> Iterator[tuple[int, int]]:
 
 
 def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, results,
-                   reports, signature, dataset, mode: Mode,
+                   reports, signature, m: ModelInputs, mode: Mode,
                    measured: EnergyMeasurement | None = None) -> dict[str, Any]:
     n = len(labels)
     outputs = np.frombuffer(b"".join(results[i][1] for i in range(n)), dtype=np.int8)
     record = make_record(labels, outputs.reshape(n, -1), signature.output_scale,
                          signature.output_zero_point)
     runtime = device_runtime(target.board.name, target.reach)
-    metrics = write_record(out_dir, record, dataset.class_names, runtime=runtime,
-                           extra={"model": Path(model_path).parent.name,
-                                  "dataset": dataset.name})
+    metrics = write_record(out_dir, record, m.class_names, runtime=runtime,
+                           extra=record_extra(model_path, m, record, out_dir))
     device = device_report(target, [results[i][0] for i in range(n)], reports, mode, measured)
     write_json_atomic(out_dir / DEVICE_JSON, device)
     memory_json = target.elf.parent / MEMORY_JSON  # build_firmware writes it beside the ELF
@@ -371,10 +367,11 @@ def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, resu
                            # the build's sizes, layer table and arena plan (for the report)
                            **({"memory": file_entry(memory_json)} if memory_json.is_file()
                               else {}),
-                           "dataset": dataset.name,
-                           "images": image_set(dataset.name, "test", *dataset.split("test"))},
+                           "dataset": m.dataset, "images": m.images,
+                           **({"data": file_entry(m.data_path)} if m.data_path else {})},
                    parameters={"runtime": runtime, "board": target.board.name,
-                               "emulated": target.emulated, "mode": mode, "n": n},
+                               "emulated": target.emulated, "mode": mode, "n": n,
+                               "normalization": m.normalization},
                    figures={**{k: metrics[k] for k in ("top1", "top5", "ece", "n")},
                             "median_count": device["per_inference"]["median"]})
     return {**metrics, "device": device}

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tinyedge.data import ImageDataset, load_dataset
-from tinyedge.errors import ModelError
+from tinyedge.data.user_data import UserData, check_fits
+from tinyedge.errors import DatasetError, ModelError
+from tinyedge.evaluate.float_reference import float_similarity
 from tinyedge.fileio import (
     MANIFEST_NAME,
     Fields,
@@ -23,7 +27,7 @@ from tinyedge.fileio import (
 from tinyedge.int8 import Int8Signature, check_int8_model, prepare_int8, quantize_images
 from tinyedge.models import INPUT_SHAPE
 from tinyedge.progress import Progress
-from tinyedge.records import image_set, make_record, write_record
+from tinyedge.records import Record, image_set, make_record, write_record
 
 # Below this a scale cannot be inverted (1/scale overflows float32) or requantized.
 MIN_SCALE = 1e-30
@@ -84,30 +88,124 @@ def check_model_io(model_path: str | Path, signature: Int8Signature,
             f"{model_path} has {outputs} output classes but {dataset.name} has "
             f"{dataset.num_classes}; evaluate it on the dataset it was trained on "
             "(--dataset)")
+    check_scales(model_path, signature)
+
+
+def check_scales(model_path: str | Path, signature: Int8Signature) -> None:
+    """Refuse an input or output scale that cannot be inverted or requantized."""
     for role, scale in (("input", signature.input_scale), ("output", signature.output_scale)):
         if not (math.isfinite(scale) and scale >= MIN_SCALE):
             raise ModelError(f"{model_path}: the {role} scale {scale:g} is not a usable "
                              f"quantization scale (must be ≥ {MIN_SCALE:g}); {_EXPORT_FIX}")
 
 
-def evaluate_tflite(
-    model_path: str | Path,
-    runtime: str,
-    out_dir: str | Path,
-    *,
-    dataset: ImageDataset | None = None,
-    data_root: str | Path | None = None,
-    limit: int | None = None,
-    progress: Progress | None = None,
-) -> dict[str, Any]:
-    """Quantize the test split with the model's input scale/zero point, run it on
-    ``runtime`` and write the int8 record (raw int8 logits + output quantization)."""
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
-                              or limit < 1):
-        raise ModelError(f"limit must be a whole number ≥ 1, got {limit!r}; pass --limit N")
-    check_stage_folder(out_dir, "evaluate")
-    manifest = export_info(model_path)
-    signature = check_int8_model(model_path)
+Normalization = tuple[tuple[float, ...], tuple[float, ...]]
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """What a model is evaluated on: its int8 input per row and everything a record and
+    manifest say about those rows."""
+
+    inputs: np.ndarray  # int8 N×H×W×C, exactly what every runtime and the device get
+    labels: np.ndarray  # int64 (N,)
+    class_names: tuple[str, ...]
+    dataset: str  # the dataset's name, or the --data file's
+    images: dict[str, Any]  # the manifest's inputs.images (image-set identity)
+    inputs_sha256: str  # hash of the whole set's int8 inputs (before --limit)
+    export: dict[str, Any] | None  # the export manifest, None for a model without one
+    normalization: dict[str, Any] | None  # mean, std and where they came from
+    data_path: Path | None = None  # the --data file
+
+
+def find_export_info(model_path: str | Path) -> dict[str, Any] | None:
+    """The validated export manifest beside ``model_path``, or None when there is no
+    manifest.json there at all (a model from elsewhere, evaluated on ``--data``)."""
+    manifest = Path(model_path).parent / MANIFEST_NAME
+    if not manifest.exists() and not manifest.is_symlink():
+        return None
+    return export_info(model_path)
+
+
+def model_inputs(model_path: str | Path, signature: Int8Signature, *,
+                 dataset: ImageDataset | None = None, data: UserData | None = None,
+                 normalize: Normalization | None = None,
+                 data_root: str | Path | None = None, limit: int | None = None
+                 ) -> ModelInputs:
+    """The int8 inputs of ``model_path`` on a built-in dataset's test split (the one the
+    export manifest names, or ``dataset``) or on the user's ``data``, quantized by the one
+    preprocess function; ``normalize`` (mean, std per channel or for all) is for ``data``
+    images of a model without an export manifest. Refusals are one line each."""
+    manifest = find_export_info(model_path)
+    if data is None:
+        if normalize is not None:
+            raise DatasetError("--normalize applies to --data images only; the built-in "
+                               "datasets use the export manifest's normalisation — drop it")
+        if manifest is None:
+            raise ModelError(
+                f"no export manifest.json beside {model_path}, so tinyedge does not know its "
+                "data or normalisation; pass --data FILE.npz (and --normalize MEAN,STD "
+                "unless the file holds quantised `inputs`), or use a model written by "
+                "`tinyedge export`")
+        return _dataset_inputs(model_path, signature, manifest, dataset, data_root, limit)
+    if dataset is not None:
+        raise DatasetError("pass either --data FILE.npz or --dataset, not both")
+    shape = tuple(signature.input_shape)
+    if len(shape) != 4 or shape[0] != 1:
+        raise ModelError(f"{model_path} takes input of shape {'×'.join(map(str, shape))}; "
+                         "tinyedge evaluates models with one 1×H×W×C image input")
+    classes = int(np.prod(signature.output_shape))
+    check_fits(data, shape[1:], classes, model_path)
+    check_scales(model_path, signature)
+    norm = None
+    if data.inputs is not None:
+        if normalize is not None:
+            raise DatasetError(f"--data {data.path} holds `inputs` already quantised to the "
+                               "model's int8 input; drop --normalize")
+        inputs = data.inputs
+    else:
+        norm = _data_normalization(model_path, data, manifest, normalize, shape[-1])
+        assert data.images is not None
+        inputs = quantize_images(data.images, norm["mean"], norm["std"],
+                                 signature.input_scale, signature.input_zero_point)
+    names = data.class_names
+    if names is None and manifest is not None:
+        exported = tuple(manifest["parameters"]["class_names"])
+        names = exported if len(exported) == classes else None
+    names = names or tuple(str(c) for c in range(classes))
+    return _limited(ModelInputs(inputs, data.labels, names, data.name, data.image_set(),
+                                _sha(inputs), manifest, norm, data.path), limit)
+
+
+def _data_normalization(model_path: str | Path, data: UserData,
+                        manifest: dict[str, Any] | None, normalize: Normalization | None,
+                        channels: int) -> dict[str, Any]:
+    if manifest is not None:
+        if normalize is not None:
+            raise DatasetError(f"{model_path} has an export manifest, whose normalisation "
+                               "applies to --data images; drop --normalize")
+        norm = manifest["parameters"]["normalization"]
+        if channels != len(norm["mean"]):
+            raise ModelError(f"{model_path} takes {channels} channels but its export "
+                             f"manifest normalises {len(norm['mean'])}; {_EXPORT_FIX}")
+        return {"mean": list(norm["mean"]), "std": list(norm["std"]),
+                "source": "export manifest"}
+    if normalize is None:
+        raise DatasetError(
+            f"--data {data.path} holds uint8 images and {model_path} has no export manifest "
+            "to say how to normalise them; pass --normalize MEAN,STD (pixel/255 scale, e.g. "
+            "0.5,0.25) or per channel M1,M2,M3:S1,S2,S3")
+    mean, std = normalize
+    for name, values in (("mean", mean), ("std", std)):
+        if len(values) not in (1, channels):
+            raise DatasetError(f"--normalize gives {len(values)} {name} values but the model "
+                               f"takes {channels} channels; give 1 or {channels}")
+    return {"mean": list(mean), "std": list(std), "source": "--normalize"}
+
+
+def _dataset_inputs(model_path: str | Path, signature: Int8Signature,
+                    manifest: dict[str, Any], dataset: ImageDataset | None,
+                    data_root: str | Path | None, limit: int | None) -> ModelInputs:
     params = manifest["parameters"]
     if dataset is None:
         dataset = load_dataset(manifest["inputs"]["dataset"], data_root)
@@ -116,28 +214,75 @@ def evaluate_tflite(
         raise ModelError(f"{model_path} was exported for {manifest['inputs']['dataset']}, "
                          f"not {dataset.name}; pass the matching --dataset")
     images, labels = dataset.split("test")
-    if limit is not None:
-        images, labels = images[:limit], labels[:limit]
     norm = params["normalization"]
     inputs = quantize_images(images, norm["mean"], norm["std"], signature.input_scale,
                              signature.input_zero_point)
+    return _limited(ModelInputs(
+        inputs, labels, tuple(dataset.class_names), dataset.name,
+        image_set(dataset.name, "test", images, labels), _sha(inputs), manifest,
+        {"mean": list(norm["mean"]), "std": list(norm["std"]), "source": "export manifest"}),
+        limit)
+
+
+def _sha(inputs: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(inputs).tobytes()).hexdigest()
+
+
+def _limited(m: ModelInputs, limit: int | None) -> ModelInputs:
+    if limit is None:
+        return m
+    return replace(m, inputs=m.inputs[:limit], labels=m.labels[:limit])
+
+
+def evaluate_tflite(
+    model_path: str | Path,
+    runtime: str,
+    out_dir: str | Path,
+    *,
+    dataset: ImageDataset | None = None,
+    data: UserData | None = None,
+    normalize: Normalization | None = None,
+    data_root: str | Path | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Quantize the test split (or the user's ``data``) with the model's input scale/zero
+    point, run it on ``runtime`` and write the int8 record (raw int8 logits + output
+    quantization), with the similarity to the float model's logits when they are known."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                              or limit < 1):
+        raise ModelError(f"limit must be a whole number ≥ 1, got {limit!r}; pass --limit N")
+    check_stage_folder(out_dir, "evaluate")
+    signature = check_int8_model(model_path)
+    m = model_inputs(model_path, signature, dataset=dataset, data=data, normalize=normalize,
+                     data_root=data_root, limit=limit)
     started = time.perf_counter()
     run = prepare_int8(model_path, runtime)  # load or compile: timed apart
     prepared = time.perf_counter()
-    outputs = run(inputs, progress)
+    outputs = run(m.inputs, progress)
     seconds = time.perf_counter() - prepared
     prepare_seconds = prepared - started
-    record = make_record(labels, outputs, signature.output_scale, signature.output_zero_point)
-    name = Path(model_path).parent.name
-    metrics = write_record(out_dir, record, dataset.class_names, runtime=runtime,
-                           extra={"model": name, "dataset": dataset.name})
+    record = make_record(m.labels, outputs, signature.output_scale, signature.output_zero_point)
+    metrics = write_record(out_dir, record, m.class_names, runtime=runtime,
+                           extra=record_extra(model_path, m, record, out_dir))
     write_manifest(
         out_dir, "evaluate",
-        inputs={"model": file_entry(model_path), "dataset": dataset.name,
-                "images": image_set(dataset.name, "test", *dataset.split("test"))},
-        parameters={"runtime": runtime, "limit": limit},
+        inputs={"model": file_entry(model_path), "dataset": m.dataset, "images": m.images,
+                **({"data": file_entry(m.data_path)} if m.data_path else {})},
+        parameters={"runtime": runtime, "limit": limit, "normalization": m.normalization},
         figures={**{k: metrics[k] for k in ("top1", "top5", "ece", "n")},
                  "prepare_seconds": prepare_seconds, "seconds": seconds,
-                 "images_per_s": len(images) / max(seconds, 1e-9)},
+                 "images_per_s": len(m.inputs) / max(seconds, 1e-9)},
     )
     return metrics
+
+
+def record_extra(model_path: str | Path, m: ModelInputs, record: Record,
+                 out_dir: str | Path) -> dict[str, Any]:
+    """The fields an int8 record's metrics.json adds to the shared ones: the model, the
+    dataset, and ``float_similarity`` (see :func:`float_similarity`) when known."""
+    extra: dict[str, Any] = {"model": Path(model_path).parent.name, "dataset": m.dataset}
+    similarity = float_similarity(record, out_dir, m.images, m.export)
+    if similarity is not None:
+        extra["float_similarity"] = similarity
+    return extra

@@ -1,0 +1,171 @@
+"""Host int8 evaluation of the user's own model on the user's own data (`--model
+any.tflite --data FILE.npz`): a real exported model copied away from its export manifest,
+run on TFLite Micro and the native build; every refusal is one line, exit 2, nothing
+written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinyedge.int8 import check_int8_model, quantize_images
+from tinyedge.records import load_record
+
+CORPUS = Path(__file__).resolve().parents[1] / "fuzz" / "corpus"
+ZOO = CORPUS / "zoo_scalecnn_4.tflite"  # a real export of ScaleCNN c=4, 10 classes
+TINY = CORPUS / "op_mean.tflite"  # input 1×4×5×3, 3 outputs
+NORM = ((0.5, 0.4, 0.3), (0.25, 0.2, 0.3))
+
+
+@pytest.fixture
+def user_model(tmp_path) -> Path:
+    """The exported model somewhere else, without its export manifest."""
+    path = tmp_path / "mine" / "classifier.tflite"
+    path.parent.mkdir()
+    shutil.copy(ZOO, path)
+    return path
+
+
+def _images(n: int, shape=(32, 32, 3), seed=0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (n, *shape), dtype=np.uint8)
+
+
+def _npz(path: Path, **arrays) -> Path:
+    np.savez(path, **arrays)
+    return path
+
+
+def _norm_arg() -> str:
+    return ":".join(",".join(str(v) for v in part) for part in NORM)
+
+
+@pytest.mark.slow  # compiles the native runtime for the model (seconds on a cold cache)
+def test_user_model_on_user_data_is_the_same_on_tflm_and_native(user_model, tmp_path,
+                                                                  run_cli):
+    labels = np.arange(12) % 10
+    data = _npz(tmp_path / "mine.npz", images=_images(12), labels=labels)
+    outs = {}
+    for runtime in ("tflm", "native"):
+        out = tmp_path / "results" / runtime
+        result = run_cli("evaluate", "--model", str(user_model), "--runtime", runtime,
+                         "--data", str(data), "--normalize", _norm_arg(), "--out", str(out))
+        assert result.code == 0, result.err
+        outs[runtime] = out
+    tflm, native = (load_record(outs[r]) for r in ("tflm", "native"))
+    assert tflm.logits.dtype == np.int8 and tflm.logits.shape == (12, 10)
+    assert np.array_equal(tflm.logits, native.logits)  # bit-exact
+    assert np.array_equal(tflm.labels, labels)
+    manifest = json.loads((outs["native"] / "manifest.json").read_text())
+    from tinyedge.fileio import sha256_file
+
+    assert manifest["inputs"]["images"] == {"dataset": "mine.npz", "split": "file",
+                                            "size": 12, "sha256": sha256_file(data)}
+    assert manifest["inputs"]["data"]["sha256"] == sha256_file(data)
+    assert manifest["parameters"]["normalization"] == {
+        "mean": list(NORM[0]), "std": list(NORM[1]), "source": "--normalize"}
+    metrics = json.loads((outs["tflm"] / "metrics.json").read_text())
+    assert metrics["dataset"] == "mine.npz" and metrics["n"] == 12
+    assert metrics["class_names"] == [str(c) for c in range(10)]
+    assert "float_similarity" not in metrics  # no float model is known for this file
+
+
+def test_quantised_inputs_give_the_same_outputs_as_the_images_they_came_from(
+        user_model, tmp_path, run_cli):
+    images, labels = _images(5, seed=1), np.array([3, 1, 4, 1, 5])
+    sig = check_int8_model(user_model)
+    inputs = quantize_images(images, *NORM, sig.input_scale, sig.input_zero_point)
+    names = np.array([f"class {c}" for c in range(10)])
+    runs = {"images": ({"images": images}, ["--normalize", _norm_arg()]),
+            "inputs": ({"inputs": inputs, "class_names": names}, [])}
+    records = {}
+    for kind, (arrays, extra) in runs.items():
+        data = _npz(tmp_path / f"{kind}.npz", labels=labels, **arrays)
+        out = tmp_path / kind
+        result = run_cli("evaluate", "--model", str(user_model), "--runtime", "tflm",
+                         "--data", str(data), "--out", str(out), *extra)
+        assert result.code == 0, result.err
+        records[kind] = load_record(out)
+    assert np.array_equal(records["images"].logits, records["inputs"].logits)
+    metrics = json.loads((tmp_path / "inputs" / "metrics.json").read_text())
+    assert metrics["class_names"] == names.tolist()
+    manifest = json.loads((tmp_path / "inputs" / "manifest.json").read_text())
+    assert manifest["parameters"]["normalization"] is None
+
+
+def _refused(run_cli, tmp_path: Path, *args: str, message: str) -> None:
+    before = sorted(p for p in tmp_path.rglob("*"))
+    result = run_cli("evaluate", *args, "--out", str(tmp_path / "out"))
+    assert result.code == 2, result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.err
+    assert "Traceback" not in result.err
+    assert sorted(p for p in tmp_path.rglob("*")) == before, "nothing may be written"
+
+
+def test_a_model_without_export_manifest_needs_data(user_model, tmp_path, run_cli):
+    _refused(run_cli, tmp_path, "--model", str(user_model), "--runtime", "tflm",
+             message="no export manifest.json beside")
+
+
+def test_images_of_a_model_without_manifest_need_normalize(user_model, tmp_path, run_cli):
+    data = _npz(tmp_path / "d.npz", images=_images(2), labels=np.array([0, 1]))
+    _refused(run_cli, tmp_path, "--model", str(user_model), "--runtime", "tflm", "--data",
+             str(data), message="pass --normalize MEAN,STD")
+
+
+def test_normalize_does_not_apply_to_quantised_inputs(user_model, tmp_path, run_cli):
+    data = _npz(tmp_path / "d.npz", inputs=_images(2).view(np.int8), labels=np.array([0, 1]))
+    _refused(run_cli, tmp_path, "--model", str(user_model), "--runtime", "tflm", "--data",
+             str(data), "--normalize", "0.5,0.25", message="drop --normalize")
+
+
+def test_normalize_without_data(user_model, tmp_path, run_cli):
+    _refused(run_cli, tmp_path, "--model", str(user_model), "--runtime", "tflm",
+             "--normalize", "0.5,0.25", message="pass --data FILE.npz too")
+
+
+def test_data_and_dataset_together(user_model, tmp_path, run_cli):
+    data = _npz(tmp_path / "d.npz", images=_images(2), labels=np.array([0, 1]))
+    _refused(run_cli, tmp_path, "--model", str(user_model), "--runtime", "tflm", "--data",
+             str(data), "--dataset", "digits", message="either --data FILE.npz or --dataset")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("0.5", "is not MEAN,STD"), ("0.5,0", "stds finite and > 0"),
+    ("0.1,0.2,0.3:0.2,0.2", "3 means and 2 stds"), ("a,b", "not a number")])
+def test_malformed_normalize(user_model, tmp_path, run_cli, text, message):
+    data = _npz(tmp_path / "d.npz", images=_images(2), labels=np.array([0, 1]))
+    _refused(run_cli, tmp_path, "--model", str(user_model), "--runtime", "tflm", "--data",
+             str(data), f"--normalize={text}", message=message)
+
+
+def test_per_channel_normalize_of_another_channel_count(user_model, tmp_path, run_cli):
+    data = _npz(tmp_path / "d.npz", images=_images(2), labels=np.array([0, 1]))
+    _refused(run_cli, tmp_path, "--model", str(user_model), "--runtime", "tflm", "--data",
+             str(data), "--normalize", "0.1,0.2,0.3,0.4:0.2", message="give 1 or 3")
+
+
+def test_images_of_another_size_than_the_model_input(user_model, tmp_path, run_cli):
+    data = _npz(tmp_path / "d.npz", images=_images(2, (4, 5, 3)), labels=np.array([0, 1]))
+    _refused(run_cli, tmp_path, "--model", str(user_model), "--runtime", "tflm", "--data",
+             str(data), "--normalize", "0.5,0.25", message="takes 32×32×3 (H×W×C)")
+
+
+def test_labels_beyond_the_model_classes(tmp_path, run_cli):
+    model = tmp_path / "m" / "tiny.tflite"
+    model.parent.mkdir()
+    shutil.copy(TINY, model)
+    data = _npz(tmp_path / "d.npz", images=_images(2, (4, 5, 3)), labels=np.array([0, 3]))
+    _refused(run_cli, tmp_path, "--model", str(model), "--runtime", "tflm", "--data",
+             str(data), "--normalize", "0.5,0.25", message="labels reach 3, but")
+
+
+def test_a_bad_data_file_is_refused_before_the_model_runs(user_model, tmp_path, run_cli):
+    data = tmp_path / "d.npz"
+    data.write_bytes(b"PK not really")
+    _refused(run_cli, tmp_path, "--model", str(user_model), "--runtime", "native", "--data",
+             str(data), "--normalize", "0.5,0.25", message="is not an .npz archive")

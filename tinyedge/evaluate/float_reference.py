@@ -1,0 +1,66 @@
+"""The float model's logits as the reference of an int8 record: output-similarity figures
+(:mod:`tinyedge.analysis.similarity`) for an int8 record's ``metrics.json``.
+
+The reference is the float evaluation beside the int8 one — ``results/<variant>/float/``,
+the sibling of the int8 record's folder — used only when its manifest says it evaluated
+the checkpoint the export manifest names and the same image set; rows are matched by
+their index in that set (``indices``), so a ``--limit`` on either side compares the
+images both hold. No float record, or another checkpoint or image set: no figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinyedge.analysis.similarity import logit_similarity
+from tinyedge.errors import TinyedgeError
+from tinyedge.fileio import read_manifest
+from tinyedge.layout import FLOAT_RUNTIME
+from tinyedge.records import Record, load_record
+
+_SAME_SET = ("dataset", "split", "sha256")
+
+
+def float_reference(out_dir: str | Path, images: dict[str, Any],
+                    export: dict[str, Any] | None) -> Record | None:
+    """The float record beside ``out_dir`` when it is the exported checkpoint's on the
+    image set ``images``; None otherwise (or when it cannot be read)."""
+    if export is None:
+        return None
+    folder = Path(out_dir).parent / FLOAT_RUNTIME
+    try:
+        manifest = read_manifest(folder)
+        if manifest is None:
+            return None
+        inputs = manifest["inputs"]
+        checkpoint = (inputs.get("checkpoint") or {}).get("sha256")
+        if checkpoint is None or checkpoint != export["inputs"].get("checkpoint", {}).get(
+                "sha256"):
+            return None
+        evaluated = inputs.get("images") or {}
+        if any(evaluated.get(k) != images.get(k) for k in _SAME_SET):
+            return None
+        return load_record(folder)
+    except (TinyedgeError, AttributeError, TypeError):
+        return None
+
+
+def float_similarity(record: Record, out_dir: str | Path, images: dict[str, Any],
+                     export: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``{"reference": "float", "n", "l2_relative_error", "cosine_similarity", "rmse",
+    "mae", "top1_agreement"}`` of ``record``'s dequantised logits against the float
+    model's on the images both hold; None without a usable float record. An undefined
+    figure (all-zero logits) is None."""
+    reference = float_reference(out_dir, images, export)
+    if reference is None or reference.logits.shape[1] != record.logits.shape[1]:
+        return None
+    common, rows, ref_rows = np.intersect1d(record.image_indices(),
+                                            reference.image_indices(), return_indices=True)
+    if not len(common):
+        return None
+    s = logit_similarity(reference.real_logits()[ref_rows], record.real_logits()[rows])
+    figures = {k: (None if v != v else v) for k, v in s._asdict().items()}  # NaN → None
+    return {"reference": FLOAT_RUNTIME, **figures}
