@@ -163,3 +163,21 @@ def test_latency_is_shown_with_the_clock_it_was_computed_at(results_tree, tmp_pa
     built = build_report(results_tree, tmp_path / "report.html")
     page = built.html.read_text()
     assert "4.63 ms at 216 MHz (emulator model)" in page
+
+
+def test_float_vs_int8_logit_similarity_in_pairs_and_the_variant_table(built, results_tree):
+    from tinyedge.analysis.similarity import logit_similarity
+
+    pairs = read_csv(built.tables["pairs.csv"])
+    assert pairs and all(p["l2_relative_error"] for p in pairs)
+    for row in pairs:
+        folder = results_tree / row["variant"]
+        f, q = load_record(folder / "float"), load_record(folder / row["b"])
+        rows = q.image_indices()  # a --limit run: its first images, float's rows alike
+        s = logit_similarity(f.real_logits()[rows], q.real_logits())
+        assert int(row["n"]) == s.n
+        for key in ("l2_relative_error", "cosine_similarity", "rmse", "mae"):
+            assert float(row[key]) == pytest.approx(getattr(s, key), rel=1e-6), key
+    html = built.html.read_text()
+    assert "logits vs float: L2 relative error / cosine" in html
+    assert "logits vs float: RMSE / MAE" in html

@@ -36,6 +36,7 @@ from tinyedge.records import METRICS_NAME, PREDICTIONS_NAME, Record, load_metric
 FLOAT = "float"
 # Which int8 run stands for "deployed" when a variant has several (a device first).
 DEPLOYED_ORDER = ("tflm", "litert", "litert-ref", "native")
+EXACT_HOST = ("tflm", "native")  # the device's arithmetic byte for byte
 _VARIANT = re.compile(
     r"^(?P<arch>[A-Za-z0-9_]+)-w(?P<width>[0-9]+(?:\.[0-9]+)?)-s(?P<seed>[0-9]+)$")
 
@@ -92,11 +93,15 @@ class Variant:
         return [r for k, r in self.runs.items() if k != FLOAT]
 
     def deployed(self) -> Run | None:
-        """The int8 run that stands for deployment: a device if any, else tflm, … — the
-        first of those comparable with the float run (another model's run is never
-        shown as this variant deployed), else the first."""
+        """The int8 run that stands for deployment: a device if any, else tflm or native
+        (identical byte for byte; the one on more images — a sweep runs tflm on a sample
+        only), else litert, … — the first of those comparable with the float run (another
+        model's run is never shown as this variant deployed), else the first."""
         devices = sorted(k for k in self.runs if is_device_runtime(k))
-        present = [self.runs[k] for k in [*devices, *DEPLOYED_ORDER] if k in self.runs]
+        exact = sorted((k for k in EXACT_HOST if k in self.runs),
+                       key=lambda k: -self.runs[k].n)  # stable: tflm first on a tie
+        present = [self.runs[k] for k in dict.fromkeys([*devices, *exact, *DEPLOYED_ORDER])
+                   if k in self.runs]
         f = self.float_run
         ok = [r for r in present if f is None or self.comparable(f, r)]
         return (ok or present or [None])[0]

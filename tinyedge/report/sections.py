@@ -86,6 +86,10 @@ def variant_table(v: Variant, rows: dict[str, dict], pairs: dict[str, dict]) -> 
         line("flips vs float: right→wrong / wrong→right", vs_float(
             lambda p: f"{p['correct_to_wrong']} / {p['wrong_to_correct']}")),
         line("top-1 agreement with float", vs_float(lambda p: pct(p["agreement"]))),
+        line("logits vs float: L2 relative error / cosine", vs_float(
+            lambda p: f"{num(p['l2_relative_error'], 4)} / {num(p['cosine_similarity'], 4)}")),
+        line("logits vs float: RMSE / MAE", vs_float(
+            lambda p: f"{num(p['rmse'], 4)} / {num(p['mae'], 4)}")),
         line("float top-1 on the same images", vs_float(lambda p: pct(1 - p["error_a"]))),
         line("latency per inference", lambda rt: latency(rows[rt])),
         line("peak RAM", lambda rt: kib(rows[rt]["peak_ram_bytes"])),
@@ -183,9 +187,13 @@ error rates, "if nested" the largest possible (the smaller error set inside the 
 models. <b>ECE</b>: expected calibration error over 15 equal-width bins of the maximum
 softmax probability (int8: softmax of the dequantized logits). <b>Gini</b> of the per-class
 accuracy vector: 0 = all classes equally accurate; the noise-only value is the Gini expected
-if every class had the model's accuracy and only sampling varied. <b>Bottom-k</b>: mean
+if every class had the model's accuracy and only sampling varied. <b>Logits vs float</b>
+(r = float logits, x = dequantized int8 logits, over all images × classes): L2 relative
+error ‖x − r‖ / ‖r‖, cosine ⟨r, x⟩ / (‖r‖ ‖x‖), RMSE and MAE of x − r.
+<b>Bottom-k</b>: mean
 accuracy of the k least accurate classes. <b>α</b>: least-squares slope of log error vs log
 parameters; local exponents are the slopes between adjacent sizes. <b>Deployed</b>: the
-device run when there is one, else TFLite Micro. Latency on an emulator counts instructions
+device run when there is one, else TFLite Micro or the native build (identical byte for
+byte), whichever covers more images. Latency on an emulator counts instructions
 at one per cycle at the board clock; energy is estimated from the datasheet run current.</p>
 """

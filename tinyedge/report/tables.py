@@ -3,7 +3,8 @@
 * :func:`variant_rows` — one row per variant × runtime: accuracy, calibration, how
   evenly accuracy spreads over classes, and the device's cost (latency, RAM, flash, energy).
 * :func:`pair_rows` — float vs each int8 runtime of a variant: error-set Jaccard with its
-  two baselines, flips and top-1 agreement (SPEC §7 "float vs deployed int8").
+  two baselines, flips and top-1 agreement (SPEC §7 "float vs deployed int8"), and how
+  close the dequantized logits are to the float ones (L2 relative error, cosine, RMSE, MAE).
 * :func:`audit_rows` — every pair of int8 runtimes of a variant: how many output bytes
   differ, and the same error-set statistics (SPEC §7 "runtime audit").
 
@@ -33,6 +34,7 @@ from tinyedge.analysis import (
     per_class_accuracy,
     top_k_accuracy,
 )
+from tinyedge.analysis.similarity import logit_similarity
 from tinyedge.records import ECE_BINS
 from tinyedge.report.collect import Collection, Run, Variant, aligned
 
@@ -54,7 +56,7 @@ VARIANT_COLUMNS = (
 PAIR_COLUMNS = (
     "variant", "arch", "width", "seed", "params", "a", "b", "n", "error_a", "error_b",
     "jaccard", "jaccard_independent", "jaccard_containment", "correct_to_wrong",
-    "wrong_to_correct", "agreement",
+    "wrong_to_correct", "agreement", "l2_relative_error", "cosine_similarity", "rmse", "mae",
 )
 AUDIT_COLUMNS = (
     "variant", "a", "b", "n", "bytes_differ", "images_differ", "same_quantization",
@@ -159,6 +161,19 @@ def compare(a: Run, b: Run) -> dict[str, Any]:
     }
 
 
+def logit_figures(a: Run, b: Run) -> dict[str, Any]:
+    """Output similarity of ``b``'s logits to ``a``'s (float) on the common images, on the
+    real scale (int8 dequantized): L2 relative error, cosine, RMSE, MAE
+    (:mod:`tinyedge.analysis.similarity`); None when the class counts differ."""
+    if a.record.logits.shape[1] != b.record.logits.shape[1]:
+        return {}
+    al = aligned(a, b)
+    s = logit_similarity(a.record.real_logits()[al.rows[0]],
+                         b.record.real_logits()[al.rows[1]])
+    return {"l2_relative_error": s.l2_relative_error, "cosine_similarity": s.cosine_similarity,
+            "rmse": s.rmse, "mae": s.mae}
+
+
 def pair_rows(collection: Collection) -> list[dict[str, Any]]:
     rows = []
     for v in collection.variants:
@@ -167,7 +182,7 @@ def pair_rows(collection: Collection) -> list[dict[str, Any]]:
         for run in v.int8_runs:
             if not v.comparable(v.float_run, run):
                 continue
-            row = {**_ident(v), **compare(v.float_run, run)}
+            row = {**_ident(v), **compare(v.float_run, run), **logit_figures(v.float_run, run)}
             rows.append({k: clean(row.get(k)) for k in PAIR_COLUMNS})
     return rows
 

@@ -80,10 +80,10 @@ def run_cell(cell: Cell, dirs: Dirs, links: dict[str, BoardLink]) -> dict[str, A
                      seed=cell.seed, dataset=dataset)
     model = export_dir / TFLITE_NAME
     model_sha = sha256_file(model)
-    for runtime in cell.runtimes:
+    for runtime, limit in cell.host_evaluations():  # the grid's runtimes, the tflm audit
         if not _made_from(variant_results / runtime, "model", model_sha):
             evaluate_tflite(model, runtime, variant_results / runtime, dataset=dataset,
-                            limit=cell.eval_limit)
+                            limit=limit)
     for board in cell.boards:
         reach = "board" if links.get(board) is not None else "qemu"
         out = variant_results / device_runtime(board, reach)

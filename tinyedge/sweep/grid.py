@@ -20,6 +20,11 @@ from tinyedge.models import WIDTHS, resolve
 from tinyedge.train import TrainConfig
 
 PRESETS = ("paper", "demo")
+# The host int8 runtime of a sweep: tinyedge's native build, byte for byte the device's
+# arithmetic and TFLite Micro's, many times faster than the TFLite Micro interpreter ...
+DEFAULT_RUNTIMES: tuple[str, ...] = ("native",)
+# ... which stays the audited reference: it runs the first TFLM_AUDIT images of each cell.
+TFLM_AUDIT = 200
 TRAIN_KEYS = ("epochs", "batch_size", "lr", "lr_min", "momentum", "weight_decay",
               "crop_padding", "hflip", "cutout")
 
@@ -43,10 +48,22 @@ class Cell:
     eval_limit: int | None
     cpus: int = 1
     gpus: float = 0.0
+    tflm_audit: int | None = TFLM_AUDIT
 
     @property
     def variant(self) -> str:
         return resolve(self.arch, self.width).run_name(self.seed)
+
+    def host_evaluations(self) -> list[tuple[str, int | None]]:
+        """(runtime, image limit) of each host int8 evaluation: every runtime of the grid
+        on ``eval_limit`` images, then — unless the grid runs it already — TFLite Micro,
+        the reference, on the first ``tflm_audit`` of them, so the report's runtime audit
+        shows the native build (the default) equal to it on that sample."""
+        runs = [(runtime, self.eval_limit) for runtime in self.runtimes]
+        if self.tflm_audit and "tflm" not in self.runtimes:
+            limit = min(self.tflm_audit, self.eval_limit or self.tflm_audit)
+            runs.append(("tflm", limit))
+        return runs
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(arch=self.arch, width=self.width, seed=self.seed,
@@ -78,16 +95,18 @@ class Grid:
     seeds: tuple[int, ...]
     dataset: str
     train: dict[str, Any] = field(default_factory=dict)
-    runtimes: tuple[str, ...] = ("tflm",)
+    runtimes: tuple[str, ...] = DEFAULT_RUNTIMES
     boards: tuple[str, ...] = ("nucleo-f746",)
     device_mode: str = "batch"
     eval_limit: int | None = None
     cpus: int = 1
     gpus: float = 0.0
+    tflm_audit: int | None = TFLM_AUDIT
 
     def cells(self) -> list[Cell]:
         return [Cell(arch, width, seed, self.dataset, dict(self.train), self.runtimes,
-                     self.boards, self.device_mode, self.eval_limit, self.cpus, self.gpus)
+                     self.boards, self.device_mode, self.eval_limit, self.cpus, self.gpus,
+                     self.tflm_audit)
                 for arch, width in self.models for seed in self.seeds]
 
 
@@ -95,14 +114,14 @@ def paper_grid() -> Grid:
     """SPEC §2's 18 configurations × seeds 0–4, SPEC §4's protocol, on CIFAR-100."""
     models = tuple((arch, w) for arch, widths in WIDTHS.items() for w in widths)
     return Grid("paper", models, (0, 1, 2, 3, 4), "cifar100", {"epochs": 200},
-                ("tflm", "litert"), ("nucleo-f746",), "batch", None, cpus=2, gpus=1.0)
+                ("native", "litert"), ("nucleo-f746",), "batch", None, cpus=2, gpus=1.0)
 
 
 def demo_grid() -> Grid:
     """The demo: the bundled digits set, three small widths, short training."""
     models = (("scalecnn", 4), ("scalecnn", 8), ("mobilenetv2", 0.10))
-    return Grid("demo", models, (0,), "digits", {"epochs": 15}, ("tflm", "litert"),
-                ("nucleo-f746",), "batch", None)
+    return Grid("demo", models, (0,), "digits", {"epochs": 15}, ("native", "litert"),
+                ("nucleo-f746",), "batch", None)  # + TFLite Micro on 200 of the 450 images
 
 
 def load_grid(spec: str) -> Grid:
@@ -177,7 +196,7 @@ def _grid_from_dict(data: dict[str, Any], path: Path) -> Grid:
         TrainConfig(arch=arch, width=width, dataset=dataset, **train)
     except TinyedgeError as exc:
         raise fail(f"[train] {exc}") from exc
-    runtimes = _strings(data, "runtimes", ["tflm"], fail)
+    runtimes = _strings(data, "runtimes", list(DEFAULT_RUNTIMES), fail)
     bad = [r for r in runtimes if r not in RUNTIMES]
     if bad:
         raise fail(f"unknown runtimes {bad}; valid: {', '.join(RUNTIMES)}")
@@ -189,6 +208,12 @@ def _grid_from_dict(data: dict[str, Any], path: Path) -> Grid:
     if eval_limit is not None and (not _whole(eval_limit) or eval_limit < 1):
         raise fail(f"eval_limit must be a whole number ≥ 1 (images per evaluation), got "
                    f"{eval_limit!r}")
+    tflm_audit = data.get("tflm_audit", TFLM_AUDIT)
+    if tflm_audit is False or tflm_audit == 0:
+        tflm_audit = None
+    elif not _whole(tflm_audit) or tflm_audit < 1:
+        raise fail(f"tflm_audit must be a whole number ≥ 1 (images TFLite Micro checks the "
+                   f"native runtime on) or 0 / false for none, got {tflm_audit!r}")
     cpus = data.get("cpus", 1)
     if not _whole(cpus) or cpus < 1:
         raise fail(f"cpus must be a whole number ≥ 1, got {cpus!r}")
@@ -197,7 +222,7 @@ def _grid_from_dict(data: dict[str, Any], path: Path) -> Grid:
             or gpus < 0):
         raise fail(f"gpus must be a finite number ≥ 0, got {gpus!r}")
     return Grid(path.stem, tuple(models), tuple(seeds), dataset, train, runtimes, boards,
-                mode, eval_limit, cpus, float(gpus))
+                mode, eval_limit, cpus, float(gpus), tflm_audit)
 
 
 def _whole(value: Any) -> bool:

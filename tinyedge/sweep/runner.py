@@ -182,7 +182,7 @@ def write_scaling_tables(cells: list[Cell], dirs: Dirs) -> list[Path]:
         params = train_manifest["figures"].get("params")
         if params is None:
             continue
-        folders = [FLOAT_RUNTIME, *cell.runtimes,
+        folders = [FLOAT_RUNTIME, *cell.runtimes,  # not the tflm audit: a sample
                    *(device_runtime(b, reach) for b in cell.boards for reach in ("qemu", "board"))]
         for folder in folders:
             path = dirs.results / cell.variant / folder
