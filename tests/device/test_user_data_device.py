@@ -1,0 +1,48 @@
+"""Device evaluation of the user's own model on the user's own data (`tinyedge evaluate
+--board B --model any.tflite --data FILE.npz`): the emulated board's outputs equal TFLite
+Micro's on the same quantised rows, and the result log is keyed by the data file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinyedge.data.user_data import load_user_data
+from tinyedge.device.evaluate import evaluate_on_device
+from tinyedge.device.target import device_target
+from tinyedge.fileio import sha256_file
+from tinyedge.int8 import check_int8_model, quantize_images, run_int8
+from tinyedge.records import load_record
+
+pytestmark = [pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"), pytest.mark.cross]
+
+CORPUS = Path(__file__).resolve().parents[1] / "fuzz" / "corpus"
+NORM = ((0.5,), (0.25,))
+
+
+def test_emulated_board_on_an_npz_equals_tflm(tmp_path: Path) -> None:
+    model = tmp_path / "mine" / "classifier.tflite"  # a real export, without its manifest
+    model.parent.mkdir()
+    shutil.copy(CORPUS / "zoo_scalecnn_4.tflite", model)
+    images = np.random.default_rng(5).integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+    path = tmp_path / "four.npz"
+    np.savez(path, images=images, labels=np.array([1, 0, 9, 3]))
+    data = load_user_data(path)
+    out = tmp_path / "results" / "device-mps2-an500-qemu"
+    target = device_target("mps2-an500", model, build_root=tmp_path / "build")
+    metrics = evaluate_on_device(model, target, out, mode="batch", data=data, normalize=NORM)
+    sig = check_int8_model(model)
+    expected = run_int8(model, quantize_images(images, *NORM, sig.input_scale,
+                                               sig.input_zero_point), "tflm")
+    record = load_record(out)
+    np.testing.assert_array_equal(record.logits, expected)
+    assert metrics["dataset"] == "four.npz" and metrics["n"] == 4
+    key = json.loads((out / "device_results.jsonl").read_text().splitlines()[0])["key"]
+    assert key["inputs"]["file_sha256"] == sha256_file(path)
+    assert key["inputs"]["dataset"] == "four.npz" and key["inputs"]["split"] == "file"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["inputs"]["images"]["sha256"] == sha256_file(path)
