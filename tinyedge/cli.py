@@ -557,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", type=_checkpoint_file, default=None,
                    help="float PyTorch checkpoint")
     p.add_argument("--model", type=_model_file, default=None,
-                   help="int8 .tflite from tinyedge export")
+                   help="int8 .tflite from tinyedge export, or any int8 .tflite with --data")
     p.add_argument("--board", default=None,
                    help="evaluate on this board (emulated unless --port is given)")
     p.add_argument("--port", default=None, help="serial port of a real board, e.g. /dev/ttyACM0")
