@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "te_model.h"
+#include "host_simd/te_host_simd.h"
 
 #define TE_HOST_MAX_THREADS 64
 
@@ -49,12 +50,41 @@ static void *te_host_worker(void *arg)
     return NULL;
 }
 
+/* 1 when this library's host_simd kernels take the AVX-512 VNNI path (te_host_simd.h),
+ * 0 for the portable C loops. */
+int32_t te_host_vector_path(void)
+{
+#ifdef TE_HOST_VNNI
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* Whether this CPU runs what the library was compiled for (-march=native on another CPU
+ * would otherwise stop on an illegal instruction). */
+int32_t te_host_cpu_ok(void)
+{
+#ifdef TE_HOST_VNNI
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vbmi");
+#else
+    return 1;
+#endif
+}
+
 /* Run `count` inputs (packed back to back) on up to `threads` threads; returns TE_OK or
- * the first failing status. */
+ * the first failing status (TE_ERROR_UNSUPPORTED: this CPU lacks the instructions the
+ * library was built for). */
 int32_t te_host_run_batch(const int8_t *inputs, int32_t count, int8_t *outputs, int32_t threads)
 {
     if (inputs == NULL || outputs == NULL || count < 0) {
         return TE_ERROR_ARG;
+    }
+    if (!te_host_cpu_ok()) {
+        return TE_ERROR_UNSUPPORTED;
     }
     if (threads < 1) {
         threads = 1;

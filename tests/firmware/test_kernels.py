@@ -13,21 +13,39 @@ from kernel_cases import CASES, EXPECTED_OP
 
 from tinyedge.firmware.host import build_native
 
+# Host builds under test: (kernel variant, extra compiler flags). host_simd-portable forces
+# the host_simd kernels' portable C loops on a host whose -march=native would take the
+# AVX-512 VNNI path, so both paths of that variant are checked wherever the tests run.
+BUILDS = {
+    "reference": ("reference", ("-march=native",)),
+    "host_simd": ("host_simd", ("-march=native",)),
+    "host_simd-portable": ("host_simd", ("-march=native", "-DTE_HOST_PORTABLE")),
+    "cortexm_dsp": ("cortexm_dsp", ("-march=native",)),
+}
+
+
+def build(path: Path, cache: Path, name: str):
+    variant, flags = BUILDS[name]
+    native = build_native(path, cache, variant, extra_flags=flags)
+    if name == "host_simd-portable":
+        assert not native.vector_path
+    return native
+
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("op_models")
 
 
-@pytest.mark.parametrize("variant", ["reference", "host_simd", "cortexm_dsp"])
+@pytest.mark.parametrize("variant", list(BUILDS))
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_kernel_bit_exact_with_tflite_micro(
     case: OpCase, variant: str, model_dir: Path, native_cache: Path
 ) -> None:
     path = model_dir / f"{case.name}.tflite"
-    if not path.exists():  # both variants share one converted model
+    if not path.exists():  # every variant shares one converted model
         build_op_model(case, path)
-    native = build_native(path, native_cache, variant)
+    native = build(path, native_cache, variant)
     ops = {layer.op for layer in native.compiled.layers}
     assert EXPECTED_OP[case.op] in ops, f"converter produced {ops}"
     inputs = random_inputs(case.shape, 48)
@@ -58,6 +76,6 @@ def test_mean_with_equal_input_and_output_quantization(model_dir: Path,
     path = model_dir / "mean_same_quant.tflite"
     path.write_bytes(bytes(builder.Output()))
     inputs = random_inputs(case.shape, 48)
-    for variant in ("reference", "host_simd", "cortexm_dsp"):
-        got = build_native(path, native_cache, variant).run(inputs)
+    for variant in BUILDS:
+        got = build(path, native_cache, variant).run(inputs)
         assert (got == tflm_outputs(path, inputs)).all()

@@ -178,7 +178,10 @@ def _align16(n: int) -> int:
 
 
 def _dw_acc_bytes(layer: Layer) -> int:
-    return layer.dims("filter")[3] * 4
+    """host_simd depthwise: widened weights and full-window biases, C rounded up to 16,
+    then C int32 accumulators (te_depthwise_conv_2d_s8_get_buffer_size)."""
+    kh, kw, channels = layer.dims("filter")[1:]
+    return ((kh * kw + 1) * ((channels + 15) // 16 * 16) + channels) * 4
 
 
 def _dsp_conv_col_bytes(layer: Layer) -> int:

@@ -103,6 +103,9 @@ class NativeModel:
         fn.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32]
         fn.restype = ctypes.c_int32
         self._run = fn
+        path = self._lib.te_host_vector_path
+        path.restype = ctypes.c_int32
+        self.vector_path = bool(path())
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -117,6 +120,10 @@ class NativeModel:
         out = np.empty((n, out_size), dtype=np.int8)
         workers = threads if threads is not None else min(os.cpu_count() or 1, 8)
         status = self._run(x.ctypes.data, n, out.ctypes.data, workers)
+        if status == _TE_ERROR_UNSUPPORTED:
+            raise ModelError(f"the native build {self.library_path} was compiled for another "
+                             "CPU (AVX-512 VNNI); delete it or set TINYEDGE_NATIVE_CACHE to a "
+                             "folder of this machine")
         if status != 0:
             raise ModelError(f"native model failed with status {status}")
         return out
@@ -148,9 +155,22 @@ class InputError(TinyedgeError):
     """Input arrays that do not match the model's input tensor."""
 
 
+_TE_ERROR_UNSUPPORTED = -2  # te_status in firmware/include/te_kernels.h
+
+
 def _compiler_id(cc: str) -> str:
     try:
         return subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
+    except OSError as exc:
+        raise TinyedgeError(f"host C compiler {cc!r} not found; install gcc") from exc
+
+
+def _target_macros(cc: str, flags: list[str]) -> str:
+    """The instruction-set macros the flags enable here (-march=native differs per CPU)."""
+    march = [f for f in flags if f.startswith(("-march", "-m"))]
+    try:
+        return subprocess.run([cc, *march, "-dM", "-E", "-x", "c", os.devnull],
+                              capture_output=True, text=True).stdout
     except OSError as exc:
         raise TinyedgeError(f"host C compiler {cc!r} not found; install gcc") from exc
 
@@ -159,11 +179,12 @@ def _build_key(generated: GeneratedSource, sources: list[Path], cc: str, flags: 
     h = hashlib.sha256()
     h.update(generated.digest.encode())
     headers = sorted((firmware_root() / "include").glob("*.h")) + sorted(
-        (firmware_root() / "kernels").glob("*.h")
+        (firmware_root() / "kernels").rglob("*.h")
     )
     for path in [*sources, *headers, firmware_root() / "host" / "te_host.c"]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     h.update(" ".join([cc, *flags, platform.machine(), _compiler_id(cc)]).encode())
+    h.update(_target_macros(cc, flags).encode())  # what -march=native means on this CPU
     return h.hexdigest()[:24]
 
 

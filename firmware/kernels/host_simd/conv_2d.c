@@ -335,8 +335,8 @@ te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
     uint8_t *panel = (uint8_t *)(((uintptr_t)ctx->buf + 63u) & ~(uintptr_t)63u);
     const int32_t pixels = out->n * out->h * out->w;
     const te_dims *src_dims = input_dims;
-    const int8_t *src = input;
 #ifdef TE_HOST_VNNI
+    const int8_t *src = input;
     te_dims wide = *input_dims;
     if (input_dims->c % 4 != 0) {
         wide.c = channels4(input_dims->c);
