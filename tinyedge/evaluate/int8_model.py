@@ -16,7 +16,6 @@ from tinyedge.data.user_data import UserData, check_fits
 from tinyedge.errors import DatasetError, ModelError
 from tinyedge.evaluate.float_reference import float_similarity
 from tinyedge.fileio import (
-    MANIFEST_NAME,
     Fields,
     check_stage_folder,
     file_entry,
@@ -25,6 +24,7 @@ from tinyedge.fileio import (
     write_manifest,
 )
 from tinyedge.int8 import Int8Signature, check_int8_model, prepare_int8, quantize_images
+from tinyedge.layout import MANIFEST_NAME
 from tinyedge.models import INPUT_SHAPE
 from tinyedge.progress import Progress
 from tinyedge.records import Record, image_set, make_record, write_record
