@@ -175,17 +175,18 @@ def _target_macros(cc: str, flags: list[str]) -> str:
         raise TinyedgeError(f"host C compiler {cc!r} not found; install gcc") from exc
 
 
-def _build_key(generated: GeneratedSource, sources: list[Path], cc: str, flags: list[str]) -> str:
+def _sources_key(paths: list[Path], cc: str, flags: list[str]) -> str:
     h = hashlib.sha256()
-    h.update(generated.digest.encode())
-    headers = sorted((firmware_root() / "include").glob("*.h")) + sorted(
-        (firmware_root() / "kernels").rglob("*.h")
-    )
-    for path in [*sources, *headers, firmware_root() / "host" / "te_host.c"]:
+    for path in paths:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     h.update(" ".join([cc, *flags, platform.machine(), _compiler_id(cc)]).encode())
     h.update(_target_macros(cc, flags).encode())  # what -march=native means on this CPU
     return h.hexdigest()[:24]
+
+
+def _headers() -> list[Path]:
+    root = firmware_root()
+    return sorted((root / "include").glob("*.h")) + sorted((root / "kernels").rglob("*.h"))
 
 
 def build_native(
@@ -195,20 +196,59 @@ def build_native(
     cc: str = "gcc",
     extra_flags: tuple[str, ...] = ("-march=native",),
 ) -> NativeModel:
-    """Generate, compile (or reuse a cached build) and load the host library for a model."""
+    """Generate, compile (or reuse a cached build) and load the host library for a model.
+    The kernels are compiled once per variant, compiler and flags and shared by every
+    model's library (only the generated model and the batch runner are compiled per
+    model)."""
     sources = kernel_sources(variant)
     compiled, generated = compile_model(model_path, variant)
     flags = [*CFLAGS, *extra_flags]
-    key = _build_key(generated, sources, cc, flags)
-    target = Path(build_dir or default_build_dir()) / key
+    cache = Path(build_dir or default_build_dir())
+    kernels_key = _sources_key([*sources, *_headers()], cc, flags)
+    objects = _kernel_objects(sources, cc, flags, cache / f"kernels-{kernels_key}")
+    h = hashlib.sha256(f"{generated.digest}\0{kernels_key}".encode())
+    h.update((firmware_root() / "host" / "te_host.c").read_bytes())
+    target = cache / h.hexdigest()[:24]
     library = target / "libtemodel.so"
     if not library.is_file():
-        _compile(generated, sources, cc, flags, target)
+        _compile(generated, objects, cc, flags, target)
     return NativeModel(library, compiled)
 
 
+def _includes(*extra: Path) -> list[str]:
+    root = firmware_root()
+    return [*(f"-I{p}" for p in extra), f"-I{root / 'include'}", f"-I{root / 'kernels'}"]
+
+
+def _publish(work: Path, target: Path, product: str) -> None:
+    """Move a finished build folder into place (another process may have won the race)."""
+    try:
+        work.rename(target)
+    except OSError:  # another process finished the same build first
+        if not (target / product).is_file():
+            shutil.copytree(work, target, dirs_exist_ok=True)
+    else:
+        work.mkdir()  # let TemporaryDirectory clean up an empty directory
+
+
+def _kernel_objects(sources: list[Path], cc: str, flags: list[str], target: Path) -> list[Path]:
+    """One object per kernel source, compiled once into ``target``."""
+    objects = [target / f"{source.stem}.o" for source in sources]
+    if all(o.is_file() for o in objects):
+        return objects
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".kernels-") as tmp:
+        work = Path(tmp)
+        cmd = [cc, *flags, *_includes(), "-c", *(str(s) for s in sources)]
+        result = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
+        if result.returncode != 0:
+            raise TinyedgeError(f"host build failed ({cc}):\n{result.stderr[-4000:]}")
+        _publish(work, target, objects[-1].name)
+    return objects
+
+
 def _compile(
-    generated: GeneratedSource, sources: list[Path], cc: str, flags: list[str], target: Path
+    generated: GeneratedSource, objects: list[Path], cc: str, flags: list[str], target: Path
 ) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     root = firmware_root()
@@ -217,20 +257,14 @@ def _compile(
         for name, text in generated.files.items():
             (work / name).write_text(text)
         cmd = [
-            cc, *flags, f"-I{work}", f"-I{root / 'include'}", f"-I{root / 'kernels'}",
-            *(str(s) for s in sources), str(work / "model.c"), str(root / "host" / "te_host.c"),
+            cc, *flags, *_includes(work), str(work / "model.c"),
+            str(root / "host" / "te_host.c"), *(str(o) for o in objects),
             "-o", str(work / "libtemodel.so"),
         ]
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             raise TinyedgeError(f"host build failed ({cc}):\n{result.stderr[-4000:]}")
-        try:
-            work.rename(target)
-        except OSError:  # another process finished the same build first
-            if not (target / "libtemodel.so").is_file():
-                shutil.copytree(work, target, dirs_exist_ok=True)
-        else:
-            work.mkdir()  # let TemporaryDirectory clean up an empty directory
+        _publish(work, target, "libtemodel.so")
 
 
 def run_native(
