@@ -226,6 +226,15 @@ static void store_block(const __m128i q[16], int32_t live, int32_t count, int32_
         8, 24, 40, 56, 9, 25, 41, 57, 10, 26, 42, 58, 11, 27, 43, 59,
         12, 28, 44, 60, 13, 29, 45, 61, 14, 30, 46, 62, 15, 31, 47, 63};
     const __m512i order = _mm512_loadu_si512(interleave);
+    if (out_c == 4 && live == 4) { /* the block's output is 64 contiguous bytes */
+        __m512i four = _mm512_castsi128_si512(q[0]);
+        four = _mm512_inserti32x4(four, q[1], 1);
+        four = _mm512_inserti32x4(four, q[2], 2);
+        four = _mm512_inserti32x4(four, q[3], 3);
+        _mm512_mask_storeu_epi32(out, (__mmask16)((1u << count) - 1u),
+                                 _mm512_permutexvar_epi8(order, four));
+        return;
+    }
     __m512i z[4]; /* z[j] dword p: channels 4j..4j+3 of pixel p */
     for (int32_t j = 0; j < 4; ++j) {
         __m512i four = _mm512_castsi128_si512(q[4 * j]);
