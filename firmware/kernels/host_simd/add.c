@@ -18,6 +18,7 @@ te_status te_add_s8(const te_context *ctx, const te_add_params *params, int32_t 
     const __m512i off1 = _mm512_set1_epi32(p->input1_offset);
     const __m512i off2 = _mm512_set1_epi32(p->input2_offset);
     const __m128i left = _mm_cvtsi32_si128(p->left_shift);
+    const te_host_clamp clamp = te_host_clamp_for(p->output_offset, p->act_min, p->act_max);
     for (; i + 16 <= size; i += 16) {
         const __m512i a = _mm512_sll_epi32(_mm512_add_epi32(
             _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(input1 + i))), off1), left);
@@ -28,7 +29,7 @@ te_status te_add_s8(const te_context *ctx, const te_add_params *params, int32_t 
             te_host_requantize(b, p->input2_multiplier, p->input2_shift));
         const __m512i v = te_host_requantize(sum, p->output_multiplier, p->output_shift);
         _mm_storeu_si128((__m128i *)(output + i),
-                         te_host_clamp_s8(v, p->output_offset, p->act_min, p->act_max));
+                         te_host_clamp_s8(v, &clamp));
     }
 #endif
     for (; i < size; ++i) {

@@ -265,7 +265,7 @@ static void store_block(const __m128i q[16], int32_t live, int32_t count, int32_
 
 /* Channels oc0..oc0+nr-1 (nr = 16, 8 or 4) of the block's pixels: accumulate, output
  * stage, store. */
-static void block_channels(const te_conv_params *p, const te_quant_params *q,
+static void block_channels(const te_host_clamp *clamp, const te_quant_params *q,
                            const uint8_t *panel, const int8_t *weights, const int32_t *bias,
                            int32_t kwords, int32_t oc0, int32_t nr, int32_t out_c,
                            int32_t count, int8_t *out)
@@ -285,7 +285,7 @@ static void block_channels(const te_conv_params *p, const te_quant_params *q,
         if (r < live) {
             const int32_t oc = oc0 + r;
             result[r] = te_host_output_stage(acc[r], bias[oc], q->multiplier[oc], q->shift[oc],
-                                             p->output_offset, p->act_min, p->act_max);
+                                             clamp);
         } else {
             result[r] = _mm_setzero_si128();
         }
@@ -345,6 +345,8 @@ te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
     const int32_t pixels = out->n * out->h * out->w;
     const te_dims *src_dims = input_dims;
 #ifdef TE_HOST_VNNI
+    const te_host_clamp clamp = te_host_clamp_for(params->output_offset, params->act_min,
+                                                  params->act_max);
     const int8_t *src = input;
     te_dims wide = *input_dims;
     if (input_dims->c % 4 != 0) {
@@ -370,8 +372,13 @@ te_status te_conv_2d_s8(const te_context *ctx, const te_conv_params *params,
         int8_t *dst = output + (size_t)first * (size_t)out->c;
         for (int32_t oc0 = 0; oc0 < out->c; ) {
             const int32_t nr = rows - oc0 >= 16 ? 16 : (rows - oc0 >= 8 ? 8 : 4);
+#ifdef TE_HOST_VNNI
+            block_channels(&clamp, quant, panel, filter, folded, kwords, oc0, nr, out->c, count,
+                           dst);
+#else
             block_channels(params, quant, panel, filter, folded, kwords, oc0, nr, out->c, count,
                            dst);
+#endif
             oc0 += nr;
         }
     }

@@ -84,7 +84,8 @@ static void widen_weights(const te_dims *f, const int8_t *filter, const int32_t 
     }
 }
 
-static void pixel_vector(const te_conv_params *p, const te_quant_params *quant,
+static void pixel_vector(const te_conv_params *p, const te_host_clamp *clamp,
+                         const te_quant_params *quant,
                          const te_dims *in, const int8_t *input, const te_dims *f,
                          const int32_t *wide, const int32_t *bias, int32_t channels,
                          int32_t b, int32_t iy0, int32_t ix0, int32_t fy0, int32_t fy1,
@@ -118,7 +119,7 @@ static void pixel_vector(const te_conv_params *p, const te_quant_params *quant,
                                                _mm512_mask_loadu_epi32(_mm512_set1_epi32(-1), live,
                                                                        quant->shift + c0));
         _mm_mask_storeu_epi8(op + c0, live,
-                             te_host_clamp_s8(v, p->output_offset, p->act_min, p->act_max));
+                             te_host_clamp_s8(v, clamp));
     }
 }
 #endif
@@ -145,6 +146,7 @@ te_status te_depthwise_conv_2d_s8(const te_context *ctx, const te_dw_conv_params
     int32_t *acc = wide + (size_t)(f->h * f->w + 1) * (size_t)c16;
 #ifdef TE_HOST_VNNI
     const int vector = params->depth_multiplier == 1;
+    const te_host_clamp clamp = te_host_clamp_for(p->output_offset, p->act_min, p->act_max);
     if (vector) {
         widen_weights(f, filter, bias, p->input_offset, wide);
     }
@@ -161,7 +163,7 @@ te_status te_depthwise_conv_2d_s8(const te_context *ctx, const te_dw_conv_params
         int8_t *op = output + ((b * out->h + oy) * out->w + ox) * out->c;
 #ifdef TE_HOST_VNNI
         if (vector) {
-            pixel_vector(p, quant, in, input, f, wide, bias, out->c, b, iy0, ix0, fy0, fy1,
+            pixel_vector(p, &clamp, quant, in, input, f, wide, bias, out->c, b, iy0, ix0, fy0, fy1,
                          fx0, fx1, op);
             continue;
         }

@@ -17,6 +17,7 @@ te_status te_mean_s8(const te_context *ctx, const te_mean_params *params,
         out->c == in->c) {
         const size_t pixels = (size_t)in->h * (size_t)in->w;
         const uint32_t count = (uint32_t)pixels;
+        const te_host_clamp clamp = te_host_clamp_for(params->output_zero_point, -128, 127);
         const __m512i centre = _mm512_set1_epi32(
             (int32_t)((uint32_t)params->input_zero_point * count));
         for (int32_t n = 0; n < in->n; ++n)
@@ -31,7 +32,7 @@ te_status te_mean_s8(const te_context *ctx, const te_mean_params *params,
             const __m512i v = te_host_requantize(_mm512_sub_epi32(sum, centre),
                                                  params->multiplier, params->shift);
             _mm_mask_storeu_epi8(output + (size_t)n * (size_t)in->c + (size_t)c0, live,
-                                 te_host_clamp_s8(v, params->output_zero_point, -128, 127));
+                                 te_host_clamp_s8(v, &clamp));
         }
         return TE_OK;
     }

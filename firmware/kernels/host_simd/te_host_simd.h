@@ -131,31 +131,63 @@ static inline __m512i te_host_requantize_v(__m512i x, __m512i multiplier, __m512
     return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, threshold), q, one);
 }
 
+/* One multiplier and shift for all 16 lanes (a channel of the conv's pixel block, an
+ * element-wise op): the one-rounding form with scalar constants when it applies. */
 static inline __m512i te_host_requantize(__m512i x, int32_t multiplier, int32_t shift)
 {
-    return te_host_requantize_v(x, _mm512_set1_epi32(multiplier), _mm512_set1_epi32(shift));
+    if (multiplier < 0 || shift > -1 || shift < -31) {
+        return te_host_requantize_v(x, _mm512_set1_epi32(multiplier), _mm512_set1_epi32(shift));
+    }
+    const int32_t e = -shift;
+    const __m512i m = _mm512_set1_epi32(multiplier);
+    const __m512i nudge = _mm512_set1_epi64((INT64_C(1) << (30 + e)) + (INT64_C(1) << 30));
+    const __m512i flip = _mm512_set1_epi64(-(INT64_C(1) << 31));
+    const __m128i down = _mm_cvtsi32_si128(31 + e);
+    const __m512i odd_x = _mm512_srli_epi64(x, 32);
+    const __m512i even_sign = _mm512_srai_epi64(_mm512_slli_epi64(x, 32), 63);
+    const __m512i odd_sign = _mm512_srai_epi64(x, 63);
+    const __m512i even = _mm512_sra_epi64(
+        _mm512_add_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), nudge),
+                         _mm512_and_si512(even_sign, flip)), down);
+    const __m512i odd = _mm512_sra_epi64(
+        _mm512_add_epi64(_mm512_add_epi64(_mm512_mul_epi32(odd_x, m), nudge),
+                         _mm512_and_si512(odd_sign, flip)), down);
+    return _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, _mm512_slli_epi64(odd, 32));
 }
 
-/* The activation clamp and the output offset of 16 requantized values: 16 int8 results.
+/* The activation clamp and the output offset, computed once per call:
  * clamp(v + offset, lo, hi) == clamp(v, lo - offset, hi - offset) + offset, without the
  * int32 wrap the first form could hit next to INT32_MAX (the scalar path adds in 64-bit). */
-static inline __m128i te_host_clamp_s8(__m512i v, int32_t output_offset, int32_t act_min,
-                                       int32_t act_max)
+typedef struct {
+    __m512i lo;
+    __m512i hi;
+    __m512i offset;
+} te_host_clamp;
+
+static inline te_host_clamp te_host_clamp_for(int32_t output_offset, int32_t act_min,
+                                              int32_t act_max)
 {
-    v = _mm512_max_epi32(v, _mm512_set1_epi32(te_host_sat_i32((int64_t)act_min - output_offset)));
-    v = _mm512_min_epi32(v, _mm512_set1_epi32(te_host_sat_i32((int64_t)act_max - output_offset)));
-    v = _mm512_add_epi32(v, _mm512_set1_epi32(output_offset));
-    return _mm512_cvtepi32_epi8(v);
+    te_host_clamp c;
+    c.lo = _mm512_set1_epi32(te_host_sat_i32((int64_t)act_min - output_offset));
+    c.hi = _mm512_set1_epi32(te_host_sat_i32((int64_t)act_max - output_offset));
+    c.offset = _mm512_set1_epi32(output_offset);
+    return c;
+}
+
+/* 16 requantized values to 16 int8 results. */
+static inline __m128i te_host_clamp_s8(__m512i v, const te_host_clamp *c)
+{
+    v = _mm512_min_epi32(_mm512_max_epi32(v, c->lo), c->hi);
+    return _mm512_cvtepi32_epi8(_mm512_add_epi32(v, c->offset));
 }
 
 /* bias, requantization, output offset and clamp of 16 accumulators of one channel. */
 static inline __m128i te_host_output_stage(__m512i acc, int32_t bias, int32_t multiplier,
-                                           int32_t shift, int32_t output_offset,
-                                           int32_t act_min, int32_t act_max)
+                                           int32_t shift, const te_host_clamp *c)
 {
     const __m512i v = te_host_requantize(_mm512_add_epi32(acc, _mm512_set1_epi32(bias)),
                                          multiplier, shift);
-    return te_host_clamp_s8(v, output_offset, act_min, act_max);
+    return te_host_clamp_s8(v, c);
 }
 #endif /* TE_HOST_VNNI */
 
