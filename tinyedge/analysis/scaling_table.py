@@ -36,10 +36,11 @@ from tinyedge.analysis.scaling import (
     local_exponents,
 )
 from tinyedge.errors import TinyedgeError
+from tinyedge.layout import FLOAT_RUNTIME
 
 COLUMNS = ("arch", "width", "params", "seed", "accuracy")
 ACCURACY_COLUMNS = ("accuracy", "top1")  # sweep's results.csv, report's variants.csv
-DEFAULT_RUNTIME = "float"
+DEFAULT_RUNTIME = FLOAT_RUNTIME
 MIN_SIZES_FIT = 2  # α is defined from 2 sizes
 MIN_SIZES_R2 = 3  # R², AIC/BIC and the verdict: a line through 2 points always fits
 NEEDS_SIZES = f"needs ≥ {MIN_SIZES_R2} widths"

@@ -11,6 +11,7 @@ import torch
 from tinyedge.data import ImageDataset
 from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import check_stage_folder, file_entry, write_manifest
+from tinyedge.layout import FLOAT_RUNTIME
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.records import image_set, make_record, write_record
 from tinyedge.train.augment import normalize, to_float
@@ -72,13 +73,13 @@ def evaluate_checkpoint(
     logits = float_logits(model, images, tuple(norm["mean"]), tuple(norm["std"]),
                           device=device, progress=progress)
     record = make_record(labels, logits)
-    metrics = write_record(out_dir, record, dataset.class_names, runtime="float",
+    metrics = write_record(out_dir, record, dataset.class_names, runtime=FLOAT_RUNTIME,
                            extra={"model": spec.name, "dataset": dataset.name})
     write_manifest(
         out_dir, "evaluate",
         inputs={"checkpoint": file_entry(checkpoint), "dataset": dataset.name,
                 "images": image_set(dataset.name, "test", *dataset.split("test"))},
-        parameters={"runtime": "float", "device": device, "limit": limit},
+        parameters={"runtime": FLOAT_RUNTIME, "device": device, "limit": limit},
         figures={k: metrics[k] for k in ("top1", "top5", "ece", "n")},
     )
     return metrics

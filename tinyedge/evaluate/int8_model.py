@@ -47,7 +47,7 @@ def export_info(model_path: str | Path) -> dict[str, Any]:
     path = model_path.parent / MANIFEST_NAME
     if manifest is None or manifest.get("stage") != "export":
         raise ModelError(
-            f"no export manifest.json beside {model_path}; use a model written by "
+            f"no export {MANIFEST_NAME} beside {model_path}; use a model written by "
             "`tinyedge export` (it records the normalisation and the input quantization)"
         )
     f = Fields(path, manifest, _EXPORT_FIX)
@@ -143,7 +143,7 @@ def model_inputs(model_path: str | Path, signature: Int8Signature, *,
                                "datasets use the export manifest's normalisation — drop it")
         if manifest is None:
             raise ModelError(
-                f"no export manifest.json beside {model_path}, so tinyedge does not know its "
+                f"no export {MANIFEST_NAME} beside {model_path}, so tinyedge does not know its "
                 "data or normalisation; pass --data FILE.npz (and --normalize MEAN,STD "
                 "unless the file holds quantised `inputs`), or use a model written by "
                 "`tinyedge export`")

@@ -13,6 +13,7 @@ import numpy as np
 
 from tinyedge.errors import ModelError
 from tinyedge.fileio import atomic_path
+from tinyedge.layout import TFLITE_NAME
 
 ONNX2TF_SAMPLE = "calibration_image_sample_data_20x128x128x3_float32.npy"
 
@@ -31,7 +32,7 @@ def onnx_to_int8_tflite(
         calib = work / "calibration.npy"
         np.save(calib, calibration_nhwc.astype(np.float32))
         _write_onnx2tf_sample(work / ONNX2TF_SAMPLE, calibration_nhwc)
-        produced = work / "model_int8.tflite"
+        produced = work / TFLITE_NAME
         job = {
             "onnx": str(Path(onnx_path).resolve()),
             "out_dir": str(work / "out"),

@@ -16,7 +16,7 @@ import numpy as np
 from tinyedge import __version__
 from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import write_bytes_atomic, write_json_atomic
-from tinyedge.layout import project_root_of
+from tinyedge.layout import REPORT_HTML, REPORT_TABLES, SUMMARY_JSON, project_root_of
 from tinyedge.report import deployment_html as dh
 from tinyedge.report import html as h
 from tinyedge.report import plots, sections
@@ -75,10 +75,10 @@ def build_report(results_dir: str | Path, out_html: str | Path | None = None) ->
     ``audit.csv`` and ``seeds.csv`` in the same folder. Raises :class:`TinyedgeError` when
     the folder is missing or holds no record."""
     col = collect(results_dir)
-    out = Path(out_html) if out_html is not None else col.root / "report.html"
+    out = Path(out_html) if out_html is not None else col.root / REPORT_HTML
     if out.is_dir():
         raise TinyedgeError(f"--out {out} is a folder; give a file name such as "
-                            f"{out / 'report.html'}")
+                            f"{out / REPORT_HTML}")
     _check_ours(out)
     notes = list(col.notes)
     rows = variant_rows(col)
@@ -87,13 +87,12 @@ def build_report(results_dir: str | Path, out_html: str | Path | None = None) ->
     figs = _Figures()
     page = _render(col, rows, pairs, audit, seeds, archs, notes, figs)
     folder = out.parent
-    tables = {"variants.csv": folder / "variants.csv", "pairs.csv": folder / "pairs.csv",
-              "audit.csv": folder / "audit.csv", "seeds.csv": folder / "seeds.csv"}
+    tables = {name: folder / name for name in REPORT_TABLES}
     for path, (columns, data) in zip(tables.values(), [
             (VARIANT_COLUMNS, rows), (PAIR_COLUMNS, pairs), (AUDIT_COLUMNS, audit),
             (SEED_COLUMNS, seeds)], strict=True):
         write_bytes_atomic(path, _csv(columns, data))
-    summary_path = folder / "summary.json"
+    summary_path = folder / SUMMARY_JSON
     write_json_atomic(summary_path, _summary(col, rows, pairs, audit, seeds, archs, notes))
     write_bytes_atomic(out, page.encode("utf-8"))
     return ReportResult(out, summary_path, tables, len(col.variants), col.runtimes,
@@ -109,7 +108,7 @@ def _check_ours(out: Path) -> None:
         return
     if not out.is_file():
         raise TinyedgeError(f"--out {out} is not a regular file; pass a new file name such "
-                            "as report.html")
+                            f"as {REPORT_HTML}")
     with open(out, "rb") as fh:
         head = fh.read(4096)
     if REPORT_MARK not in head:
@@ -264,8 +263,7 @@ def _overview(col: Collection, notes: list[str]) -> str:
         [h.esc(v.name), sections.count(v.params),
          sections.count(max(r.n for r in v.runs.values())),
          *(cell(v, rt) for rt in col.runtimes)] for v in col.variants], raw=True)
-    files = h.note("Tables next to this page: summary.json, variants.csv, pairs.csv, "
-                   "audit.csv, seeds.csv.")
+    files = h.note(f"Tables next to this page: {', '.join((SUMMARY_JSON, *REPORT_TABLES))}.")
     subset = h.note("A figure tagged n = … is on that many images only (--limit), not on the "
                     "images of its row; the tables below compare runs on the images both "
                     "hold and state that number.") if any(

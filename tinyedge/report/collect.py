@@ -30,10 +30,17 @@ import numpy as np
 
 from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import Fields, read_json_object
-from tinyedge.layout import MANIFEST_NAME, is_device_runtime, project_root_of, resolve_stored
+from tinyedge.layout import (
+    DEVICE_JSON,
+    FLOAT_RUNTIME,
+    MANIFEST_NAME,
+    SWEEP_STATE,
+    is_device_runtime,
+    project_root_of,
+    resolve_stored,
+)
 from tinyedge.records import METRICS_NAME, PREDICTIONS_NAME, Record, load_metrics, load_record
 
-FLOAT = "float"
 # Which int8 run stands for "deployed" when a variant has several (a device first).
 DEPLOYED_ORDER = ("tflm", "litert", "litert-ref", "native")
 EXACT_HOST = ("tflm", "native")  # the device's arithmetic byte for byte
@@ -86,11 +93,11 @@ class Variant:
 
     @property
     def float_run(self) -> Run | None:
-        return self.runs.get(FLOAT)
+        return self.runs.get(FLOAT_RUNTIME)
 
     @property
     def int8_runs(self) -> list[Run]:
-        return [r for k, r in self.runs.items() if k != FLOAT]
+        return [r for k, r in self.runs.items() if k != FLOAT_RUNTIME]
 
     def deployed(self) -> Run | None:
         """The int8 run that stands for deployment: a device if any, else tflm or native
@@ -131,7 +138,7 @@ class Collection:
 
 def runtime_order(runtimes: set[str] | list[str]) -> list[str]:
     """float first, then the host int8 runtimes in a fixed order, then devices."""
-    rank = {FLOAT: 0, **{k: i + 1 for i, k in enumerate(DEPLOYED_ORDER)}}
+    rank = {FLOAT_RUNTIME: 0, **{k: i + 1 for i, k in enumerate(DEPLOYED_ORDER)}}
     return sorted(runtimes, key=lambda k: (rank.get(k, len(rank)), k))
 
 
@@ -151,9 +158,6 @@ def collect(results_dir: str | Path) -> Collection:
                             f"(run `tinyedge train` or `tinyedge evaluate` first)")
     variants.sort(key=lambda v: (v.arch, v.width, v.seed))
     return Collection(root, variants, notes)
-
-
-SWEEP_STATE = "sweep"  # tinyedge sweep's own bookkeeping, not a variant
 
 
 def _load_variant(root: Path, folder: Path, notes: list[str]) -> Variant | None:
@@ -191,7 +195,7 @@ def _load_variant(root: Path, folder: Path, notes: list[str]) -> Variant | None:
 def _load_run(folder: Path, root: Path) -> Run:
     record = load_record(folder)
     metrics = load_metrics(folder, record)
-    device_path = folder / DEVICE_NAME
+    device_path = folder / DEVICE_JSON
     device = None
     if device_path.exists() or device_path.is_symlink():
         device = read_device_json(device_path)
@@ -261,11 +265,11 @@ def _untraced(runs: dict[str, Run]) -> dict[frozenset[str], str]:
     """When a variant's int8 runs ran different models, the runs whose model no export
     manifest traces to a checkpoint are not paired with float either: which checkpoint
     their (replaced) model came from is unknown."""
-    f = runs.get(FLOAT)
+    f = runs.get(FLOAT_RUNTIME)
     models = {r.provenance.model_sha256 for r in runs.values() if r.provenance.model_sha256}
     if f is None or len(models) < 2 or not f.provenance.checkpoint_sha256:
         return {}
-    return {frozenset((FLOAT, r.runtime)): (
+    return {frozenset((FLOAT_RUNTIME, r.runtime)): (
                 f"{r.runtime} ran a model (sha256 {r.provenance.model_sha256[:12]}…) that its "
                 f"export folder no longer holds, so its checkpoint is unknown")
             for r in runs.values()
@@ -295,7 +299,6 @@ def _model_warning(name: str, runs: list[Run]) -> str | None:
     return None
 
 
-DEVICE_NAME = "device.json"
 _DEVICE_FIX = "run `tinyedge evaluate --board …` again for this board"
 
 

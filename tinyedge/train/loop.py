@@ -93,7 +93,7 @@ def _check_existing(run_dir: Path, config: TrainConfig) -> bool:
         return False
     previous = manifest["parameters"].get("config")
     if previous is not None and not isinstance(previous, dict):
-        raise TinyedgeError(f"{run_dir}/manifest.json: field 'parameters.config' must be an "
+        raise TinyedgeError(f"{run_dir}/{MANIFEST_NAME}: field 'parameters.config' must be an "
                             "object; pass --force to retrain")
     if previous is not None and TrainConfig.from_dict(previous) != config:
         raise TinyedgeError(
