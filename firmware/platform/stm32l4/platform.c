@@ -1,16 +1,14 @@
 /*
- * STM32L4R5 (NUCLEO-L4R5ZI): the board's clock tree (clock.c), the UART and pins of the
- * board file (te_board_gen.h: LPUART1 on PG7/PG8, the ST-LINK VCP), the "inference
- * active" pin and the DWT cycle counter.
+ * STM32L4R5 (NUCLEO-L4R5ZI): the board's clock tree (clock.c), VDDIO2, then the UART and
+ * pins of the board file (te_board_gen.h: LPUART1 on PG7/PG8, the ST-LINK VCP), the
+ * "inference active" pin and the DWT cycle counter (stm32v2_platform.c).
  * RM0432 (RCC section 6.4, PWR section 5.4, GPIO section 8.5, LPUART section 54.7),
  * UM2179 (VCP pins).
  *
  * Port G pins 2..15 are powered from VDDIO2, which is isolated until PWR_CR2.IOSV is set.
  */
-#include <stdint.h>
-
 #include "stm32_clock.h"
-#include "stm32_usart.h"
+#include "stm32v2_platform.h"
 #include "te_platform.h"
 
 #define RCC_BASE 0x40021000u
@@ -19,14 +17,6 @@
 #define PWR_CR2 (0x40007000u + 0x04u)
 #define PWR_CR2_IOSV (1u << 9)
 #define PORT_G 6u
-
-static uint32_t te_uart_brr(uint32_t fck)
-{
-    if (TE_UART_LPUART) { /* BRR = 256 * fck / baud (needs 3 * baud <= fck <= 4096 * baud) */
-        return (uint32_t)((256ull * fck + TE_UART_BAUD / 2u) / TE_UART_BAUD);
-    }
-    return (fck + TE_UART_BAUD / 2u) / TE_UART_BAUD;
-}
 
 void te_platform_init(void)
 {
@@ -37,29 +27,5 @@ void te_platform_init(void)
         (void)TE_RD(RCC_APB1ENR1);
         TE_SET(PWR_CR2, PWR_CR2_IOSV);
     }
-    te_stm32_uart_pins(RCC_BASE);
-    te_stm32_usart_v2_init(TE_UART_BASE, te_uart_brr(te_clock()->uart_hz));
-    te_stm32_active_pin_init();
-    te_dwt_enable();
-}
-
-void te_uart_putc(uint8_t c)
-{
-    te_stm32_usart_v2_putc(TE_UART_BASE, c);
-}
-
-uint8_t te_uart_getc(void)
-{
-    return te_stm32_usart_v2_getc(TE_UART_BASE);
-}
-
-uint32_t te_cycles_now(void)
-{
-    return te_dwt_cycles();
-}
-
-void te_platform_exit(int code)
-{
-    (void)code;
-    te_stm32_halt();
+    te_stm32v2_io_init(RCC_BASE);
 }
