@@ -34,8 +34,10 @@ static inline int te_broadcast_strides(const te_dims *in, const te_dims *out, in
     if (!te_dims_ok(in) || !te_dims_ok(out)) {
         return 0;
     }
-    const int32_t ext[4] = {in->n, in->h, in->w, in->c};
-    const int32_t oext[4] = {out->n, out->h, out->w, out->c};
+    int32_t ext[4];
+    int32_t oext[4];
+    te_dims_extents(in, ext);
+    te_dims_extents(out, oext);
     int32_t stride = 1;
     for (int32_t a = 3; a >= 0; --a) {
         if (ext[a] != oext[a] && ext[a] != 1) {
@@ -50,14 +52,24 @@ static inline int te_broadcast_strides(const te_dims *in, const te_dims *out, in
 /* One element of a binary op from its two int8 inputs. */
 typedef int8_t (*te_binary_element)(const void *params, int8_t a, int8_t b);
 
-/* out[i] = element(params, in1[...], in2[...]) over the output's 4-D extents, each input
- * read through its broadcast strides (te_broadcast_strides). Inlined with a constant
- * element function, so the call costs nothing. */
-static inline void te_broadcast_apply(te_binary_element element, const void *params,
-                                      const int8_t *input1, const int32_t s1[4],
-                                      const int8_t *input2, const int32_t s2[4],
-                                      const te_dims *out, int8_t *output)
+/* The whole of a broadcasting binary kernel (ADD, MUL): TE_ERROR_ARG unless the op's own
+ * parameter check passed (`params_ok`), the three buffers are present and each input's dims
+ * broadcast to the output's; then out[i] = element(params, in1[...], in2[...]) over the
+ * output's 4-D extents, each input read through its broadcast strides. Inlined with a
+ * constant element function, so the call costs nothing. */
+static inline te_status te_broadcast_run(te_binary_element element, const void *params,
+                                         int params_ok, const te_dims *input1_dims,
+                                         const int8_t *input1, const te_dims *input2_dims,
+                                         const int8_t *input2, const te_dims *out,
+                                         int8_t *output)
 {
+    int32_t s1[4];
+    int32_t s2[4];
+    if (!params_ok || input1 == NULL || input2 == NULL || output == NULL ||
+        !te_broadcast_strides(input1_dims, out, s1) ||
+        !te_broadcast_strides(input2_dims, out, s2)) {
+        return TE_ERROR_ARG;
+    }
     int8_t *o = output;
     for (int32_t n = 0; n < out->n; ++n)
     for (int32_t h = 0; h < out->h; ++h)
@@ -68,6 +80,7 @@ static inline void te_broadcast_apply(te_binary_element element, const void *par
             *o++ = element(params, a[c * s1[3]], b[c * s2[3]]);
         }
     }
+    return TE_OK;
 }
 
 #endif /* TE_ELEMENTWISE_H */

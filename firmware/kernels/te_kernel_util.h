@@ -23,6 +23,61 @@ static inline int32_t te_dims_size(const te_dims *d)
     return d->n * d->h * d->w * d->c;
 }
 
+/* The four extents of `d`, outermost first: N, H, W, C. */
+static inline void te_dims_extents(const te_dims *d, int32_t ext[4])
+{
+    ext[0] = d->n;
+    ext[1] = d->h;
+    ext[2] = d->w;
+    ext[3] = d->c;
+}
+
+/* A kernel that moves one input's elements into one output (STRIDED_SLICE, TRANSPOSE):
+ * both tensors' extents and the input's element strides (NHWC, contiguous). */
+typedef struct {
+    int32_t in_ext[4];
+    int32_t out_ext[4];
+    int32_t in_stride[4];
+} te_move_shape;
+
+/* Fills `s` when the parameters are present and both dims are valid; 0 otherwise. */
+static inline int te_move_shape_of(const void *params, const te_dims *in, const te_dims *out,
+                                   te_move_shape *s)
+{
+    if (params == NULL || !te_dims_ok(in) || !te_dims_ok(out)) {
+        return 0;
+    }
+    te_dims_extents(in, s->in_ext);
+    te_dims_extents(out, s->out_ext);
+    s->in_stride[3] = 1;
+    s->in_stride[2] = in->c;
+    s->in_stride[1] = in->w * in->c;
+    s->in_stride[0] = in->h * in->w * in->c;
+    return 1;
+}
+
+/* Output element (i0, i1, i2, i3) of `out` = origin[i0 * stride[0] + ... + i3 * stride[3]],
+ * written in order. The caller proves every address read lies inside the input; the
+ * pointer is advanced axis by axis, so each partial address is an element's address too
+ * (strides may be negative). */
+static inline void te_gather_s8(const int8_t *origin, const int32_t stride[4],
+                                const te_dims *out, int8_t *output)
+{
+    int8_t *o = output;
+    for (int32_t i0 = 0; i0 < out->n; ++i0) {
+        const int8_t *p0 = origin + i0 * stride[0];
+        for (int32_t i1 = 0; i1 < out->h; ++i1) {
+            const int8_t *p1 = p0 + i1 * stride[1];
+            for (int32_t i2 = 0; i2 < out->w; ++i2) {
+                const int8_t *p2 = p1 + i2 * stride[2];
+                for (int32_t i3 = 0; i3 < out->c; ++i3) {
+                    *o++ = p2[i3 * stride[3]];
+                }
+            }
+        }
+    }
+}
+
 static inline int te_act_ok(int32_t act_min, int32_t act_max)
 {
     return act_min >= -128 && act_max <= 127 && act_min <= act_max;

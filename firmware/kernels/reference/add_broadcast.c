@@ -13,14 +13,6 @@ te_status te_add_broadcast_s8(const te_context *ctx, const te_add_params *params
                               const te_dims *output_dims, int8_t *output)
 {
     (void)ctx;
-    int32_t s1[4];
-    int32_t s2[4];
-    if (!te_add_params_ok(params) || input1 == NULL || input2 == NULL || output == NULL ||
-        !te_broadcast_strides(input1_dims, output_dims, s1) ||
-        !te_broadcast_strides(input2_dims, output_dims, s2)) {
-        return TE_ERROR_ARG;
-    }
-    te_broadcast_apply(te_add_broadcast_element, params, input1, s1, input2, s2, output_dims,
-                       output);
-    return TE_OK;
+    return te_broadcast_run(te_add_broadcast_element, params, te_add_params_ok(params),
+                            input1_dims, input1, input2_dims, input2, output_dims, output);
 }

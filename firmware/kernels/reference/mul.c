@@ -18,14 +18,7 @@ te_status te_mul_s8(const te_context *ctx, const te_mul_params *params,
                     const te_dims *output_dims, int8_t *output)
 {
     (void)ctx;
-    int32_t s1[4];
-    int32_t s2[4];
-    if (params == NULL || input1 == NULL || input2 == NULL || output == NULL ||
-        !te_act_ok(params->act_min, params->act_max) ||
-        !te_broadcast_strides(input1_dims, output_dims, s1) ||
-        !te_broadcast_strides(input2_dims, output_dims, s2)) {
-        return TE_ERROR_ARG;
-    }
-    te_broadcast_apply(te_mul_element, params, input1, s1, input2, s2, output_dims, output);
-    return TE_OK;
+    const int params_ok = params != NULL && te_act_ok(params->act_min, params->act_max);
+    return te_broadcast_run(te_mul_element, params, params_ok, input1_dims, input1,
+                            input2_dims, input2, output_dims, output);
 }
