@@ -71,6 +71,14 @@ CASES += [
     OpCase("dw3x3_2x2_input", "depthwise", (1, 2, 2, 8), {}),
     OpCase("dw5x5_c6", "depthwise", (1, 8, 9, 6), {"k": 5}),
     OpCase("dw3x3_extreme_scales", "depthwise", (1, 6, 5, 12), {"spread": EXTREME}),
+    # channel counts dividing 16 on rows wide enough for host_simd's packed pixels (16 / C
+    # pixels per vector) beside its per-pixel edges
+    OpCase("dw3x3_c8_wide", "depthwise", (1, 6, 21, 8), {"act": "relu6"}),
+    OpCase("dw3x3_c4_valid_wide", "depthwise", (1, 5, 13, 4), {"padding": "VALID"}),
+    OpCase("dw3x3_c2_wide", "depthwise", (1, 4, 23, 2), {}),
+    OpCase("dw3x3_c1_wide", "depthwise", (1, 3, 41, 1), {"padding": "VALID",
+                                                         "spread": EXTREME}),
+    OpCase("dw5x5_c8_wide", "depthwise", (1, 7, 12, 8), {"k": 5}),
     OpCase("fc_d3_u1", "fc", (1, 3), {"units": 1}),
     OpCase("fc_d17_u5", "fc", (1, 17), {"units": 5}),
     OpCase("fc_extreme_scales", "fc", (1, 33), {"units": 9, "spread": EXTREME}),

@@ -73,10 +73,13 @@ static void widen_weights(const te_dims *f, const int8_t *filter, const int32_t 
     const int32_t taps = f->h * f->w;
     const int32_t c16 = channels16(f->c);
     int32_t *full = wide + (size_t)taps * (size_t)c16;
+    const int replicate = 16 % f->c == 0; /* lanes past C repeat channels (packed pixels) */
     for (int32_t c = 0; c < c16; ++c) {
-        uint32_t sum = c < f->c && bias != NULL ? (uint32_t)bias[c] : 0u;
+        const int32_t src = replicate ? c % f->c : c;
+        const int real = src < f->c;
+        uint32_t sum = real && bias != NULL ? (uint32_t)bias[src] : 0u;
         for (int32_t t = 0; t < taps; ++t) {
-            const int32_t w = c < f->c ? filter[(size_t)t * (size_t)f->c + (size_t)c] : 0;
+            const int32_t w = real ? filter[(size_t)t * (size_t)f->c + (size_t)src] : 0;
             wide[(size_t)t * (size_t)c16 + (size_t)c] = w;
             sum += (uint32_t)w * (uint32_t)input_offset;
         }
@@ -122,6 +125,30 @@ static void pixel_vector(const te_conv_params *p, const te_host_clamp *clamp,
                              te_host_clamp_s8(v, clamp));
     }
 }
+/* 16 / C consecutive output pixels of one row in one vector, for C dividing 16 (C = 1, 2,
+ * 4, 8) with stride and dilation 1 along the row and every window inside the input: their
+ * inputs for a tap are 16 consecutive bytes and the weights, biases and requantization
+ * repeat with period C across the lanes. */
+static void pixels_packed(const te_host_clamp *clamp, const te_dims *in, const int8_t *input,
+                          const te_dims *f, const int32_t *wide, __m512i multiplier,
+                          __m512i shift, int32_t b, int32_t iy0, int32_t ix0, int8_t *op)
+{
+    const int32_t *full_bias = wide + (size_t)f->h * (size_t)f->w * 16;
+    __m512i acc = _mm512_loadu_si512(full_bias);
+    for (int32_t fy = 0; fy < f->h; ++fy) {
+        const int8_t *row = input + ((size_t)(b * in->h + iy0 + fy) * (size_t)in->w +
+                                     (size_t)ix0) * (size_t)in->c;
+        for (int32_t fx = 0; fx < f->w; ++fx) {
+            const __m512i x = _mm512_cvtepi8_epi32(
+                _mm_loadu_si128((const __m128i *)(row + (size_t)fx * (size_t)in->c)));
+            const __m512i w = _mm512_loadu_si512(wide + ((size_t)fy * (size_t)f->w +
+                                                         (size_t)fx) * 16);
+            acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(w, x));
+        }
+    }
+    _mm_storeu_si128((__m128i *)op,
+                     te_host_clamp_s8(te_host_requantize_v(acc, multiplier, shift), clamp));
+}
 #endif
 
 te_status te_depthwise_conv_2d_s8(const te_context *ctx, const te_dw_conv_params *params,
@@ -147,8 +174,22 @@ te_status te_depthwise_conv_2d_s8(const te_context *ctx, const te_dw_conv_params
 #ifdef TE_HOST_VNNI
     const int vector = params->depth_multiplier == 1;
     const te_host_clamp clamp = te_host_clamp_for(p->output_offset, p->act_min, p->act_max);
+    /* 16 / C pixels per vector: C divides 16, unit stride and dilation along rows */
+    const int32_t per_vector = vector && f->c < 16 && 16 % f->c == 0 && p->stride_w == 1 &&
+                               p->dilation_w == 1 && p->dilation_h == 1 ? 16 / f->c : 0;
+    __m512i lane_multiplier = _mm512_setzero_si512();
+    __m512i lane_shift = _mm512_setzero_si512();
     if (vector) {
         widen_weights(f, filter, bias, p->input_offset, wide);
+    }
+    if (per_vector) {
+        int32_t m16[16], s16[16];
+        for (int32_t lane = 0; lane < 16; ++lane) {
+            m16[lane] = quant->multiplier[lane % f->c];
+            s16[lane] = quant->shift[lane % f->c];
+        }
+        lane_multiplier = _mm512_loadu_si512(m16);
+        lane_shift = _mm512_loadu_si512(s16);
     }
 #endif
     for (int32_t b = 0; b < out->n; ++b)
@@ -158,6 +199,16 @@ te_status te_depthwise_conv_2d_s8(const te_context *ctx, const te_dw_conv_params
         te_tap_range(iy0, f->h, p->dilation_h, in->h, &fy0, &fy1);
         for (int32_t ox = 0; ox < out->w; ++ox) {
         const int32_t ix0 = ox * p->stride_w - p->pad_w;
+#ifdef TE_HOST_VNNI
+        if (per_vector && fy0 == 0 && fy1 == f->h && ox + per_vector <= out->w && ix0 >= 0 &&
+            (int64_t)ix0 + per_vector - 1 + f->w - 1 < in->w) {
+            pixels_packed(&clamp, in, input, f, wide, lane_multiplier, lane_shift, b, iy0, ix0,
+                          output + ((size_t)(b * out->h + oy) * (size_t)out->w + (size_t)ox) *
+                                       (size_t)out->c);
+            ox += per_vector - 1;
+            continue;
+        }
+#endif
         int32_t fx0, fx1;
         te_tap_range(ix0, f->w, p->dilation_w, in->w, &fx0, &fx1);
         int8_t *op = output + ((b * out->h + oy) * out->w + ox) * out->c;
