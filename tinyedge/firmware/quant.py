@@ -142,6 +142,9 @@ def softmax_params(beta: float, input_scale: float) -> dict[str, int]:
     scaled to Q5.26, capped at 2**31 - 1, must be at least 1 (a non-negative shift).
 
     Example: beta 1, scale 1/16 -> multiplier 2**30, left shift 23, diff_min -248."""
+    if not (math.isfinite(beta) and beta > 0):  # TFLM would cap an infinite beta silently
+        raise ModelError(f"SOFTMAX beta {beta!r} must be a finite positive number; "
+                         "re-export the model")
     real = min(float(beta) * float(input_scale) * (1 << (31 - SOFTMAX_DIFF_BITS)),
                (1 << 31) - 1.0)
     if not real >= 1.0:
