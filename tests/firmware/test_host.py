@@ -46,3 +46,23 @@ def test_build_is_cached_by_content(zoo_int8, native_cache: Path) -> None:
     second = build_native(path, native_cache, "reference").library_path
     other = build_native(path, native_cache, "host_simd").library_path
     assert first == second and first != other
+
+
+def test_host_simd_on_a_baseline_cpu_takes_the_portable_path(zoo_int8, native_cache: Path
+                                                              ) -> None:
+    """A build for plain x86-64 (no AVX-512) runs host_simd's portable loops, equal to the
+    AVX-512 build and to TFLite Micro, and is cached apart from the -march=native build."""
+    import platform
+
+    path = zoo_int8("mobilenetv2", 0.10)
+    native = build_native(path, native_cache, "host_simd")
+    if platform.machine() not in ("x86_64", "AMD64"):
+        assert not native.vector_path  # the vector path is x86 AVX-512 only
+        return
+    baseline = build_native(path, native_cache, "host_simd", extra_flags=("-march=x86-64",))
+    assert not baseline.vector_path
+    assert baseline.library_path != native.library_path
+    inputs = random_inputs(native.input_shape, 30, seed=3)
+    expected = tflm_outputs(path, inputs)
+    assert (baseline.run(inputs) == expected).all()
+    assert (native.run(inputs) == expected).all()
