@@ -8,17 +8,22 @@ def test_models_json_has_anchor_counts(run_cli):
     result = run_cli("models", "--json")
     assert result.code == 0
     rows = json.loads(result.out)
-    assert len(rows) == 18
+    assert len(rows) == 18 + 4  # the scaling zoo and the four MLPerf Tiny reference models
     by_name = {(r["arch"], r["width"]): r for r in rows}
     assert by_name[("scalecnn", 4)]["params"] == 21_936
     assert by_name[("mobilenetv2", 1.0)]["params"] == 2_351_972
     assert by_name[("scalecnn", 8)]["macs"] == 3_471_616
-    assert all({"arch", "width", "params", "macs"} <= r.keys() for r in rows)
+    assert by_name[("dscnn", 64)]["input_shape"] == [1, 49, 10]
+    assert by_name[("fcautoencoder", 128)]["outputs"] == 640
+    assert all({"arch", "width", "params", "macs", "input_shape", "outputs"} <= r.keys()
+               for r in rows)
 
 
 def test_models_table(run_cli):
     result = run_cli("models")
-    assert "mobilenetv2    1.00    2,351,972" in result.out
+    assert "mobilenetv2      1.00   3×32×32     100    2,351,972" in result.out
+    assert "fcautoencoder     128       640     640      267,928        264,192  mlperf-tiny" \
+        in result.out
 
 
 def test_user_errors_are_one_line_exit_2_without_traceback(tmp_path):

@@ -81,16 +81,19 @@ def _progress(args: argparse.Namespace):
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from tinyedge.models import all_specs, describe
+    from tinyedge.models import all_specs, describe, reference_specs
 
-    rows = [describe(spec) for spec in all_specs()]
+    rows = [describe(spec) for spec in [*all_specs(), *reference_specs()]]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'arch':<12} {'width':>6} {'params':>12} {'MACs':>14}")
+    print(f"{'arch':<14} {'width':>6} {'input':>9} {'outputs':>7} {'params':>12} {'MACs':>14}"
+          "  family")
     for row in rows:
         width = row["name"].split("-w")[1]
-        print(f"{row['arch']:<12} {width:>6} {row['params']:>12,} {row['macs']:>14,}")
+        shape = "×".join(map(str, row["input_shape"]))
+        print(f"{row['arch']:<14} {width:>6} {shape:>9} {row['outputs']:>7} "
+              f"{row['params']:>12,} {row['macs']:>14,}  {row['family']}")
     return 0
 
 

@@ -19,16 +19,17 @@ def native_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def zoo_int8(tmp_path_factory: pytest.TempPathFactory):
-    """``zoo_int8(arch, width)`` -> path of that zoo model exported to int8, built once per
-    session through tinyedge.export."""
+    """``zoo_int8(arch, width, num_classes=10)`` -> path of that zoo model exported to
+    int8, built once per session through tinyedge.export."""
     from firmware_models import build_zoo_int8
 
-    built: dict[tuple[str, float], Path] = {}
+    built: dict[tuple[str, float, int], Path] = {}
 
-    def get(arch: str, width: float) -> Path:
-        if (arch, width) not in built:
+    def get(arch: str, width: float, num_classes: int = 10) -> Path:
+        key = (arch, width, num_classes)
+        if key not in built:
             work = tmp_path_factory.mktemp(f"{arch}-{width}")
-            built[(arch, width)] = build_zoo_int8(arch, width, work)
-        return built[(arch, width)]
+            built[key] = build_zoo_int8(arch, width, work, num_classes)
+        return built[key]
 
     return get

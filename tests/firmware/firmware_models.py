@@ -136,14 +136,14 @@ def build_op_model(case: OpCase, path: Path, seed: int = 0) -> Path:
 
 
 def build_zoo_int8(arch: str, width: float, work_dir: Path, num_classes: int = 10) -> Path:
-    """An untrained zoo model exported through the real export stage."""
-    from tinyedge.data.synthetic import make_synthetic_dataset
-    from tinyedge.export.untrained import export_untrained
+    """An untrained zoo model exported through the real export stage, calibrated on
+    synthetic inputs of its input shape."""
+    from tinyedge.export.untrained import export_untrained, synthetic_dataset_for
     from tinyedge.models import resolve
 
-    dataset = make_synthetic_dataset(num_classes=num_classes, train_per_class=20,
-                                     test_per_class=2)
-    return export_untrained(resolve(arch, width), work_dir, dataset).tflite
+    spec = resolve(arch, width)
+    dataset = synthetic_dataset_for(spec, num_classes, train_per_class=20, test_per_class=2)
+    return export_untrained(spec, work_dir, dataset).tflite
 
 
 def tflm_outputs(path: Path, inputs: np.ndarray) -> np.ndarray:

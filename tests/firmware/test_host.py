@@ -27,6 +27,34 @@ def test_zoo_model_bit_exact(zoo_int8, native_cache: Path, arch: str, width: flo
     assert (got == expected).all(axis=1).mean() == 1.0
 
 
+# The MLPerf Tiny reference models with their published class counts (the autoencoder
+# reconstructs its 640 inputs; its 2 synthetic labels only name the inputs).
+MLPERF = [("resnet8", 16, 10), ("dscnn", 64, 12), ("mobilenetv1", 0.25, 2),
+          ("fcautoencoder", 128, 2)]
+
+
+@pytest.mark.parametrize(("arch", "width", "classes"), MLPERF, ids=[m[0] for m in MLPERF])
+def test_mlperf_tiny_model_bit_exact(zoo_int8, native_cache: Path, arch: str, width: float,
+                                     classes: int) -> None:
+    from tinyedge.models import resolve
+
+    spec = resolve(arch, width)
+    path = zoo_int8(arch, width, classes)
+    inputs = None
+    for variant in ("reference", "host_simd"):
+        native = build_native(path, native_cache, variant)
+        # NHWC images, or the autoencoder's 1×640 feature vector.
+        shape = spec.input_shape
+        assert native.input_shape == ((1, *shape[1:], shape[0]) if len(shape) == 3
+                                      else (1, *shape))
+        if inputs is None:
+            inputs = random_inputs(native.input_shape, 38, seed=2)  # + 2 extremes = 40
+            expected = tflm_outputs(path, inputs)
+        got = native.run(inputs)
+        assert got.shape == (40, spec.outputs(classes))
+        assert (got == expected).all(), variant
+
+
 def test_run_native_accepts_batches_and_single_inputs(zoo_int8, native_cache: Path) -> None:
     path = zoo_int8("scalecnn", 4)
     inputs = random_inputs((1, 32, 32, 3), 3)

@@ -16,6 +16,14 @@ def test_to_float_and_normalize():
     torch.testing.assert_close(n.flatten(), torch.tensor([0.0, 1.0, 0.0]))
 
 
+def test_feature_vectors_keep_their_layout_with_one_mean_and_std():
+    x = torch.tensor([[0, 255, 51], [102, 0, 255]], dtype=torch.uint8)  # 2 vectors of 3
+    f = to_float(x)
+    assert f.shape == (2, 3)
+    n = normalize(f, torch.tensor([0.2]), torch.tensor([0.5]))
+    torch.testing.assert_close(n, torch.tensor([[-0.4, 1.6, 0.0], [0.4, -0.4, 1.6]]))
+
+
 def test_random_crop_is_a_shifted_window_with_zero_fill():
     x = torch.arange(1, 1 + 2 * 3 * 8 * 8, dtype=torch.float32).view(2, 3, 8, 8)
     out = random_crop(x, 2, _gen())

@@ -121,6 +121,14 @@ def test_cuda_request_without_gpu_is_clear(tmp_path, synthetic):
         train(_config(epochs=1), synthetic, tmp_path, device="cuda")
 
 
+def test_model_of_another_input_shape_is_refused_before_anything_is_written(tmp_path,
+                                                                              synthetic):
+    with pytest.raises(TinyedgeError, match=r"dscnn-w64 takes 49×10×1 inputs but synthetic "
+                                            r"holds 32×32×3"):
+        train(_config(arch="dscnn", width=64, epochs=1), synthetic, tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
 def test_checkpoint_errors(tmp_path, synthetic):
     result = train(_config(epochs=1), synthetic, tmp_path)
     with pytest.raises(CheckpointError, match="holds scalecnn-w4, not the requested scalecnn-w8"):

@@ -9,10 +9,11 @@ import numpy as np
 
 @dataclass(frozen=True)
 class ImageDataset:
-    """A train/test split of 32×32 RGB images.
+    """A train/test split of images (32×32 RGB for the built-in datasets).
 
-    Images are uint8 arrays of shape (N, 32, 32, 3) (NHWC, the layout of TFLite models);
-    labels are int64 arrays of shape (N,).
+    Images are uint8 arrays of shape (N, H, W, C) (NHWC, the layout of TFLite models), or
+    (N, F) for feature vectors (synthetic inputs of a feature model such as the MLPerf Tiny
+    autoencoder); labels are int64 arrays of shape (N,).
     """
 
     name: str
@@ -27,8 +28,10 @@ class ImageDataset:
         return len(self.class_names)
 
     def normalization(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """Per-channel mean and std of the training images, on the [0, 1] scale."""
-        pixels = self.train_images.reshape(-1, self.train_images.shape[-1]).astype(np.float64)
+        """Per-channel mean and std of the training images, on the [0, 1] scale (one mean
+        and std for feature vectors)."""
+        channels = self.train_images.shape[-1] if self.train_images.ndim == 4 else 1
+        pixels = self.train_images.reshape(-1, channels).astype(np.float64)
         pixels /= 255.0
         return tuple(pixels.mean(axis=0).tolist()), tuple(pixels.std(axis=0).tolist())
 

@@ -25,7 +25,6 @@ from tinyedge.fileio import (
 )
 from tinyedge.int8 import Int8Signature, check_int8_model, prepare_int8, quantize_images
 from tinyedge.layout import MANIFEST_NAME
-from tinyedge.models import INPUT_SHAPE
 from tinyedge.progress import Progress
 from tinyedge.records import Record, image_set, make_record, write_record
 
@@ -72,22 +71,27 @@ def export_info(model_path: str | Path) -> dict[str, Any]:
 
 
 def check_model_io(model_path: str | Path, signature: Int8Signature,
-                   dataset: ImageDataset) -> None:
-    """Refuse a model whose input is not one 32×32×3 image or whose output does not have
-    one value per class of ``dataset``."""
-    channels, height, width = INPUT_SHAPE
-    expected = (1, height, width, channels)
+                   dataset: ImageDataset, *, outputs: int | None = None) -> None:
+    """Refuse a model whose input is not one input of ``dataset`` (a 32×32×3 image for the
+    built-in datasets) or whose output does not have ``outputs`` values (default: one per
+    class of ``dataset``)."""
+    sample = tuple(dataset.test_images.shape[1:])
+    expected = (1, *sample)
     if tuple(signature.input_shape) != expected:
+        kind = "images (NHWC)" if len(sample) == 3 else "inputs"
         raise ModelError(
             f"{model_path} takes input of shape {'×'.join(map(str, signature.input_shape))}, "
-            f"but tinyedge evaluates {'×'.join(map(str, expected))} images (NHWC); export a "
-            "model with a 32×32×3 input")
-    outputs = int(np.prod(signature.output_shape)) if len(signature.output_shape) else 0
-    if outputs != dataset.num_classes:
+            f"but tinyedge evaluates {'×'.join(map(str, expected))} {kind} of "
+            f"{dataset.name}; export a model with a {'×'.join(map(str, sample))} input")
+    got = int(np.prod(signature.output_shape)) if len(signature.output_shape) else 0
+    if outputs is None and got != dataset.num_classes:
         raise ModelError(
-            f"{model_path} has {outputs} output classes but {dataset.name} has "
+            f"{model_path} has {got} output classes but {dataset.name} has "
             f"{dataset.num_classes}; evaluate it on the dataset it was trained on "
             "(--dataset)")
+    if outputs is not None and got != outputs:
+        raise ModelError(f"{model_path} has {got} output values, expected {outputs}; "
+                         + _EXPORT_FIX)
     check_scales(model_path, signature)
 
 

@@ -26,7 +26,8 @@ def onnx_to_int8_tflite(
     timeout: float = 1800,
 ) -> Path:
     """Convert ``onnx_path`` to an int8-in/int8-out TFLite model with per-channel weights,
-    calibrated on ``calibration_nhwc`` (already-normalized float images, N×H×W×C)."""
+    calibrated on ``calibration_nhwc`` (already-normalized float images, N×H×W×C, or
+    feature vectors, N×F)."""
     with tempfile.TemporaryDirectory(prefix="tinyedge-onnx2tf-") as scratch:
         work = Path(scratch)
         calib = work / "calibration.npy"
@@ -54,11 +55,14 @@ def onnx_to_int8_tflite(
 
 def _write_onnx2tf_sample(path: Path, calibration_nhwc: np.ndarray) -> None:
     """The 20×128×128×3 float32 file onnx2tf would otherwise download, made from the
-    user's own calibration images (scaled to [0, 1] and enlarged 4×)."""
-    images = np.resize(calibration_nhwc, (20, *calibration_nhwc.shape[1:])).astype(np.float32)
-    images = (images - images.min()) / max(1e-6, float(images.max() - images.min()))
-    factor = 128 // images.shape[1]
-    big = images.repeat(factor, axis=1).repeat(factor, axis=2)
+    user's own calibration images (scaled to [0, 1] and enlarged to about 128×128); zeros
+    for a model whose input is not an image (onnx2tf only needs the file to exist)."""
     sample = np.zeros((20, 128, 128, 3), dtype=np.float32)
-    sample[:, : big.shape[1], : big.shape[2], :] = big[..., :3]
+    if calibration_nhwc.ndim == 4:
+        images = np.resize(calibration_nhwc, (20, *calibration_nhwc.shape[1:])).astype(
+            np.float32)
+        images = (images - images.min()) / max(1e-6, float(images.max() - images.min()))
+        factor = max(1, 128 // max(images.shape[1:3]))
+        big = images.repeat(factor, axis=1).repeat(factor, axis=2)[:, :128, :128, :3]
+        sample[:, : big.shape[1], : big.shape[2], :] = big
     np.save(path, sample)

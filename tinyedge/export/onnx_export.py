@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from tinyedge.fileio import write_bytes_atomic
-from tinyedge.models import INPUT_SHAPE
+from tinyedge.models import model_input_shape
 
 INPUT_NAME = "input"
 OUTPUT_NAME = "logits"
@@ -19,15 +19,16 @@ OPSET = 17
 
 
 def export_onnx(model: nn.Module, path: str | Path) -> Path:
-    """Export an eval-mode model with a static 1×3×32×32 input (what a microcontroller
-    runs). BatchNorm is folded into the convolutions by the exporter's constant folding
-    in eval mode and by the TFLite converter."""
+    """Export an eval-mode model with a static batch-1 input of the model's shape (1×3×32×32
+    for the scaling zoo; what a microcontroller runs). BatchNorm is folded into the
+    convolutions by the exporter's constant folding in eval mode and by the TFLite
+    converter."""
     model = model.eval()
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            model, (torch.zeros(1, *INPUT_SHAPE),), buffer, dynamo=False,
+            model, (torch.zeros(1, *model_input_shape(model)),), buffer, dynamo=False,
             input_names=[INPUT_NAME], output_names=[OUTPUT_NAME], opset_version=OPSET,
             do_constant_folding=True, training=torch.onnx.TrainingMode.EVAL,
         )

@@ -157,7 +157,7 @@ def _export_into(
     with _timed(timings, "onnx_s"):
         onnx_path = export_onnx(model, folder / ONNX_NAME)
         check = _normalized(dataset.test_images[:ONNX_CHECK_IMAGES], mean, std)
-        onnx_diff = onnx_max_abs_diff(model, onnx_path, check.transpose(0, 3, 1, 2))
+        onnx_diff = onnx_max_abs_diff(model, onnx_path, _channels_first(check))
     sample = float_logits(model, dataset.test_images[:ONNX_CHECK_IMAGES], mean, std)
     if not (np.isfinite(onnx_diff) and np.isfinite(sample).all()):
         raise CheckpointError(f"{checkpoint} produces NaN or infinite logits (a diverged or "
@@ -169,7 +169,8 @@ def _export_into(
         tflite_path = onnx_to_int8_tflite(onnx_path, _normalized(calib, mean, std),
                                           folder / TFLITE_NAME)
     signature = check_int8_model(tflite_path)
-    check_model_io(tflite_path, signature, dataset)
+    check_model_io(tflite_path, signature, dataset,
+                   outputs=spec.outputs(int(payload["num_classes"])))
     progress.message(f"int8 TFLite written ({tflite_path.stat().st_size:,} bytes)")
 
     with _timed(timings, "verify_s"):
@@ -248,6 +249,11 @@ def _normalized(images: np.ndarray, mean: tuple[float, ...], std: tuple[float, .
     """uint8 NHWC → normalized float32 NHWC, the training normalisation."""
     return ((images.astype(np.float32) / 255.0 - np.float32(mean)) / np.float32(std)).astype(
         np.float32)
+
+
+def _channels_first(x: np.ndarray) -> np.ndarray:
+    """NHWC → NCHW (PyTorch's layout); feature vectors (N×F) stay as they are."""
+    return x.transpose(0, 3, 1, 2) if x.ndim == 4 else x
 
 
 @contextlib.contextmanager

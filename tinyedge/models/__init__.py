@@ -1,6 +1,8 @@
-"""Model zoo: ScaleCNN and MobileNetV2 at the widths of SPEC §2."""
+"""Model zoo: ScaleCNN and MobileNetV2 at the widths of SPEC §2, and the MLPerf Tiny
+reference models."""
 
 from tinyedge.models.zoo import (
+    ARCHITECTURES,
     INPUT_SHAPE,
     WIDTHS,
     ZOO_CLASSES,
@@ -11,10 +13,13 @@ from tinyedge.models.zoo import (
     count_parameters,
     describe,
     format_width,
+    model_input_shape,
+    reference_specs,
     resolve,
 )
 
 __all__ = [
+    "ARCHITECTURES",
     "INPUT_SHAPE",
     "WIDTHS",
     "ZOO_CLASSES",
@@ -25,5 +30,7 @@ __all__ = [
     "count_parameters",
     "describe",
     "format_width",
+    "model_input_shape",
+    "reference_specs",
     "resolve",
 ]

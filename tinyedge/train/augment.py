@@ -12,12 +12,18 @@ from torch import Tensor
 
 
 def to_float(images_nhwc_uint8: Tensor) -> Tensor:
-    """uint8 NHWC → float32 NCHW on the [0, 1] scale."""
-    return images_nhwc_uint8.permute(0, 3, 1, 2).float().div_(255.0)
+    """uint8 NHWC → float32 NCHW on the [0, 1] scale (a batch of feature vectors, N×F,
+    keeps its layout)."""
+    x = images_nhwc_uint8.permute(0, 3, 1, 2) if images_nhwc_uint8.dim() == 4 \
+        else images_nhwc_uint8
+    return x.float().div_(255.0)
 
 
 def normalize(x: Tensor, mean: Tensor, std: Tensor) -> Tensor:
-    return (x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+    """Per-channel (dim 1) normalisation of NCHW images; one mean and std for all the values
+    of N×F feature vectors."""
+    view = (1, -1, 1, 1) if x.dim() == 4 else (1, -1)
+    return (x - mean.view(view)) / std.view(view)
 
 
 def random_crop(x: Tensor, padding: int, generator: torch.Generator) -> Tensor:

@@ -15,7 +15,7 @@ from torch import nn
 
 from tinyedge.errors import CheckpointError
 from tinyedge.fileio import atomic_path
-from tinyedge.models import ModelSpec, build_model, resolve
+from tinyedge.models import ARCHITECTURES, ModelSpec, build_model, resolve
 
 FORMAT = "tinyedge-checkpoint"
 VERSION = 1
@@ -105,13 +105,15 @@ def _check_fields(path: Path, payload: dict[str, Any]) -> None:
     norm = payload["normalization"]
     if not isinstance(norm, dict):
         raise bad("normalization", "a dict with 'mean' and 'std' lists")
+    known = ARCHITECTURES.get(payload["arch"])
+    channels = known.channels if known is not None else 3
     for key in ("mean", "std"):
         values = norm.get(key)
-        if (not isinstance(values, list | tuple) or len(values) != 3
+        if (not isinstance(values, list | tuple) or len(values) != channels
                 or not all(_is_number(v) for v in values)
                 or (key == "std" and not all(v > 0 for v in values))):
-            raise bad("normalization", f"a dict whose '{key}' is a list of 3 finite numbers"
-                      + (" > 0" if key == "std" else ""))
+            raise bad("normalization", f"a dict whose '{key}' is a list of {channels} finite "
+                      "numbers" + (" > 0" if key == "std" else ""))
     if not isinstance(payload["state_dict"], dict) or not all(
             isinstance(k, str) and isinstance(v, torch.Tensor)
             for k, v in payload["state_dict"].items()):

@@ -119,6 +119,12 @@ def train(
     """
     progress = progress or SilentProgress()
     spec = resolve(config.arch, config.width)
+    if tuple(dataset.train_images.shape[1:]) != spec.sample_shape:
+        raise TinyedgeError(
+            f"{spec.name} takes {'×'.join(map(str, spec.sample_shape))} inputs but "
+            f"{dataset.name} holds {'×'.join(map(str, dataset.train_images.shape[1:]))}; "
+            "train it on a dataset of its input shape (the tinyedge datasets are 32×32×3 "
+            "images)")
     run_dir = run_dir_for(config, out_root)
     state_path = run_dir / STATE_NAME
     if force:
