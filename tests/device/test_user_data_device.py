@@ -46,3 +46,19 @@ def test_emulated_board_on_an_npz_equals_tflm(tmp_path: Path) -> None:
     assert key["inputs"]["dataset"] == "four.npz" and key["inputs"]["split"] == "file"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["inputs"]["images"]["sha256"] == sha256_file(path)
+
+
+def test_emulated_board_runs_a_vector_input_model_on_quantised_rows(tmp_path: Path) -> None:
+    """A 1×12 feature-vector model (no image anywhere) passes the fit check, the device
+    protocol's input size and the result log, and equals TFLite Micro."""
+    model = tmp_path / "mine" / "features.tflite"
+    model.parent.mkdir()
+    shutil.copy(CORPUS / "op_fc.tflite", model)
+    inputs = np.random.default_rng(6).integers(-128, 128, (5, 12), dtype=np.int8)
+    path = tmp_path / "rows.npz"
+    np.savez(path, inputs=inputs, labels=np.array([0, 1, 2, 3, 4]))
+    out = tmp_path / "results" / "device-mps2-an500-qemu"
+    target = device_target("mps2-an500", model, build_root=tmp_path / "build")
+    metrics = evaluate_on_device(model, target, out, mode="batch", data=load_user_data(path))
+    np.testing.assert_array_equal(load_record(out).logits, run_int8(model, inputs, "tflm"))
+    assert metrics["n"] == 5 and load_record(out).logits.shape == (5, 5)

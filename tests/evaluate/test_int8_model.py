@@ -169,3 +169,47 @@ def test_a_bad_data_file_is_refused_before_the_model_runs(user_model, tmp_path, 
     data.write_bytes(b"PK not really")
     _refused(run_cli, tmp_path, "--model", str(user_model), "--runtime", "native", "--data",
              str(data), "--normalize", "0.5,0.25", message="is not an .npz archive")
+
+
+VECTOR = CORPUS / "op_fc.tflite"  # input 1×12 (a feature vector, not an image), 5 outputs
+
+
+@pytest.fixture
+def vector_model(tmp_path) -> Path:
+    path = tmp_path / "m" / "features.tflite"
+    path.parent.mkdir()
+    shutil.copy(VECTOR, path)
+    return path
+
+
+@pytest.mark.slow  # compiles the native runtime for the model
+def test_a_vector_input_model_on_quantised_feature_rows(vector_model, tmp_path, run_cli):
+    rng = np.random.default_rng(3)
+    inputs = rng.integers(-128, 128, (7, 12), dtype=np.int8)
+    data = _npz(tmp_path / "features.npz", inputs=inputs, labels=np.arange(7) % 5)
+    records = {}
+    for runtime in ("tflm", "native"):
+        out = tmp_path / runtime
+        result = run_cli("evaluate", "--model", str(vector_model), "--runtime", runtime,
+                         "--data", str(data), "--out", str(out))
+        assert result.code == 0, result.err
+        records[runtime] = load_record(out)
+    from tinyedge.int8 import run_int8
+
+    expected = run_int8(vector_model, inputs, "tflm")
+    assert records["tflm"].logits.shape == (7, 5)
+    np.testing.assert_array_equal(records["tflm"].logits, expected)
+    np.testing.assert_array_equal(records["native"].logits, expected)
+
+
+def test_a_vector_input_model_refuses_images_and_rows_of_another_length(vector_model,
+                                                                        tmp_path, run_cli):
+    images = _npz(tmp_path / "i.npz", images=_images(2, (2, 2, 3)), labels=np.array([0, 1]))
+    _refused(run_cli, tmp_path, "--model", str(vector_model), "--runtime", "tflm", "--data",
+             str(images), "--normalize", "0.5,0.25", message="takes a 1×12 vector, not an image")
+    short = _npz(tmp_path / "s.npz", inputs=np.zeros((2, 10), np.int8), labels=np.array([0, 1]))
+    _refused(run_cli, tmp_path, "--model", str(vector_model), "--runtime", "tflm", "--data",
+             str(short), message="rows are 10, but")
+    flat = _npz(tmp_path / "f.npz", images=np.zeros((2, 12), np.uint8), labels=np.array([0, 1]))
+    _refused(run_cli, tmp_path, "--model", str(vector_model), "--runtime", "tflm", "--data",
+             str(flat), message="images must be uint8 N×H×W×C (NHWC), got uint8 2×12")

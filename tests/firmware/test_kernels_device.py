@@ -63,3 +63,30 @@ def test_zoo_models_bit_exact_on_emulated_core(zoo_int8, tmp_path: Path, core: s
     results = run_suite(board, build_suite(board, cases, tmp_path, "cortexm_dsp"), len(cases))
     for (arch, width), want, got in zip(ZOO, expected, results, strict=True):
         np.testing.assert_array_equal(got.outputs, want, err_msg=f"{arch} {width} on {core}")
+
+
+# The MLPerf Tiny reference models with their published class counts (2 synthetic labels for
+# the autoencoder, which reconstructs its 1×640 input).
+MLPERF = [("resnet8", 16, 10), ("dscnn", 64, 12), ("mobilenetv1", 0.25, 2),
+          ("fcautoencoder", 128, 2)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("core", list(BOARDS))
+def test_mlperf_tiny_models_bit_exact_on_emulated_core(zoo_int8, tmp_path: Path,
+                                                       core: str) -> None:
+    """ResNet-8, DS-CNN, MobileNetV1 0.25 and the FC autoencoder (untrained, exported by
+    tinyedge.export on synthetic inputs of their shapes), 6 inputs each, in one image."""
+    from tinyedge.int8 import check_int8_model
+
+    cases, expected = [], []
+    for arch, width, classes in MLPERF:
+        path = zoo_int8(arch, width, classes)
+        inputs = random_inputs(check_int8_model(path).input_shape, 4, seed=7)
+        cases.append(SuiteCase(path, inputs.reshape(len(inputs), -1)))
+        expected.append(tflm_outputs(path, inputs))
+    board = BOARDS[core]
+    results = run_suite(board, build_suite(board, cases, tmp_path, "cortexm_dsp"), len(cases))
+    for (arch, _, _), want, got in zip(MLPERF, expected, results, strict=True):
+        np.testing.assert_array_equal(got.outputs, want, err_msg=f"{arch} on {core}")
+        assert min(got.instructions) > 0

@@ -4,6 +4,7 @@ Format (one ``.npz`` written with ``numpy.savez`` or ``savez_compressed``)::
 
     images       uint8 (N, H, W, C)   raw pixels, normalised like the model's training data
     inputs       int8  (N, H, W, C)   or: inputs already quantised to the model's int8 input
+                       or (N, F)      (N, F for a model whose input is a 1×F vector)
     labels       integer (N,)         true class of each row, 0 … classes − 1
     class_names  str (classes,)       optional, one name per model output
 
@@ -54,7 +55,7 @@ class UserData:
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
-        """(H, W, C) of one row."""
+        """(H, W, C) of one row, or (F,) for vectors."""
         rows = self.inputs if self.inputs is not None else self.images
         assert rows is not None
         return tuple(rows.shape[1:])
@@ -168,23 +169,29 @@ def _labels(path: Path, labels: np.ndarray | None) -> np.ndarray:
 def _rows(path: Path, arrays: dict[str, np.ndarray]) -> np.ndarray:
     name, dtype = ("inputs", np.int8) if "inputs" in arrays else ("images", np.uint8)
     rows = arrays[name]
-    if rows.ndim != 4 or rows.dtype != dtype or 0 in rows.shape:
-        raise _fail(path, f"{name} must be {np.dtype(dtype).name} N×H×W×C (NHWC), got "
+    # Images are NHWC pixels; quantised inputs may also be N×F vectors (a feature model).
+    dims = (4,) if name == "images" else (2, 4)
+    if rows.ndim not in dims or rows.dtype != dtype or 0 in rows.shape:
+        layout = "N×H×W×C (NHWC)" if name == "images" else "N×H×W×C (NHWC) or N×F"
+        raise _fail(path, f"{name} must be {np.dtype(dtype).name} {layout}, got "
                     f"{rows.dtype} {'×'.join(map(str, rows.shape)) or 'a scalar'}",
                     f"convert it with {name}.astype(numpy.{np.dtype(dtype).name})"
-                    + (" of pixels 0…255" if name == "images" else "")
-                    + " and give it 4 dimensions")
+                    + (" of pixels 0…255 and give it 4 dimensions" if name == "images"
+                       else " and give it 2 or 4 dimensions"))
     return rows
 
 
 def check_fits(data: UserData, sample_shape: tuple[int, ...], classes: int,
                model: str | Path) -> None:
-    """Refuse ``data`` unless one row has the model's input shape (H, W, C), every label
-    is a class of its ``classes`` outputs and ``class_names`` (if any) names them all."""
+    """Refuse ``data`` unless one row has the model's input shape ((H, W, C), or (F,) for a
+    vector), every label is a class of its ``classes`` outputs and ``class_names`` (if any)
+    names them all."""
     if data.sample_shape != tuple(sample_shape):
         shape = "×".join(map(str, sample_shape))
+        layout, fix = (("H×W×C", f"resize the images to {shape}") if len(sample_shape) == 3
+                       else ("F", f"give rows of {shape} values"))
         raise _fail(data.path, f"rows are {'×'.join(map(str, data.sample_shape))}, but "
-                    f"{model} takes {shape} (H×W×C)", f"resize the images to {shape}")
+                    f"{model} takes {shape} ({layout})", fix)
     top = int(data.labels.max())
     if top >= classes:
         raise _fail(data.path, f"labels reach {top}, but {model} has {classes} outputs "

@@ -25,6 +25,7 @@ from tinyedge.fileio import (
 )
 from tinyedge.int8 import Int8Signature, check_int8_model, prepare_int8, quantize_images
 from tinyedge.layout import MANIFEST_NAME
+from tinyedge.models import ARCHITECTURES
 from tinyedge.progress import Progress
 from tinyedge.records import Record, image_set, make_record, write_record
 
@@ -55,11 +56,15 @@ def export_info(model_path: str | Path) -> dict[str, Any]:
     params = f.object("parameters")
     num_classes = params.integer("num_classes", low=2)
     params.array("class_names", num_classes, item="string")
+    # One mean and std per input channel of the exported architecture (3 for images of
+    # the scaling zoo, 1 for DS-CNN's MFCC features and the autoencoder's vector).
+    known = ARCHITECTURES.get(params.data.get("arch"))
+    channels = known.channels if known is not None else 3
     norm = params.object("normalization")
-    norm.array("mean", 3, item="number")
-    std = norm.array("std", 3, item="number")
+    norm.array("mean", channels, item="number")
+    std = norm.array("std", channels, item="number")
     if min(std) <= 0:
-        raise norm.fail("std", "3 numbers > 0")
+        raise norm.fail("std", f"{channels} numbers > 0")
     tflite = f.object("outputs").object("tflite")
     recorded = tflite.string("sha256")
     if recorded != sha256_file(model_path):
@@ -155,9 +160,13 @@ def model_inputs(model_path: str | Path, signature: Int8Signature, *,
     if dataset is not None:
         raise DatasetError("pass either --data FILE.npz or --dataset, not both")
     shape = tuple(signature.input_shape)
-    if len(shape) != 4 or shape[0] != 1:
+    if len(shape) not in (2, 4) or shape[0] != 1:
         raise ModelError(f"{model_path} takes input of shape {'×'.join(map(str, shape))}; "
-                         "tinyedge evaluates models with one 1×H×W×C image input")
+                         "tinyedge evaluates models with one 1×H×W×C image or 1×F vector "
+                         "input")
+    if len(shape) == 2 and data.images is not None:
+        raise DatasetError(f"{model_path} takes a 1×{shape[1]} vector, not an image; give "
+                           f"--data {data.path} `inputs` quantised to its int8 input")
     classes = int(np.prod(signature.output_shape))
     check_fits(data, shape[1:], classes, model_path)
     check_scales(model_path, signature)
