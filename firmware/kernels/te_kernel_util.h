@@ -158,8 +158,13 @@ static inline int te_pad_args_ok(const te_pad_params *p, const te_dims *in, cons
  * batches x depth (filter = units x depth) and the quantization and clamp are valid; 0 when
  * the call is inconsistent. Products in 64-bit so no size can wrap. */
 static inline int32_t te_fc_batches(const te_fc_params *p, const te_quant_params *q,
-                                    const te_dims *in, const te_dims *f, const te_dims *out)
+                                    const te_dims *in, const int8_t *input, const te_dims *f,
+                                    const int8_t *filter, const te_dims *out, int8_t *output)
 {
+    if (p == NULL || !te_dims_ok(in) || !te_dims_ok(f) || !te_dims_ok(out) || input == NULL ||
+        filter == NULL || output == NULL) {
+        return 0;
+    }
     const int32_t depth = f->c;
     const int32_t units = f->w;
     const int32_t batches = te_dims_size(out) / units;

@@ -41,19 +41,15 @@ te_status te_fully_connected_s8(const te_context *ctx, const te_fc_params *param
                                 int8_t *output)
 {
     (void)bias_dims;
-    if (params == NULL || !te_dims_ok(input_dims) || !te_dims_ok(filter_dims) ||
-        !te_dims_ok(output_dims) || input == NULL || filter == NULL || output == NULL ||
-        ctx == NULL || ctx->buf == NULL || ((uintptr_t)ctx->buf & 3u) != 0u ||
+    const int32_t batches = te_fc_batches(params, quant, input_dims, input, filter_dims, filter,
+                                          output_dims, output);
+    if (batches < 1 || ctx == NULL || ctx->buf == NULL || ((uintptr_t)ctx->buf & 3u) != 0u ||
         ((uintptr_t)filter & 3u) != 0u ||
         ctx->size < te_fully_connected_s8_get_buffer_size(filter_dims)) {
         return TE_ERROR_ARG;
     }
     const int32_t depth = filter_dims->c;
     const int32_t units = filter_dims->w;
-    const int32_t batches = te_fc_batches(params, quant, input_dims, filter_dims, output_dims);
-    if (batches < 1) {
-        return TE_ERROR_ARG;
-    }
     const int32_t groups = te_gemm_groups(depth);
     const uint32_t *packed = (const uint32_t *)(const void *)filter;
     uint32_t *col = (uint32_t *)ctx->buf;

@@ -47,16 +47,13 @@ te_status te_fully_connected_s8(const te_context *ctx, const te_fc_params *param
 {
     (void)ctx;
     (void)bias_dims;
-    if (params == NULL || !te_dims_ok(input_dims) || !te_dims_ok(filter_dims) ||
-        !te_dims_ok(output_dims) || input == NULL || filter == NULL || output == NULL) {
+    const int32_t batches = te_fc_batches(params, quant, input_dims, input, filter_dims, filter,
+                                          output_dims, output);
+    if (batches < 1) {
         return TE_ERROR_ARG;
     }
     const int32_t depth = filter_dims->c;
     const int32_t units = filter_dims->w;
-    const int32_t batches = te_fc_batches(params, quant, input_dims, filter_dims, output_dims);
-    if (batches < 1) {
-        return TE_ERROR_ARG;
-    }
     for (int32_t b = 0; b < batches; ++b) {
         const int8_t *x = input + (size_t)b * (size_t)depth;
         uint32_t sum_x = 0; /* sum_d (x_d + io), for a nonzero filter offset */
