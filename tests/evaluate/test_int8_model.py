@@ -21,13 +21,16 @@ TINY = CORPUS / "op_mean.tflite"  # input 1×4×5×3, 3 outputs
 NORM = ((0.5, 0.4, 0.3), (0.25, 0.2, 0.3))
 
 
+def _copied(source: Path, path: Path) -> Path:
+    path.parent.mkdir()
+    shutil.copy(source, path)
+    return path
+
+
 @pytest.fixture
 def user_model(tmp_path) -> Path:
     """The exported model somewhere else, without its export manifest."""
-    path = tmp_path / "mine" / "classifier.tflite"
-    path.parent.mkdir()
-    shutil.copy(ZOO, path)
-    return path
+    return _copied(ZOO, tmp_path / "mine" / "classifier.tflite")
 
 
 def _images(n: int, shape=(32, 32, 3), seed=0) -> np.ndarray:
@@ -176,10 +179,7 @@ VECTOR = CORPUS / "op_fc.tflite"  # input 1×12 (a feature vector, not an image)
 
 @pytest.fixture
 def vector_model(tmp_path) -> Path:
-    path = tmp_path / "m" / "features.tflite"
-    path.parent.mkdir()
-    shutil.copy(VECTOR, path)
-    return path
+    return _copied(VECTOR, tmp_path / "m" / "features.tflite")
 
 
 @pytest.mark.slow  # compiles the native runtime for the model

@@ -42,43 +42,44 @@ class _ResidualStack(nn.Module):
         return self.relu(self.shortcut(x) + self.body(x))
 
 
-class ResNet8(nn.Module):
-    """ResNet-8 for 32×32×3: a 3×3 stem of ``width`` filters, three residual stacks of
-    width, 2·width (stride 2) and 4·width (stride 2) filters, global average pooling and a
-    dense classifier. The reference uses width 16."""
+class _PooledClassifier(nn.Module):
+    """``features``, then global average pooling and a dense layer of ``num_classes``."""
 
-    def __init__(self, width: int = 16, num_classes: int = 10, in_channels: int = 3) -> None:
+    def __init__(self, features: nn.Module, channels: int, num_classes: int) -> None:
         super().__init__()
-        self.features = nn.Sequential(
-            *_conv_bn_relu(in_channels, width, 3, 1, 1),
-            _ResidualStack(width, width, 1),
-            _ResidualStack(width, 2 * width, 2),
-            _ResidualStack(2 * width, 4 * width, 2))
+        self.features = features
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(4 * width, num_classes)
+        self.classifier = nn.Linear(channels, num_classes)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.classifier(self.pool(self.features(x)).flatten(1))
 
 
-class DSCNN(nn.Module):
+class ResNet8(_PooledClassifier):
+    """ResNet-8 for 32×32×3: a 3×3 stem of ``width`` filters, three residual stacks of
+    width, 2·width (stride 2) and 4·width (stride 2) filters, global average pooling and a
+    dense classifier. The reference uses width 16."""
+
+    def __init__(self, width: int = 16, num_classes: int = 10, in_channels: int = 3) -> None:
+        super().__init__(nn.Sequential(
+            *_conv_bn_relu(in_channels, width, 3, 1, 1),
+            _ResidualStack(width, width, 1),
+            _ResidualStack(width, 2 * width, 2),
+            _ResidualStack(2 * width, 4 * width, 2)), 4 * width, num_classes)
+
+
+class DSCNN(_PooledClassifier):
     """DS-CNN (small) for 49×10×1 MFCC features: a 10×4 stride-2 convolution of ``width``
     filters, four depthwise-separable blocks (3×3 depthwise-BN-ReLU, 1×1 pointwise-BN-ReLU),
     global average pooling over the 25×5 map and a dense classifier. The reference uses
     width 64. (Dropout layers of the reference are identity at inference and omitted.)"""
 
     def __init__(self, width: int = 64, num_classes: int = 12, in_channels: int = 1) -> None:
-        super().__init__()
         layers = _conv_bn_relu(in_channels, width, (10, 4), 2, (5, 1))
         for _ in range(4):
             layers += _conv_bn_relu(width, width, 3, 1, 1, groups=width)
             layers += _conv_bn_relu(width, width, 1, 1, 0)
-        self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(width, num_classes)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.classifier(self.pool(self.features(x)).flatten(1))
+        super().__init__(nn.Sequential(*layers), width, num_classes)
 
 
 # (output channels at α = 1, stride) of MobileNetV1's 13 depthwise-separable layers.
@@ -88,14 +89,13 @@ MOBILENETV1_LAYERS: tuple[tuple[int, int], ...] = (
 )
 
 
-class MobileNetV1(nn.Module):
+class MobileNetV1(_PooledClassifier):
     """MobileNetV1 (Howard et al., 2017) with width multiplier ``alpha``: a 3×3 stride-2
     stem of 32·α filters, 13 depthwise-separable layers (3×3 depthwise-BN-ReLU, 1×1
     pointwise-BN-ReLU), global average pooling and a dense classifier. The visual wake
     words reference uses α = 0.25 on 96×96×3 images and plain ReLU."""
 
     def __init__(self, alpha: float = 0.25, num_classes: int = 2, in_channels: int = 3) -> None:
-        super().__init__()
         channels = int(32 * alpha)
         layers = _conv_bn_relu(in_channels, channels, 3, 2, 1)
         for out, stride in MOBILENETV1_LAYERS:
@@ -103,12 +103,7 @@ class MobileNetV1(nn.Module):
             layers += _conv_bn_relu(channels, channels, 3, stride, 1, groups=channels)
             layers += _conv_bn_relu(channels, out, 1, 1, 0)
             channels = out
-        self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(channels, num_classes)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.classifier(self.pool(self.features(x)).flatten(1))
+        super().__init__(nn.Sequential(*layers), channels, num_classes)
 
 
 class FCAutoencoder(nn.Module):
