@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1] / "tinyedge"
 # Lowest first; a unit may import units of its own layer (without a cycle) or below.
 LAYERS = [
     {"errors", "__version__"},
-    {"fileio", "progress", "protocol", "layout", "resources", "tool_args", "models",
+    {"fileio", "progress", "protocol", "layout", "resources", "tool_args", "qemu", "models",
      "analysis", "clocktree"},
     {"data", "boards", "records"},
     {"train", "firmware", "report"},

@@ -12,14 +12,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyedge import tool_args
-from tinyedge.errors import TinyedgeError
+from tinyedge.qemu import QemuError, qemu_command, require_qemu
 
 # TE_FAULT_EXIT_CODE in firmware/include/te_platform.h: the fault handler's exit status.
 FAULT_EXIT_CODE = 0xFA
 
 
-class EmulatorError(TinyedgeError):
+class EmulatorError(QemuError):
     """QEMU is missing, failed to start, or ran past its time limit."""
 
 
@@ -38,33 +37,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def qemu_command(config: QemuConfig, port: int, monitor: Path) -> list[str]:
-    machine = tool_args.safe_name(config.machine, "QEMU machine", "the board file")
-    command = [
-        "qemu-system-arm", "-M", machine, "-kernel", str(config.kernel),
-        # The monitor socket lets the host reset the board like its reset button.
-        "-nographic", "-monitor", f"unix:{tool_args.qemu_value(monitor)},server=on,wait=off",
-        # Exact, deterministic instruction counting; the counters tick in virtual time.
-        "-icount", f"shift={config.icount_shift}",
-        "-semihosting-config", "enable=on,target=native",
-        # wait=on: the CPU starts only once the host is connected, so no byte is lost.
-        "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on",
-    ]
-    if config.preload is not None:
-        path, address = config.preload
-        command += ["-device", f"loader,file={tool_args.qemu_value(path)},addr={address:#x},"
-                               "force-raw=on"]
-    return command
-
-
 class QemuProcess:
     """A running emulator; ``url`` is its serial port for pyserial. Always stopped on
     exit, and killed if it outlives ``time_limit_s``."""
 
     def __init__(self, config: QemuConfig) -> None:
-        if shutil.which("qemu-system-arm") is None:
-            raise EmulatorError("qemu-system-arm is not installed; run scripts/setup.sh "
-                                "(or apt-get install qemu-system-arm)")
+        require_qemu(EmulatorError)
         self.config = config
         self.port = free_port()
         self.url = f"socket://127.0.0.1:{self.port}"
@@ -73,7 +51,10 @@ class QemuProcess:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as QEMU
         self._scratch = Path(tempfile.mkdtemp(prefix="tinyedge-qemu-"))
         self.monitor = self._scratch / "monitor.sock"
-        self.process = subprocess.Popen(qemu_command(config, self.port, self.monitor),
+        command = qemu_command(config.machine, config.kernel, config.icount_shift,
+                               where="the board file", serial_port=self.port,
+                               monitor=self.monitor, preload=config.preload)
+        self.process = subprocess.Popen(command,
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=self._log, preexec_fn=_die_with_parent)
         self.expired = False

@@ -8,20 +8,17 @@ a fault before the UART is up, it would never exit by itself.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from tinyedge import tool_args
 from tinyedge.boards import Board
-from tinyedge.errors import TinyedgeError
+from tinyedge.qemu import QemuError, qemu_command, run_to_exit
 
 
-class SmokeError(TinyedgeError):
-    """QEMU missing, timed out, or the firmware's report is missing or malformed."""
+class SmokeError(QemuError):
+    """The firmware's report is missing or malformed."""
 
 
 @dataclass(frozen=True)
@@ -36,27 +33,13 @@ class SmokeReport:
     log: str
 
 
-def qemu_smoke_command(board: Board, elf: Path) -> list[str]:
-    emu = board.emulator
-    machine = tool_args.safe_name(emu.qemu_machine, "QEMU machine", str(board.path))
-    return ["qemu-system-arm", "-M", machine, "-kernel", str(elf),
-            "-nographic", "-monitor", "none", "-no-reboot",
-            "-icount", f"shift={emu.icount_shift}",
-            "-semihosting-config", "enable=on,target=native"]
-
-
 def run_smoke(board: Board, elf: Path, timeout_s: float = 60.0) -> SmokeReport:
     """Run the emulator build ``elf`` of ``board``; serial0 is QEMU's stdout."""
-    if shutil.which("qemu-system-arm") is None:
-        raise SmokeError("qemu-system-arm is not installed; apt-get install qemu-system-arm")
-    try:
-        proc = subprocess.run(qemu_smoke_command(board, elf), capture_output=True,
-                              stdin=subprocess.DEVNULL, timeout=timeout_s)
-    except subprocess.TimeoutExpired as exc:
-        raise SmokeError(f"QEMU {board.emulator.qemu_machine} did not exit within "
-                         f"{timeout_s:.0f} s; the firmware hung") from exc
-    log = proc.stdout.decode("latin-1")
-    return parse_report(log, proc.returncode)
+    emu = board.emulator
+    command = qemu_command(emu.qemu_machine, elf, emu.icount_shift, where=str(board.path))
+    exit_code, log = run_to_exit(command, timeout_s,
+                                 f"the smoke app on QEMU {emu.qemu_machine}")
+    return parse_report(log, exit_code)
 
 
 def parse_report(log: str, exit_code: int) -> SmokeReport:

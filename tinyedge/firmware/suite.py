@@ -20,7 +20,6 @@ supported: the inputs live in flash.
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ from tinyedge.firmware.build import (
     platform_dirs,
 )
 from tinyedge.firmware.host import compile_model, firmware_root, kernel_sources
+from tinyedge.qemu import qemu_command, run_to_exit
 
 _SYMBOLS = ("te_model_get_info", "te_model_invoke_layer", "te_model_invoke")
 
@@ -240,17 +240,11 @@ def run_suite(board: str | Board, elf: Path, n_cases: int, timeout_s: float = 60
     """Boot the suite image in QEMU (exact instruction counting) and parse its report."""
     b = board if isinstance(board, Board) else load_board(board)
     emu = b.emulator
-    cmd = ["qemu-system-arm", "-M", emu.qemu_machine, "-kernel", str(elf), "-nographic",
-           "-monitor", "none", "-no-reboot", "-icount", f"shift={emu.icount_shift}",
-           "-semihosting-config", "enable=on,target=native"]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL,
-                              timeout=timeout_s)
-    except subprocess.TimeoutExpired as exc:
-        raise TinyedgeError(f"suite image did not finish within {timeout_s:.0f} s") from exc
-    text = proc.stdout.decode("latin-1").replace("\r", "")
-    if proc.returncode != 0 or "\nend\n" not in f"\n{text}":
-        raise TinyedgeError(f"suite image failed (exit {proc.returncode}):\n{text[-2000:]}")
+    command = qemu_command(emu.qemu_machine, elf, emu.icount_shift, where=str(b.path))
+    exit_code, log = run_to_exit(command, timeout_s, "the suite image")
+    text = log.replace("\r", "")
+    if exit_code != 0 or "\nend\n" not in f"\n{text}":
+        raise TinyedgeError(f"suite image failed (exit {exit_code}):\n{text[-2000:]}")
     results: list[CaseResult] = []
     outs: list[bytes] = []
     for line in text.splitlines():
