@@ -42,5 +42,5 @@ def test_a_served_device_listens_on_tcp_and_can_be_reset(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("machine", ["mps2-an386,accel=kvm", "-enable-kvm", "an 386", ""])
 def test_a_machine_other_tools_would_interpret_is_refused(machine: str) -> None:
-    with pytest.raises(UnsafeArgumentError, match="QEMU machine .* in boards/x.toml"):
+    with pytest.raises(UnsafeArgumentError, match=r"QEMU machine .* in boards/x\.toml"):
         qemu_command(machine, Path("/b/fw.elf"), 7, where="boards/x.toml")
