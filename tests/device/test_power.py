@@ -4,6 +4,9 @@ monitor that disconnects mid-run; without a monitor energy is a labelled estimat
 
 from __future__ import annotations
 
+import time
+import tracemalloc
+
 import numpy as np
 import pytest
 from helpers.fake_device import info_payload
@@ -16,6 +19,7 @@ from tinyedge.device.power import (
     MonitorDisconnected,
     MonitorError,
     PowerRecorder,
+    WindowIntegrator,
     energy_from_samples,
     estimated_energy,
     open_monitor,
@@ -132,6 +136,98 @@ def test_monitor_disconnecting_mid_run_keeps_what_it_recorded() -> None:
     d = m.to_dict()
     assert d["complete"] is False
     assert "disconnected after 2000 samples" in d["note"] and "3 complete windows" in d["note"]
+
+
+def noisy_trace(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Starts inside a window (dropped), ends inside one (dropped), windows of uneven
+    length, and a current that is not constant, so every sum matters."""
+    rng = np.random.default_rng(seed)
+    levels, high = [], True
+    for _ in range(41):
+        levels += [high] * int(rng.integers(1, 400))
+        high = not high
+    active = np.array(levels, dtype=bool)
+    current = np.where(active, ACTIVE_A, IDLE_A) + rng.normal(0, 0.002, len(active))
+    return current, active
+
+
+def assert_same(streamed, whole) -> None:
+    for name, value in vars(whole).items():
+        if isinstance(value, float):
+            assert getattr(streamed, name) == pytest.approx(value, rel=1e-12), name
+        else:
+            assert getattr(streamed, name) == value, name
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_integrating_as_samples_arrive_equals_the_whole_trace(seed) -> None:
+    current, active = noisy_trace(seed)
+    whole = energy_from_samples(current, active, RATE, V, "sim", disconnected=True)
+    assert whole.windows == 19  # 20 high runs: the first is cut by the start, the last by the end
+    rng = np.random.default_rng(100 + seed)
+    edges = np.flatnonzero(np.diff(active.astype(np.int8))) + 1
+    cuts = {
+        "random": np.sort(rng.choice(np.arange(1, len(current)), 60, replace=False)),
+        "single samples": np.arange(1, len(current)),
+        "at every edge": edges,
+        "one sample after every edge": edges + 1,
+    }
+    for how, at in cuts.items():
+        integrator = WindowIntegrator()
+        for c, a in zip(np.split(current, at), np.split(active, at), strict=True):
+            integrator.feed(c, a)
+        streamed = integrator.measurement(RATE, V, "sim", disconnected=True)
+        assert streamed.note == whole.note, how
+        assert_same(streamed, whole)
+
+
+def test_a_ten_second_recording_keeps_no_samples() -> None:
+    # 10 s at 100 kS/s (the PPK2's rate): 10 ms inferences every 20 ms, read in 1000-sample
+    # chunks, each a fresh array as a monitor library returns them.
+    rate, period = 100_000.0, 2000
+    rng = np.random.default_rng(7)
+    one_active = np.arange(period) % period >= 1000
+    one_current = np.where(one_active, ACTIVE_A, IDLE_A) + rng.normal(0, 0.002, period)
+
+    class LongRun:
+        name, sample_rate_hz, supply_v = "sim", rate, V
+
+        def __init__(self) -> None:
+            self.reads = 0
+
+        def start(self) -> None:
+            pass
+
+        def read(self) -> Chunk | None:
+            if self.reads == 1000:
+                return None
+            half = slice(1000 * (self.reads % 2), 1000 * (self.reads % 2 + 1))
+            self.reads += 1
+            return Chunk(one_current[half].copy(), one_active[half].copy())
+
+        def stop(self) -> None:
+            pass
+
+    monitor = LongRun()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        with PowerRecorder(monitor, poll_s=0.001) as rec:
+            deadline = time.monotonic() + 30
+            while monitor.reads < 1000 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # The samples would take 9 MB (float64 current + bool marker); the recorder keeps
+    # running sums and two numbers per window (499 windows).
+    assert held < 256 * 1024, f"the recorder kept {held} bytes after 10 s of samples"
+    m = rec.measurement()
+    assert rec.samples == 1_000_000 and m.windows == 499  # the last window never closes
+    assert len(rec.integrator.window_sums) == len(rec.integrator.window_lengths) == 499
+    whole = energy_from_samples(np.tile(one_current, 500), np.tile(one_active, 500), rate, V,
+                                "sim")
+    assert_same(m, whole)
 
 
 def test_monitor_lost_before_any_sample_is_one_line() -> None:

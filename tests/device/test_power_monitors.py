@@ -22,7 +22,16 @@ import pytest
 from helpers.joulescope_double import JoulescopeDriverDouble
 from helpers.ppk2_sim import AVERAGE_START, AVERAGE_STOP, GET_META_DATA, Ppk2Simulator
 
-from tinyedge.device.power import MonitorError, PowerRecorder, open_monitor, parse_monitor
+from tinyedge.device.power import (
+    Chunk,
+    EnergyMeasurement,
+    MonitorError,
+    PowerMonitor,
+    PowerRecorder,
+    energy_from_samples,
+    open_monitor,
+    parse_monitor,
+)
 
 V = 3.3
 IDLE_A, ACTIVE_A = 0.020, 0.095
@@ -41,8 +50,45 @@ def expected_net_j(idle_a: float, active_a: float, window: int = WINDOW) -> floa
     return V * (active_a - idle_a) * window / RATE
 
 
-def recorded_pin(rec: PowerRecorder) -> list[bool]:
-    return np.concatenate([c.active for c in rec.chunks]).tolist()
+class Tapped:
+    """The monitor as the recorder sees it, keeping a copy of every chunk it delivers
+    (the recorder integrates each chunk and keeps none)."""
+
+    def __init__(self, monitor: PowerMonitor) -> None:
+        self.monitor = monitor
+        self.name, self.sample_rate_hz = monitor.name, monitor.sample_rate_hz
+        self.supply_v = monitor.supply_v
+        self.chunks: list[Chunk] = []
+
+    def start(self) -> None:
+        self.monitor.start()
+
+    def read(self) -> Chunk | None:
+        chunk = self.monitor.read()
+        if chunk is not None:
+            self.chunks.append(chunk)
+        return chunk
+
+    def stop(self) -> None:
+        self.monitor.stop()
+
+    def pin(self) -> list[bool]:
+        return np.concatenate([c.active for c in self.chunks]).tolist()
+
+    def whole_trace(self, disconnected: bool = False) -> EnergyMeasurement:
+        """The figures from the whole recorded trace at once."""
+        return energy_from_samples(np.concatenate([c.current_a for c in self.chunks]),
+                                   np.concatenate([c.active for c in self.chunks]),
+                                   self.sample_rate_hz, self.supply_v, self.name, disconnected)
+
+
+def assert_same(streamed: EnergyMeasurement, whole: EnergyMeasurement) -> None:
+    """Integrating as samples arrive gives the whole-trace figures (up to float rounding)."""
+    for name, value in vars(whole).items():
+        if isinstance(value, float):
+            assert getattr(streamed, name) == pytest.approx(value, rel=1e-12), name
+        else:
+            assert getattr(streamed, name) == value, name
 
 
 # --- PPK2 over a pseudo-terminal ---------------------------------------------------------
@@ -50,11 +96,11 @@ def recorded_pin(rec: PowerRecorder) -> list[bool]:
 
 def test_ppk2_through_ppk2_api_measures_the_known_profile() -> None:
     with Ppk2Simulator(IDLE_A, ACTIVE_A) as sim:
-        monitor = open_monitor(parse_monitor(f"ppk2:{sim.port}"), V)
+        monitor = Tapped(open_monitor(parse_monitor(f"ppk2:{sim.port}"), V))
         sim.schedule(5, WINDOW, GAP)
         with PowerRecorder(monitor) as rec:
             wait(sim.drained)
-            wait(lambda: sum(len(c.current_a) for c in rec.chunks) >= sim.sent)
+            wait(lambda: rec.samples >= sim.sent)
         m = rec.measurement()
     # The adapter configured the PPK2 as the library requires: metadata, ampere meter,
     # the board's supply voltage, then start and stop.
@@ -63,7 +109,8 @@ def test_ppk2_through_ppk2_api_measures_the_known_profile() -> None:
     assert sim.voltage_mv == 3300
     assert kinds.index(AVERAGE_START) < kinds.index(AVERAGE_STOP)
     # D0 decoded from every sample word, aligned with the current.
-    assert recorded_pin(rec) == sim.pin[:m.samples]
+    assert monitor.pin() == sim.pin[:m.samples]
+    assert_same(m, monitor.whole_trace())  # on the stream ppk2-api decoded
     assert m.windows == 5 and not m.disconnected and m.to_dict()["complete"] is True
     assert m.window_s == pytest.approx(WINDOW / RATE)
     assert m.idle_current_a == pytest.approx(sim.idle_a, rel=0.01)
@@ -78,14 +125,15 @@ def test_ppk2_pulled_mid_run_keeps_what_it_recorded() -> None:
     # Windows occupy samples 1000-2000, 3000-4000, 5000-6000, 7000-8000, ...: a cable
     # pulled after 7500 samples leaves 3 complete windows and cuts the fourth.
     with Ppk2Simulator(IDLE_A, ACTIVE_A, disconnect_after=7500) as sim:
-        monitor = open_monitor(parse_monitor(f"ppk2:{sim.port}"), V)
+        monitor = Tapped(open_monitor(parse_monitor(f"ppk2:{sim.port}"), V))
         sim.schedule(5, WINDOW, GAP)
         with PowerRecorder(monitor) as rec:
             assert sim.hung_up.wait(10)
             wait(lambda: rec.disconnected)
         m = rec.measurement()
     assert rec.disconnected and m.disconnected
-    assert m.samples == 7500 and recorded_pin(rec) == sim.pin  # nothing read was lost
+    assert m.samples == 7500 and monitor.pin() == sim.pin  # nothing read was lost
+    assert_same(m, monitor.whole_trace(disconnected=True))
     assert m.windows == 3
     assert m.joules_per_inference == pytest.approx(expected_net_j(sim.idle_a, sim.active_a),
                                                    rel=0.01)
@@ -145,18 +193,18 @@ def joulescope_pins(windows: int, window: int = 800, gap: int = 800) -> np.ndarr
 
 
 def test_joulescope_through_the_joulescope_package(joulescope_driver) -> None:
-    monitor = open_monitor(parse_monitor("joulescope:000415"), V)
+    monitor = Tapped(open_monitor(parse_monitor("joulescope:000415"), V))
     assert monitor.sample_rate_hz == RATE  # asked of the device, read back from it
     pins = joulescope_pins(5)
     with PowerRecorder(monitor) as rec:
         for block in np.split(pins, len(pins) // 800):
             joulescope_driver.stream(block)
             time.sleep(0.002)
-        wait(lambda: sum(len(c.current_a) for c in rec.chunks) == len(pins))
+        wait(lambda: rec.samples == len(pins))
     m = rec.measurement()
     topics = [t.split("000415/")[-1] for t, _ in joulescope_driver.published]
     assert "s/i/ctrl" in topics and "s/gpi/0/ctrl" in topics and joulescope_driver.closed == 1
-    assert recorded_pin(rec) == pins.tolist()
+    assert monitor.pin() == pins.tolist()
     assert m.windows == 5 and not m.disconnected
     assert m.joules_per_inference == pytest.approx(V * (ACTIVE_A - IDLE_A) * 800 / RATE,
                                                    rel=1e-6)  # float32 samples
@@ -170,7 +218,7 @@ def test_joulescope_unplugged_mid_run_keeps_what_it_recorded(joulescope_driver) 
         for block in np.split(pins, len(pins) // 800)[:7]:  # 5600 samples, then unplugged
             joulescope_driver.stream(block)
             sent += len(block)
-        wait(lambda: sum(len(c.current_a) for c in rec.chunks) == sent)
+        wait(lambda: rec.samples == sent)
         joulescope_driver.unplug()
         wait(lambda: rec.disconnected)
     m = rec.measurement()

@@ -10,8 +10,10 @@ the idle current. MLPerf Tiny's EnergyRunner uses the same marker idea.
 Monitors are reached through their own Python libraries, installed as the optional extra
 ``pip install tinyedge[power]``: Nordic's PPK2 via ``ppk2-api``, the Joulescope via
 ``joulescope``. Both sit behind :class:`PowerMonitor` (start, read a chunk, stop), so the
-energy path is tested with a simulated monitor. A monitor that disconnects mid-run loses
-nothing already read: the run keeps every complete window before the cut and says so.
+energy path is tested with a simulated monitor. Samples are integrated as they arrive
+(:class:`WindowIntegrator`): a run keeps running sums and one pair of numbers per window,
+not the trace. A monitor that disconnects mid-run loses nothing already read: the run
+keeps every complete window before the cut and says so.
 Without a monitor, energy stays an estimate from the board's datasheet figure, labelled
 ``estimated`` with its source.
 """
@@ -134,19 +136,19 @@ class EnergyMeasurement:
 def energy_from_samples(current_a: np.ndarray, active: np.ndarray, sample_rate_hz: float,
                         supply_v: float, monitor: str = "monitor",
                         disconnected: bool = False) -> EnergyMeasurement:
-    """Energy per inference from a current trace and the marker pin.
+    """Energy per inference from a whole current trace and the marker pin.
 
     A window is a run of samples with the pin high that starts and ends inside the trace
     (a window cut by the start or the end of the recording is dropped). Per window:
     gross = V · Σ I / rate, net = gross − V · I_idle · n / rate, with I_idle the mean
     current over all samples with the pin low. Worked example: 1 kHz sampling, 3.3 V,
     idle 10 mA, one 5-sample (5 ms) window at 30 mA: gross = 3.3 · 5 · 0.030 / 1000 =
-    0.495 mJ, net = 0.495 − 3.3 · 0.010 · 0.005 = 0.33 mJ.
+    0.495 mJ, net = 0.495 − 3.3 · 0.010 · 0.005 = 0.33 mJ. A recording in progress uses
+    :class:`WindowIntegrator`, which gives the same figures without keeping the trace.
     """
     current_a = np.asarray(current_a, dtype=np.float64)
     active = np.asarray(active, dtype=bool)
-    if current_a.shape != active.shape or current_a.ndim != 1:
-        raise ValueError("current and marker traces must be 1-D and equally long")
+    _check_trace(current_a, active)
     edges = np.diff(active.astype(np.int8))
     starts = np.flatnonzero(edges == 1) + 1
     ends = np.flatnonzero(edges == -1) + 1
@@ -155,26 +157,92 @@ def energy_from_samples(current_a: np.ndarray, active: np.ndarray, sample_rate_h
         starts = starts[: len(ends)]
     windows = list(zip(starts.tolist(), ends.tolist(), strict=True))
     idle = current_a[~active]
-    if not windows:
+    return _measurement([float(current_a[a:b].sum()) for a, b in windows],
+                        [b - a for a, b in windows], float(idle.sum()), idle.size,
+                        len(current_a), sample_rate_hz, supply_v, monitor, disconnected)
+
+
+def _check_trace(current_a: np.ndarray, active: np.ndarray) -> None:
+    if current_a.shape != active.shape or current_a.ndim != 1:
+        raise ValueError("current and marker traces must be 1-D and equally long")
+
+
+def _measurement(window_sums: list[float], window_lengths: list[int], idle_sum: float,
+                 idle_samples: int, samples: int, sample_rate_hz: float, supply_v: float,
+                 monitor: str, disconnected: bool) -> EnergyMeasurement:
+    """The figures from per-window current sums (A · samples) and the idle current sum."""
+    if not window_sums:
         raise MonitorError(f"{monitor} saw no complete 'inference active' window in "
-                           f"{len(current_a)} samples; check that the board's marker pin is "
+                           f"{samples} samples; check that the board's marker pin is "
                            "wired to the monitor's logic input")
-    if idle.size == 0:
+    if idle_samples == 0:
         raise MonitorError(f"{monitor} saw the marker pin high all the time; check the wiring")
-    idle_a = float(idle.mean())
-    gross = np.array([supply_v * current_a[a:b].sum() / sample_rate_hz for a, b in windows])
-    lengths = np.array([(b - a) / sample_rate_hz for a, b in windows])
+    idle_a = idle_sum / idle_samples
+    sums = np.asarray(window_sums, dtype=np.float64)
+    counts = np.asarray(window_lengths, dtype=np.float64)
+    gross = supply_v * sums / sample_rate_hz
+    lengths = counts / sample_rate_hz
     net = gross - supply_v * idle_a * lengths
-    inside = np.concatenate([current_a[a:b] for a, b in windows])
     note = ""
     if disconnected:
-        note = (f"the monitor disconnected after {len(current_a)} samples "
-                f"({len(current_a) / sample_rate_hz:.3f} s); energy is from the {len(windows)} "
+        note = (f"the monitor disconnected after {samples} samples "
+                f"({samples / sample_rate_hz:.3f} s); energy is from the {len(sums)} "
                 "complete windows recorded before that")
-    return EnergyMeasurement(monitor, len(windows), float(np.median(net)),
-                             float(np.median(gross)), idle_a, float(inside.mean()),
-                             float(np.median(lengths)), supply_v, len(current_a),
-                             sample_rate_hz, disconnected, note)
+    return EnergyMeasurement(monitor, len(sums), float(np.median(net)),
+                             float(np.median(gross)), idle_a,
+                             float(sums.sum() / counts.sum()), float(np.median(lengths)),
+                             supply_v, samples, sample_rate_hz, disconnected, note)
+
+
+class WindowIntegrator:
+    """The same figures as :func:`energy_from_samples`, integrated chunk by chunk as
+    samples arrive: it keeps running sums (the idle current, the window still open) and one
+    pair of numbers per complete window, never the samples, so a long run at 100 kS/s
+    (0.9 MB of samples a second) holds memory in proportion to its inferences only."""
+
+    def __init__(self) -> None:
+        self.samples = 0
+        self.window_sums: list[float] = []  # Σ I over each complete window (A · samples)
+        self.window_lengths: list[int] = []  # samples in each complete window
+        self._idle_sum = 0.0
+        self._idle_samples = 0
+        self._level: bool | None = None  # the marker at the last sample fed
+        self._open = False  # inside a window whose start was recorded
+        self._open_sum = 0.0
+        self._open_samples = 0
+
+    def feed(self, current_a: np.ndarray, active: np.ndarray) -> None:
+        current_a = np.asarray(current_a, dtype=np.float64)
+        active = np.asarray(active, dtype=bool)
+        _check_trace(current_a, active)
+        if not len(current_a):
+            return
+        self.samples += len(current_a)
+        low = ~active
+        self._idle_sum += float(current_a[low].sum())
+        self._idle_samples += int(low.sum())
+        level = active.astype(np.int8)
+        before = level[0] if self._level is None else int(self._level)
+        at = 0  # the first sample of this chunk not yet accounted to a window
+        for k in np.flatnonzero(np.diff(level, prepend=before)).tolist():
+            if level[k]:  # the pin rose at sample k: a window opens
+                self._open, self._open_sum, self._open_samples = True, 0.0, 0
+            elif self._open:  # the pin fell at sample k: the window [start, k) is complete
+                self.window_sums.append(self._open_sum + float(current_a[at:k].sum()))
+                self.window_lengths.append(self._open_samples + k - at)
+                self._open = False
+            at = k  # (a fall with no recorded rise ends a window cut by the start)
+        if self._open:
+            self._open_sum += float(current_a[at:].sum())
+            self._open_samples += len(current_a) - at
+        self._level = bool(active[-1])
+
+    def measurement(self, sample_rate_hz: float, supply_v: float, monitor: str = "monitor",
+                    disconnected: bool = False) -> EnergyMeasurement:
+        """The figures so far; a window still open is left out, like one cut by the end."""
+        return _measurement(self.window_sums, self.window_lengths, self._idle_sum,
+                            self._idle_samples, self.samples, sample_rate_hz, supply_v,
+                            monitor, disconnected)
 
 
 @dataclass
@@ -182,16 +250,22 @@ class PowerRecorder:
     """Reads a monitor in a background thread while the evaluation runs.
 
     ``with PowerRecorder(monitor) as rec: ...`` then ``rec.measurement()``. Every chunk read
-    is kept; a :class:`MonitorDisconnected` ends the recording but keeps what came before.
+    is integrated at once (:class:`WindowIntegrator`) and then let go; a
+    :class:`MonitorDisconnected` ends the recording but keeps what came before.
     """
 
     monitor: PowerMonitor
     poll_s: float = 0.005
-    chunks: list[Chunk] = field(default_factory=list)
+    integrator: WindowIntegrator = field(default_factory=WindowIntegrator)
     disconnected: bool = False
     error: str = ""
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+
+    @property
+    def samples(self) -> int:
+        """Samples read so far."""
+        return self.integrator.samples
 
     def __enter__(self) -> PowerRecorder:
         self.monitor.start()
@@ -207,7 +281,7 @@ class PowerRecorder:
                 self.disconnected, self.error = True, str(exc)
                 return
             if chunk is not None and len(chunk.current_a):
-                self.chunks.append(chunk)
+                self.integrator.feed(chunk.current_a, chunk.active)
             else:
                 time.sleep(self.poll_s)
 
@@ -219,21 +293,19 @@ class PowerRecorder:
             try:
                 chunk = self.monitor.read()  # the tail since the last poll
                 if chunk is not None and len(chunk.current_a):
-                    self.chunks.append(chunk)
+                    self.integrator.feed(chunk.current_a, chunk.active)
             except MonitorDisconnected:
                 self.disconnected = True
         with contextlib.suppress(Exception):  # a vanished monitor cannot be stopped
             self.monitor.stop()
 
     def measurement(self) -> EnergyMeasurement:
-        if not self.chunks:
+        if not self.integrator.samples:
             raise MonitorError(f"{self.monitor.name} delivered no samples"
                                f"{' before it disconnected' if self.disconnected else ''}; "
                                "check its USB connection and run again")
-        current = np.concatenate([c.current_a for c in self.chunks])
-        active = np.concatenate([c.active for c in self.chunks])
-        return energy_from_samples(current, active, self.monitor.sample_rate_hz,
-                                   self.monitor.supply_v, self.monitor.name, self.disconnected)
+        return self.integrator.measurement(self.monitor.sample_rate_hz, self.monitor.supply_v,
+                                           self.monitor.name, self.disconnected)
 
 
 def estimated_energy(board: Board, latency_s: float) -> dict[str, Any] | None:
