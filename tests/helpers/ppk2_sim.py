@@ -14,10 +14,13 @@ What the library sends and expects (read from ppk2_api/ppk2_api.py, not copied):
   ``adc * 4 * (1.8 / 163840) / R[range]`` for the calibration this simulator reports
   (O = S = I = GS = 0, GI = UG = 1), and smooths the 3 samples after a range switch.
 
-The current profile: ``idle_a`` with D0 low, and for each scheduled window ``active_a``
-with D0 high (the firmware's "inference active" pin), each in the range a real PPK2 would
-pick. ``disconnect_after`` samples ends the stream like a pulled USB cable: once the host
-has read everything sent, the pseudo-terminal is hung up.
+The current profile: ``idle_a`` with D0 low, and ``active_a`` with D0 high (the
+firmware's "inference active" pin), each in the range a real PPK2 would pick. D0 comes
+either from windows queued with :meth:`Ppk2Simulator.schedule`, or from a
+:class:`MarkerPin` that a fake board raises around each inference (the two fakes share
+it as the real board and PPK2 share the wire). ``disconnect_after`` samples, or
+``cut_in_window`` (halfway through the board's N-th window), ends the stream like a
+pulled USB cable: once the host has read everything sent, the pseudo-terminal is hung up.
 """
 
 from __future__ import annotations
@@ -61,15 +64,86 @@ def encode_current(amperes: float, d0: bool) -> tuple[int, float]:
     raise ValueError(f"{amperes} A is beyond the PPK2's range")
 
 
+class MarkerPin:
+    """The board's "inference active" GPIO wired to the PPK2's logic input D0, timed in
+    the monitor's sample clock: the board holds it high for a given number of sample
+    periods (its inference lasts that long) and the simulator reads one level per sample
+    it sends. Before each rise the pin has been low for at least ``gap`` samples, as on a
+    board that spends time receiving the next input. Once the monitor is unplugged the pin
+    is read by nobody and the board no longer waits on it."""
+
+    def __init__(self, gap: int = 100, timeout: float = 10.0) -> None:
+        self.gap = gap
+        self.timeout = timeout
+        self.windows = 0  # times the board raised the pin
+        self.missed = 0  # windows no monitor clocked (unplugged, or it never sampled)
+        self._left = 0  # samples the pin stays high
+        self._unsent = False  # the samples that ended a window are not on the wire yet
+        self._low = 0  # samples low since the last window
+        self._unplugged = False
+        self._changed = threading.Condition()
+
+    def hold(self, samples: int) -> None:
+        """Board side: raise the pin, wait until the monitor has sent ``samples`` samples
+        of it high and the one after that lowered it, then return (pin low)."""
+        with self._changed:
+            clocked = self._changed.wait_for(
+                lambda: self._unplugged or self._low >= self.gap, self.timeout)
+            if self._unplugged or not clocked:
+                self.missed += 1
+                return
+            self.windows += 1
+            self._left = samples
+            clocked = self._changed.wait_for(
+                lambda: self._unplugged or not (self._left or self._unsent), self.timeout)
+            if not clocked:
+                self.missed += 1
+            self._left = 0
+
+    def high(self) -> bool:
+        with self._changed:
+            return self._left > 0
+
+    def left(self) -> int:
+        with self._changed:
+            return self._left
+
+    def clock(self, n: int) -> list[bool]:
+        """Monitor side: the levels of the next ``n`` samples."""
+        with self._changed:
+            high = min(n, self._left)
+            self._left -= high
+            if high and not self._left:
+                self._unsent = True  # the window ends in these samples
+            self._low = (n - high if high else self._low + n) if not self._left else 0
+            self._changed.notify_all()
+            return [True] * high + [False] * (n - high)
+
+    def sent(self) -> None:
+        """Monitor side: every sample clocked so far is on the wire."""
+        with self._changed:
+            if self._unsent:
+                self._unsent = False
+                self._changed.notify_all()
+
+    def unplug(self) -> None:
+        with self._changed:
+            self._unplugged = True
+            self._changed.notify_all()
+
+
 class Ppk2Simulator:
     """``with Ppk2Simulator(idle_a, active_a) as sim:`` then open ``sim.port``."""
 
     def __init__(self, idle_a: float, active_a: float, *, chunk: int = 256,
-                 disconnect_after: int | None = None) -> None:
+                 disconnect_after: int | None = None, pin: MarkerPin | None = None,
+                 cut_in_window: int | None = None) -> None:
         self.idle_word, self.idle_a = encode_current(idle_a, False)
         self.active_word, self.active_a = encode_current(active_a, True)
         self.chunk = chunk
         self.disconnect_after = disconnect_after
+        self.marker = pin  # the board's marker wire, when D0 follows a board
+        self.cut_in_window = cut_in_window
         self.commands: list[tuple[int, ...]] = []
         self.measuring = False
         self.sent = 0  # samples written
@@ -119,6 +193,8 @@ class Ppk2Simulator:
         if not self.hung_up.is_set():
             self.hung_up.set()
             os.close(self._controller)
+            if self.marker is not None:
+                self.marker.unplug()
 
     def _unread(self) -> int:
         return struct.unpack("i", fcntl.ioctl(self._device, termios.TIOCINQ, b"\0" * 4))[0]
@@ -152,10 +228,16 @@ class Ppk2Simulator:
         if self._out:
             with contextlib.suppress(BlockingIOError):  # full: try again next tick
                 self._out = self._out[os.write(self._controller, self._out):]
+        if not self._out and self.marker is not None:
+            self.marker.sent()
 
     def _stream(self) -> None:
         if self._out:
             return  # the host has not taken the last chunk yet
+        pin = self.marker
+        if (pin is not None and self.cut_in_window is not None
+                and self.disconnect_after is None and pin.windows >= self.cut_in_window):
+            self.disconnect_after = self.sent + pin.left() // 2  # inside that window
         if self.disconnect_after is not None and self.sent >= self.disconnect_after:
             deadline = time.monotonic() + 5  # the host has read all it was sent: pull the cable
             while self._unread() and time.monotonic() < deadline:
@@ -163,15 +245,18 @@ class Ppk2Simulator:
             self._hang_up()
             return
         with self._lock:
-            idle = not self._queue
+            idle = not self._queue and not (pin is not None and pin.high())
         if idle and time.monotonic() < self._idle_due:
             return  # between windows the stream is paced, so the host is not kept busy
         self._idle_due = time.monotonic() + 0.01
         n = self.chunk
         if self.disconnect_after is not None:
             n = min(n, self.disconnect_after - self.sent)
-        with self._lock:
-            pins = [self._queue.popleft() if self._queue else False for _ in range(n)]
+        if pin is not None:
+            pins = pin.clock(n)
+        else:
+            with self._lock:
+                pins = [self._queue.popleft() if self._queue else False for _ in range(n)]
         words = [self.active_word if p else self.idle_word for p in pins]
         self._out = struct.pack(f"<{n}I", *words)
         self.pin += pins
