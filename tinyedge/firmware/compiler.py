@@ -555,42 +555,68 @@ def _quant_arrays(
 
 
 def _lower_conv(graph: Graph, op: Operator) -> Layer:
+    def fit(opts: Any, in_dims: Dims, f_dims: Dims) -> tuple[int, int, int]:
+        if f_dims[3] != in_dims[3]:
+            raise ModelError(
+                f"{op.describe()} filter depth {f_dims[3]} != input channels {in_dims[3]} "
+                "(grouped convolution is not supported)"
+            )
+        return f_dims[0], 0, f_dims[1] * f_dims[2] * f_dims[3]
+
+    return _lower_windowed_conv(graph, op, "Conv2DOptionsT", fit, "te_conv_2d_s8",
+                                "te_conv_params", lambda conv, opts: conv)
+
+
+def _lower_depthwise(graph: Graph, op: Operator) -> Layer:
+    def fit(opts: Any, in_dims: Dims, f_dims: Dims) -> tuple[int, int, int]:
+        channels, multiplier = f_dims[3], int(opts.depthMultiplier)
+        if f_dims[0] != 1 or multiplier < 1 or channels != in_dims[3] * multiplier:
+            raise ModelError(
+                f"{op.describe()} filter shape {list(f_dims)} and depth_multiplier "
+                f"{multiplier} do not fit {in_dims[3]} input channels"
+            )
+        return channels, 3, f_dims[1] * f_dims[2]
+
+    return _lower_windowed_conv(
+        graph, op, "DepthwiseConv2DOptionsT", fit, "te_depthwise_conv_2d_s8",
+        "te_dw_conv_params",
+        lambda conv, opts: {"conv": conv, "depth_multiplier": int(opts.depthMultiplier)})
+
+
+def _lower_windowed_conv(
+    graph: Graph, op: Operator, options: str,
+    fit: Callable[[Any, Dims, Dims], tuple[int, int, int]], kernel: str, params_type: str,
+    wrap: Callable[[dict[str, Any], Any], dict[str, Any]],
+) -> Layer:
+    """What CONV_2D and DEPTHWISE_CONV_2D share: a filter window slid over an NHWC input,
+    per-channel requantization and a fused activation. ``fit`` checks the filter against
+    the input and returns (output channels, the filter's channel axis, products summed per
+    output value); ``wrap`` builds the kernel's params struct around the common
+    ``te_conv_params`` fields."""
     _n_inputs(op, (2, 3))
-    opts = _options(op, "Conv2DOptionsT")
+    opts = _options(op, options)
     x = _tensor(graph, op, 0, "input", "act")
     w = _tensor(graph, op, 1, "filter", "const")
     out = _output(graph, op)
     in_dims, f_dims = _dims4(x, op, "input"), _dims4(w, op, "filter")
-    if f_dims[3] != in_dims[3]:
-        raise ModelError(
-            f"{op.describe()} filter depth {f_dims[3]} != input channels {in_dims[3]} "
-            "(grouped convolution is not supported)"
-        )
+    channels, channel_axis, depth = fit(opts, in_dims, f_dims)
     _positive(op, stride_h=opts.strideH, stride_w=opts.strideW,
               dilation_h=opts.dilationHFactor, dilation_w=opts.dilationWFactor)
     stride, dilation = (opts.strideH, opts.strideW), (opts.dilationHFactor, opts.dilationWFactor)
     oh, ow, ph, pw = _spatial(op, _padding(op, opts), in_dims, f_dims[1:3], stride, dilation)
-    _expect_shape(op, out, (in_dims[0], oh, ow, f_dims[0]))
-    scales = _weights(op, w, f_dims[0], 0)
-    bias = _bias(graph, op, 2, f_dims[0])
-    limits.check_accumulator(op.describe(), f_dims[1] * f_dims[2] * f_dims[3], bias)
+    _expect_shape(op, out, (in_dims[0], oh, ow, channels))
+    scales = _weights(op, w, channels, channel_axis)
+    bias = _bias(graph, op, 2, channels)
+    limits.check_accumulator(op.describe(), depth, bias)
     in_scale, in_zp = _activation_quant(x, op.describe())
-    mults, shifts = quant.conv_multipliers(in_scale, scales, out.scale, f_dims[0])
+    mults, shifts = quant.conv_multipliers(in_scale, scales, out.scale, channels)
     act_min, act_max = _activation(op, opts, out)
-    params = {
+    conv = {
         "input_offset": -in_zp, "output_offset": out.zero_point,
         "stride_h": stride[0], "stride_w": stride[1], "pad_h": ph, "pad_w": pw,
         "dilation_h": dilation[0], "dilation_w": dilation[1],
         "act_min": act_min, "act_max": act_max,
     }
-    return _conv_like(op, "te_conv_2d_s8", "te_conv_params", params, x, w, bias, out,
-                      mults, shifts)
-
-
-def _conv_like(
-    op: Operator, kernel: str, params_type: str, params: dict[str, Any], x: Tensor,
-    w: Tensor, bias: np.ndarray | None, out: Tensor, mults: list[int], shifts: list[int],
-) -> Layer:
     consts: dict[str, np.ndarray] = {"filter": w.data.astype(np.int8)}
     if bias is not None:
         consts["bias"] = bias
@@ -603,46 +629,8 @@ def _conv_like(
         Arg.dims("bias", (1, 1, 1, len(mults))), bias_arg,
         Arg.dims("output", _as_dims(out.shape)), Arg.tensor(out.index),
     ]
-    return Layer(op.index, op.opcode, kernel, params_type, params, args, (x.index,), out.index,
-                 consts)
-
-
-def _lower_depthwise(graph: Graph, op: Operator) -> Layer:
-    _n_inputs(op, (2, 3))
-    opts = _options(op, "DepthwiseConv2DOptionsT")
-    x = _tensor(graph, op, 0, "input", "act")
-    w = _tensor(graph, op, 1, "filter", "const")
-    out = _output(graph, op)
-    in_dims, f_dims = _dims4(x, op, "input"), _dims4(w, op, "filter")
-    channels = f_dims[3]
-    multiplier = int(opts.depthMultiplier)
-    if f_dims[0] != 1 or multiplier < 1 or channels != in_dims[3] * multiplier:
-        raise ModelError(
-            f"{op.describe()} filter shape {list(f_dims)} and depth_multiplier {multiplier} "
-            f"do not fit {in_dims[3]} input channels"
-        )
-    _positive(op, stride_h=opts.strideH, stride_w=opts.strideW,
-              dilation_h=opts.dilationHFactor, dilation_w=opts.dilationWFactor)
-    stride, dilation = (opts.strideH, opts.strideW), (opts.dilationHFactor, opts.dilationWFactor)
-    oh, ow, ph, pw = _spatial(op, _padding(op, opts), in_dims, f_dims[1:3], stride, dilation)
-    _expect_shape(op, out, (in_dims[0], oh, ow, channels))
-    scales = _weights(op, w, channels, 3)
-    bias = _bias(graph, op, 2, channels)
-    limits.check_accumulator(op.describe(), f_dims[1] * f_dims[2], bias)
-    in_scale, in_zp = _activation_quant(x, op.describe())
-    mults, shifts = quant.conv_multipliers(in_scale, scales, out.scale, channels)
-    act_min, act_max = _activation(op, opts, out)
-    params = {
-        "conv": {
-            "input_offset": -in_zp, "output_offset": out.zero_point,
-            "stride_h": stride[0], "stride_w": stride[1], "pad_h": ph, "pad_w": pw,
-            "dilation_h": dilation[0], "dilation_w": dilation[1],
-            "act_min": act_min, "act_max": act_max,
-        },
-        "depth_multiplier": multiplier,
-    }
-    return _conv_like(op, "te_depthwise_conv_2d_s8", "te_dw_conv_params", params, x, w, bias,
-                      out, mults, shifts)
+    return Layer(op.index, op.opcode, kernel, params_type, wrap(conv, opts), args, (x.index,),
+                 out.index, consts)
 
 
 def _lower_fully_connected(graph: Graph, op: Operator) -> Layer:
