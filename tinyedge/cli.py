@@ -350,6 +350,8 @@ def _evaluate_device(args: argparse.Namespace) -> int:
           f"peak RAM {d['ram']['peak_bytes']:,} bytes")
     if d["energy"] and d["energy"]["method"] == "measured":
         print(_measured_energy_line(d["energy"]))
+    elif d["energy"] and "note" in d["energy"]:  # the monitor was lost: say so even with -q
+        print(f"energy per inference not measured: {d['energy']['note']}")
     return 0
 
 

@@ -172,3 +172,42 @@ def test_a_ppk2_pulled_mid_run_the_evaluation_finishes_and_says_what_it_kept(
     assert_profile_energy(energy, sim)
     assert result.out.strip().splitlines()[-1].endswith(f"over 3 windows, ppk2:{sim.port}; "
                                                         f"incomplete: {note}")
+
+
+def test_a_ppk2_pulled_before_any_complete_window_leaves_the_labelled_estimate(
+        stub_build, inputs, tmp_path, run_cli) -> None:
+    model, data, rows = inputs
+    pin = MarkerPin(gap=GAP)
+    out = tmp_path / "out"
+    with (Ppk2Simulator(IDLE_A, ACTIVE_A, pin=pin, cut_in_window=1) as sim,
+          fake_board(model, pin) as board):
+        result = evaluate(run_cli, model, data, board, sim, out)
+        assert result.code == 0, result.err
+    assert board.invokes == N
+    assert_predictions(out, rows)
+    energy = json.loads((out / "device.json").read_text())["energy"]
+    note = (f"ppk2:{sim.port} disconnected after {sim.sent} samples ({sim.sent / RATE:.3f} "
+            "s), before any complete 'inference active' window: energy was not measured; "
+            "check its USB connection and run again")
+    assert energy["method"] == "estimated" and energy["note"] == note
+    assert "DS10916" in energy["source"]  # the datasheet figure, labelled as such
+    assert energy["joules_per_inference"] == pytest.approx(3.3 * 0.100 * CYCLES / 216e6)
+    assert result.out.strip().splitlines()[-1] == (
+        f"energy per inference not measured: {note}")
+
+
+def test_measuring_again_into_a_finished_folder_is_one_line(stub_build, inputs, tmp_path,
+                                                             run_cli) -> None:
+    model, data, _ = inputs
+    out = tmp_path / "out"
+    pin = MarkerPin(gap=GAP)
+    with Ppk2Simulator(IDLE_A, ACTIVE_A, pin=pin) as sim, fake_board(model, pin) as board:
+        assert evaluate(run_cli, model, data, board, sim, out).code == 0
+        first = (out / "device.json").read_bytes()
+        again = evaluate(run_cli, model, data, board, sim, out)
+    assert board.invokes == N  # every result came from disk the second time
+    assert again.code == 2 and again.err == (
+        f"tinyedge: error: all {N} results are already in {out}, so the board ran no "
+        "inference for the power monitor to measure; pass a fresh --out folder to measure "
+        "energy\n")
+    assert (out / "device.json").read_bytes() == first  # the measured run is untouched

@@ -28,6 +28,8 @@ from tinyedge.device.emulator import QemuConfig, QemuProcess
 from tinyedge.device.messages import PROTOCOL_VERSION, CounterKind, DeviceInfo
 from tinyedge.device.power import (
     EnergyMeasurement,
+    MonitorError,
+    MonitorLost,
     PowerMonitor,
     PowerRecorder,
     estimated_energy,
@@ -185,20 +187,28 @@ def evaluate_on_device(
             inputs_file.write_bytes(flat.tobytes())
         # A power monitor samples current and the "inference active" pin for the whole
         # run; what it recorded is kept even if it disconnects (tinyedge/device/power.py).
-        measured = None
+        measured, unmeasured = None, ""
         with PowerRecorder(power_monitor) if power_monitor else nullcontext() as recorder:
-            results, reports = _collect(model_path, target, out_dir, flat, inputs_file, mode,
-                                        jobs, timeout, time_limit_s, url, progress, input_key)
+            results, reports, ran = _collect(model_path, target, out_dir, flat, inputs_file,
+                                             mode, jobs, timeout, time_limit_s, url, progress,
+                                             input_key)
         if recorder is not None:
-            measured = recorder.measurement()
-            if measured.note:
+            if not ran:
+                raise MonitorError(f"all {len(flat)} results are already in {out_dir}, so "
+                                   "the board ran no inference for the power monitor to "
+                                   "measure; pass a fresh --out folder to measure energy")
+            try:
+                measured = recorder.measurement()
+            except MonitorLost as exc:  # the predictions are complete: keep them, say why
+                unmeasured = str(exc)
+            if measured is not None and measured.note:
                 progress.message(measured.note)
     missing = [i for i in range(len(flat)) if i not in results]
     if missing:
         raise TinyedgeError(f"{len(missing)} images have no result; run the same command "
                             "again to finish")
     return _write_outputs(model_path, target, out_dir, labels, results, reports, signature,
-                          m, mode, measured)
+                          m, mode, measured, unmeasured)
 
 
 def result_key(target: DeviceTarget, model_sha256: str, input_key: dict[str, Any]
@@ -218,7 +228,8 @@ def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
              inputs_file: Path | None, mode: Mode, jobs: int, timeout: float,
              time_limit_s: float, url, progress: Progress, input_key: dict[str, Any]):
     """Run every image without a logged result; return all results and the session
-    reports (device info, per-layer profile, stack high-water mark)."""
+    reports (device info, per-layer profile, stack high-water mark) and how many images
+    ran now (the rest came from the log)."""
     signature = check_int8_model(model_path)
     expected_sha = sha256_file(model_path)
     output_bytes = int(np.prod(signature.output_shape))
@@ -233,7 +244,7 @@ def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
         todo = [i for i in wanted if i not in log]
         saved = _load_session(out_dir, key)
         if not todo and saved is not None:  # nothing to run: no emulator boot either
-            return {i: log.results[i] for i in wanted}, [saved]
+            return {i: log.results[i] for i in wanted}, [saved], 0
         if todo:
             progress.message(f"{done} of {len(flat)} results already on disk; "
                              f"running {len(todo)}" if done else
@@ -275,7 +286,7 @@ def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
         finally:
             bar.close()
         _save_session(out_dir, key, reports[0])
-        return {i: log.results[i] for i in wanted if i in log}, reports
+        return {i: log.results[i] for i in wanted if i in log}, reports, len(todo)
 
 
 def _save_session(out_dir: Path, key: dict[str, Any], report: SessionReport) -> None:
@@ -351,7 +362,8 @@ def _ranges(indices: list[int], chunk: int) -> Iterator[tuple[int, int]]:
 
 def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, results,
                    reports, signature, m: ModelInputs, mode: Mode,
-                   measured: EnergyMeasurement | None = None) -> dict[str, Any]:
+                   measured: EnergyMeasurement | None = None, unmeasured: str = ""
+                   ) -> dict[str, Any]:
     n = len(labels)
     outputs = np.frombuffer(b"".join(results[i][1] for i in range(n)), dtype=np.int8)
     record = make_record(labels, outputs.reshape(n, -1), signature.output_scale,
@@ -359,7 +371,8 @@ def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, resu
     runtime = device_runtime(target.board.name, target.reach)
     metrics = write_record(out_dir, record, m.class_names, runtime=runtime,
                            extra=record_extra(model_path, m, record, out_dir))
-    device = device_report(target, [results[i][0] for i in range(n)], reports, mode, measured)
+    device = device_report(target, [results[i][0] for i in range(n)], reports, mode, measured,
+                           unmeasured)
     write_json_atomic(out_dir / DEVICE_JSON, device)
     memory_json = target.elf.parent / MEMORY_JSON  # build_firmware writes it beside the ELF
     write_manifest(out_dir, "evaluate",
@@ -378,7 +391,9 @@ def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, resu
 
 
 def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode,
-                  measured: EnergyMeasurement | None = None) -> dict:
+                  measured: EnergyMeasurement | None = None, unmeasured: str = "") -> dict:
+    """``unmeasured``: why a power monitor measured nothing (it was lost before any
+    complete window); energy is then the labelled estimate with that note."""
     board = target.board
     emulated = target.emulated
     counts = [ticks_to_count(t, board, emulated) for t in ticks]
@@ -396,6 +411,8 @@ def device_report(target: DeviceTarget, ticks: list[int], reports, mode: Mode,
     peak_ram = static + info.arena_bytes + stack_used
     # Measured with a power monitor over the GPIO window, else the labelled estimate.
     energy = measured.to_dict() if measured is not None else estimated_energy(board, latency_s)
+    if unmeasured:
+        energy = {**(energy or {"method": "none"}), "note": unmeasured}
     return {
         "board": board.name,
         "emulated": emulated or target.simulator is not None,

@@ -38,6 +38,10 @@ class MonitorError(TinyedgeError):
     """A power monitor that is missing, unreachable or unusable (one line, exit 2)."""
 
 
+class MonitorLost(MonitorError):
+    """The monitor disconnected before it recorded a complete window: nothing measured."""
+
+
 class MonitorDisconnected(Exception):
     """Raised by :meth:`PowerMonitor.read` when the monitor went away mid-run."""
 
@@ -300,10 +304,20 @@ class PowerRecorder:
             self.monitor.stop()
 
     def measurement(self) -> EnergyMeasurement:
-        if not self.integrator.samples:
-            raise MonitorError(f"{self.monitor.name} delivered no samples"
-                               f"{' before it disconnected' if self.disconnected else ''}; "
-                               "check its USB connection and run again")
+        """:class:`MonitorLost` when the monitor disconnected before any complete window."""
+        samples = self.integrator.samples
+        if self.disconnected and not samples:
+            raise MonitorLost(f"{self.monitor.name} delivered no samples before it "
+                              "disconnected; check its USB connection and run again")
+        if self.disconnected and not self.integrator.window_sums:
+            raise MonitorLost(
+                f"{self.monitor.name} disconnected after {samples} samples "
+                f"({samples / self.monitor.sample_rate_hz:.3f} s), before any complete "
+                "'inference active' window: energy was not measured; check its USB "
+                "connection and run again")
+        if not samples:
+            raise MonitorError(f"{self.monitor.name} delivered no samples; check its USB "
+                               "connection and run again")
         return self.integrator.measurement(self.monitor.sample_rate_hz, self.monitor.supply_v,
                                            self.monitor.name, self.disconnected)
 
