@@ -110,6 +110,21 @@ def assert_predictions(out: Path, rows: np.ndarray) -> None:
     assert np.array_equal(record.labels, np.arange(N) % 5)
 
 
+def measured_run(run_cli, inputs, out: Path, cut_in_window: int | None = None):
+    """One evaluation of the fake board with the PPK2 attached (its cable pulled halfway
+    through the board's ``cut_in_window``-th window, if given); every prediction must be
+    there and the command must succeed."""
+    model, data, rows = inputs
+    pin = MarkerPin(gap=GAP)
+    with (Ppk2Simulator(IDLE_A, ACTIVE_A, pin=pin, cut_in_window=cut_in_window) as sim,
+          fake_board(model, pin) as board):
+        result = evaluate(run_cli, model, data, board, sim, out)
+        assert result.code == 0, result.err
+    assert board.invokes == N
+    assert_predictions(out, rows)  # every prediction, also those after a cut
+    return sim, pin, json.loads((out / "device.json").read_text()), result
+
+
 def assert_profile_energy(energy: dict, sim: Ppk2Simulator) -> None:
     """The figures of the known current profile (the currents the PPK2 can represent)."""
     assert energy["joules_per_inference"] == pytest.approx(
@@ -125,16 +140,9 @@ def assert_profile_energy(energy: dict, sim: Ppk2Simulator) -> None:
 
 def test_evaluate_with_a_ppk2_measures_the_boards_inference_windows(
         stub_build, inputs, tmp_path, run_cli) -> None:
-    model, data, rows = inputs
-    pin = MarkerPin(gap=GAP)
-    out = tmp_path / "out"
-    with Ppk2Simulator(IDLE_A, ACTIVE_A, pin=pin) as sim, fake_board(model, pin) as board:
-        result = evaluate(run_cli, model, data, board, sim, out)
-        assert result.code == 0, result.err
-    assert board.invokes == N and pin.windows == N and pin.missed == 0
+    sim, pin, device, result = measured_run(run_cli, inputs, tmp_path / "out")
+    assert pin.windows == N and pin.missed == 0
     assert sim.voltage_mv == 3300  # the board file's supply, set on the PPK2
-    assert_predictions(out, rows)
-    device = json.loads((out / "device.json").read_text())
     energy = device["energy"]
     assert energy["method"] == "measured" and energy["monitor"] == f"ppk2:{sim.port}"
     assert energy["complete"] is True and "note" not in energy
@@ -151,18 +159,11 @@ def test_evaluate_with_a_ppk2_measures_the_boards_inference_windows(
 
 def test_a_ppk2_pulled_mid_run_the_evaluation_finishes_and_says_what_it_kept(
         stub_build, inputs, tmp_path, run_cli) -> None:
-    model, data, rows = inputs
-    pin = MarkerPin(gap=GAP)
-    out = tmp_path / "out"
-    # The cable is pulled halfway through the board's 4th inference window.
-    with (Ppk2Simulator(IDLE_A, ACTIVE_A, pin=pin, cut_in_window=4) as sim,
-          fake_board(model, pin) as board):
-        result = evaluate(run_cli, model, data, board, sim, out)
-        assert result.code == 0, result.err  # the predictions are complete: exit 0
+    # The cable is pulled halfway through the board's 4th inference window; the
+    # predictions are complete, so the command succeeds.
+    sim, pin, device, result = measured_run(run_cli, inputs, tmp_path / "out", 4)
     assert sim.hung_up.is_set() and pin.windows == 4  # no monitor clocked any later window
-    assert board.invokes == N
-    assert_predictions(out, rows)  # every prediction, not only those before the cut
-    energy = json.loads((out / "device.json").read_text())["energy"]
+    energy = device["energy"]
     assert energy["method"] == "measured" and energy["complete"] is False
     assert energy["windows"] == 3  # the complete windows before the cut
     assert energy["samples"] == sim.sent  # every sample the PPK2 sent was integrated
@@ -176,16 +177,8 @@ def test_a_ppk2_pulled_mid_run_the_evaluation_finishes_and_says_what_it_kept(
 
 def test_a_ppk2_pulled_before_any_complete_window_leaves_the_labelled_estimate(
         stub_build, inputs, tmp_path, run_cli) -> None:
-    model, data, rows = inputs
-    pin = MarkerPin(gap=GAP)
-    out = tmp_path / "out"
-    with (Ppk2Simulator(IDLE_A, ACTIVE_A, pin=pin, cut_in_window=1) as sim,
-          fake_board(model, pin) as board):
-        result = evaluate(run_cli, model, data, board, sim, out)
-        assert result.code == 0, result.err
-    assert board.invokes == N
-    assert_predictions(out, rows)
-    energy = json.loads((out / "device.json").read_text())["energy"]
+    sim, _, device, result = measured_run(run_cli, inputs, tmp_path / "out", 1)
+    energy = device["energy"]
     note = (f"ppk2:{sim.port} disconnected after {sim.sent} samples ({sim.sent / RATE:.3f} "
             "s), before any complete 'inference active' window: energy was not measured; "
             "check its USB connection and run again")

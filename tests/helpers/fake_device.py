@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 import select
 import struct
-import threading
 import time
-import tty
 from collections.abc import Callable
 
+from helpers.pty_device import PtyDevice
 from tinyedge.device.framing import Frame, FrameDecoder, encode_frame
 from tinyedge.device.messages import PROTOCOL_VERSION, Command, DeviceInfo, Reply
 from tinyedge.device.transport import TransportError
@@ -65,7 +64,7 @@ class FakeTransport:
         pass
 
 
-class PtyBoard:
+class PtyBoard(PtyDevice):
     """A board running tinyedge firmware as the host sees it on a serial port: a
     pseudo-terminal whose far end decodes request frames and answers them the way
     firmware/app/te_protocol.c does (HELLO → INFO, SET_INPUT → ACK, INVOKE → RESULT,
@@ -75,28 +74,16 @@ class PtyBoard:
 
     ``with PtyBoard(info, infer) as board:`` then pass ``board.port`` as ``--port``."""
 
+    thread_name = "pty-board"
+
     def __init__(self, info: DeviceInfo, infer: Callable[[bytes], tuple[int, bytes]]) -> None:
+        super().__init__()
         self.info = info
         self.infer = infer
         self.invokes = 0
         self.requests: list[int] = []  # command codes, in order
         self._input = bytearray(info.input_bytes)
         self._decoder = FrameDecoder()
-        self._controller, self._device = os.openpty()
-        tty.setraw(self._device)
-        self.port = os.ttyname(self._device)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="pty-board", daemon=True)
-
-    def __enter__(self) -> PtyBoard:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        os.close(self._controller)
-        os.close(self._device)
 
     def _serve(self) -> None:
         while not self._stop.is_set():

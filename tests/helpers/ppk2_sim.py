@@ -33,8 +33,9 @@ import struct
 import termios
 import threading
 import time
-import tty
 from collections import deque
+
+from helpers.pty_device import PtyDevice
 
 GET_META_DATA, SET_POWER_MODE, REGULATOR_SET = 0x19, 0x11, 0x0D
 DEVICE_RUNNING_SET, AVERAGE_START, AVERAGE_STOP = 0x0C, 0x06, 0x07
@@ -132,12 +133,15 @@ class MarkerPin:
             self._changed.notify_all()
 
 
-class Ppk2Simulator:
+class Ppk2Simulator(PtyDevice):
     """``with Ppk2Simulator(idle_a, active_a) as sim:`` then open ``sim.port``."""
+
+    thread_name = "ppk2-sim"
 
     def __init__(self, idle_a: float, active_a: float, *, chunk: int = 256,
                  disconnect_after: int | None = None, pin: MarkerPin | None = None,
                  cut_in_window: int | None = None) -> None:
+        super().__init__()
         self.idle_word, self.idle_a = encode_current(idle_a, False)
         self.active_word, self.active_a = encode_current(active_a, True)
         self.chunk = chunk
@@ -151,22 +155,11 @@ class Ppk2Simulator:
         self.hung_up = threading.Event()
         self._queue: deque[bool] = deque()
         self._lock = threading.Lock()
-        self._controller, self._device = os.openpty()
-        tty.setraw(self._device)
         os.set_blocking(self._controller, False)  # a host that stops reading never blocks us
         self._out = b""  # sample bytes produced but not yet accepted by the pty
         self._idle_due = 0.0
-        self.port = os.ttyname(self._device)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="ppk2-sim", daemon=True)
 
-    def __enter__(self) -> Ppk2Simulator:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+    def _close(self) -> None:
         self._hang_up()
         os.close(self._device)
 
