@@ -32,6 +32,7 @@ from tinyedge.firmware.build import FitError, build_firmware
 from tinyedge.firmware.host import compile_model
 from tinyedge.firmware.smoke import run_smoke
 from tinyedge.firmware.suite import SuiteCase, build_suite, run_suite
+from tinyedge.int8 import check_int8_model
 from tinyedge.models import all_specs, build_model, count_macs
 
 RESULTS = Path(__file__).resolve().parent / "results" / "firmware_dsp.json"
@@ -79,7 +80,8 @@ def by_op(model: Path, variant: str, layers: list[int]) -> dict[str, dict]:
 
 def measure(name: str, model: Path, macs: int, work: Path) -> dict:
     row: dict = {"model": name, "macs": macs}
-    inputs = np.random.default_rng(0).integers(-128, 128, size=(1, 32 * 32 * 3), dtype=np.int8)
+    size = int(np.prod(check_int8_model(model).input_shape))
+    inputs = np.random.default_rng(0).integers(-128, 128, size=(1, size), dtype=np.int8)
     for core, (board, suite_board) in CORES.items():
         for variant in VARIANTS:
             key = f"{core}/{variant}"
