@@ -1,6 +1,7 @@
 """The package graph is one-way: no import cycle between tinyedge's top-level modules and
-packages (lazy imports inside functions included), and every import points down the
-layering the README's architecture section describes."""
+packages (lazy imports inside functions included), every import points down the
+layering the README's architecture section describes, and the three users of the int8
+contract (export, evaluate, device) never import one another."""
 
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ LAYERS = [
     {"data", "boards", "records"},
     {"train", "firmware", "report"},
     {"int8"},
-    {"evaluate"},
-    {"export"},
-    {"device"},
+    {"evaluate", "export", "device"},
     {"sweep"},
     {"cli_args"},
     {"cli", "__main__"},
 ]
+
+# What they share lives in ``int8`` (or below): none of them imports another.
+INT8_USERS = {"evaluate", "export", "device"}
 
 
 def unit_of(path: Path) -> str:
@@ -75,3 +77,11 @@ def test_every_import_points_down_the_layers() -> None:
     upward = [f"{a} -> {b}" for a, targets in import_graph().items() for b in targets
               if level.get(b, -1) > level[a]]
     assert not upward, f"imports that point up the layering: {upward}"
+
+
+def test_export_evaluate_and_device_do_not_import_each_other() -> None:
+    edges = import_graph()
+    crossing = [f"{a} -> {b}" for a in sorted(INT8_USERS)
+                for b in sorted(edges.get(a, set()) & (INT8_USERS - {a}))]
+    assert not crossing, (f"imports between the int8 contract's users: {crossing}; move "
+                          "what they share into tinyedge.int8 or a layer below")

@@ -43,8 +43,7 @@ class Messages(SilentProgress):
 
 def expected_logits(model: Path) -> np.ndarray:
     from tinyedge.data import load_dataset
-    from tinyedge.evaluate.int8_model import export_info
-    from tinyedge.int8 import check_int8_model, quantize_images
+    from tinyedge.int8 import check_int8_model, export_info, quantize_images
 
     manifest, sig = export_info(model), check_int8_model(model)
     images, _ = load_dataset(manifest["inputs"]["dataset"]).split("test")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinyedge.evaluate.float_reference import float_similarity
 from tinyedge.fileio import write_manifest
+from tinyedge.int8 import float_similarity
 from tinyedge.records import make_record, write_record
 
 CKPT = "a" * 64

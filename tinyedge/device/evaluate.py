@@ -38,7 +38,6 @@ from tinyedge.device.result_log import ResultLog
 from tinyedge.device.session import DeviceSession, LinkStats
 from tinyedge.device.transport import SerialTransport
 from tinyedge.errors import TinyedgeError
-from tinyedge.evaluate.int8_model import ModelInputs, Normalization, model_inputs, record_extra
 from tinyedge.fileio import (
     check_stage_folder,
     file_entry,
@@ -46,7 +45,13 @@ from tinyedge.fileio import (
     write_json_atomic,
     write_manifest,
 )
-from tinyedge.int8 import check_int8_model
+from tinyedge.int8 import (
+    ModelInputs,
+    Normalization,
+    check_int8_model,
+    model_inputs,
+    record_extra,
+)
 from tinyedge.layout import (
     DEVICE_JSON,
     DEVICE_LOG,

@@ -17,12 +17,16 @@ import numpy as np
 
 from tinyedge.data import ImageDataset, load_dataset
 from tinyedge.errors import CheckpointError, TinyedgeError
-from tinyedge.evaluate.float_model import float_logits
-from tinyedge.evaluate.int8_model import check_model_io
 from tinyedge.export.convert import onnx_to_int8_tflite
 from tinyedge.export.onnx_export import export_onnx, onnx_max_abs_diff
 from tinyedge.fileio import _umask, file_entry, write_manifest
-from tinyedge.int8 import check_int8_model, quantize_images, run_int8, tflm_arena_bytes
+from tinyedge.int8 import (
+    check_int8_model,
+    check_model_io,
+    quantize_images,
+    run_int8,
+    tflm_arena_bytes,
+)
 from tinyedge.layout import (
     CHECKPOINT_NAME,
     EXPORT_DIR,
@@ -35,7 +39,7 @@ from tinyedge.layout import (
 from tinyedge.models import ModelSpec, count_macs, count_parameters
 from tinyedge.progress import Progress, SilentProgress
 from tinyedge.records import argmax_pred
-from tinyedge.train import load_model
+from tinyedge.train import float_logits, load_model
 
 ONNX_CHECK_IMAGES = 32
 

@@ -1,5 +1,6 @@
 """The float model's logits as the reference of an int8 record: output-similarity figures
-(:mod:`tinyedge.analysis.similarity`) for an int8 record's ``metrics.json``.
+(:mod:`tinyedge.analysis.similarity`) for an int8 record's ``metrics.json``, and the
+fields every int8 record (host runtimes and device alike) adds to the shared ones.
 
 The reference is the float evaluation beside the int8 one — ``results/<variant>/float/``,
 the sibling of the int8 record's folder — used only when its manifest says it evaluated
@@ -18,6 +19,7 @@ import numpy as np
 from tinyedge.analysis.similarity import logit_similarity
 from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import read_manifest
+from tinyedge.int8.inputs import ModelInputs
 from tinyedge.layout import FLOAT_RUNTIME
 from tinyedge.records import Record, load_record
 
@@ -64,3 +66,14 @@ def float_similarity(record: Record, out_dir: str | Path, images: dict[str, Any]
     s = logit_similarity(reference.real_logits()[ref_rows], record.real_logits()[rows])
     figures = {k: (None if v != v else v) for k, v in s._asdict().items()}  # NaN → None
     return {"reference": FLOAT_RUNTIME, **figures}
+
+
+def record_extra(model_path: str | Path, m: ModelInputs, record: Record,
+                 out_dir: str | Path) -> dict[str, Any]:
+    """The fields an int8 record's metrics.json adds to the shared ones: the model, the
+    dataset, and ``float_similarity`` (see :func:`float_similarity`) when known."""
+    extra: dict[str, Any] = {"model": Path(model_path).parent.name, "dataset": m.dataset}
+    similarity = float_similarity(record, out_dir, m.images, m.export)
+    if similarity is not None:
+        extra["float_similarity"] = similarity
+    return extra

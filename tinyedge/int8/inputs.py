@@ -1,0 +1,244 @@
+"""What an int8 model is evaluated on, the same for every host runtime and the device: the
+export manifest beside the model (validated, and checked to describe that very file), the
+model's input and output against a dataset, and the int8 inputs of a built-in dataset's
+test split or of the user's ``--data`` file, quantised by the one preprocess function
+(:func:`tinyedge.int8.quantize_images`)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinyedge.data import ImageDataset, load_dataset
+from tinyedge.data.user_data import UserData, check_fits
+from tinyedge.errors import DatasetError, ModelError
+from tinyedge.fileio import Fields, read_manifest, sha256_file
+from tinyedge.int8.preprocess import quantize_images
+from tinyedge.int8.signature import Int8Signature
+from tinyedge.layout import MANIFEST_NAME
+from tinyedge.models import ARCHITECTURES
+from tinyedge.records import image_set
+
+# Below this a scale cannot be inverted (1/scale overflows float32) or requantized.
+MIN_SCALE = 1e-30
+
+
+_EXPORT_FIX = "export the model again with `tinyedge export`"
+
+
+def export_info(model_path: str | Path) -> dict[str, Any]:
+    """The export manifest next to ``model_path`` (normalisation, classes, quantization),
+    validated field by field, and checked to describe this very file: the sha256 it
+    records for the ``.tflite`` must match (a re-export interrupted between the model and
+    its manifest, or a file copied over, would otherwise be evaluated with the wrong
+    normalisation)."""
+    model_path = Path(model_path)
+    manifest = read_manifest(model_path.parent, _EXPORT_FIX)
+    path = model_path.parent / MANIFEST_NAME
+    if manifest is None or manifest.get("stage") != "export":
+        raise ModelError(
+            f"no export {MANIFEST_NAME} beside {model_path}; use a model written by "
+            "`tinyedge export` (it records the normalisation and the input quantization)"
+        )
+    f = Fields(path, manifest, _EXPORT_FIX)
+    inputs = f.object("inputs")
+    inputs.string("dataset")
+    params = f.object("parameters")
+    num_classes = params.integer("num_classes", low=2)
+    params.array("class_names", num_classes, item="string")
+    # One mean and std per input channel of the exported architecture (3 for images of
+    # the scaling zoo, 1 for DS-CNN's MFCC features and the autoencoder's vector).
+    known = ARCHITECTURES.get(params.data.get("arch"))
+    channels = known.channels if known is not None else 3
+    norm = params.object("normalization")
+    norm.array("mean", channels, item="number")
+    std = norm.array("std", channels, item="number")
+    if min(std) <= 0:
+        raise norm.fail("std", f"{channels} numbers > 0")
+    tflite = f.object("outputs").object("tflite")
+    recorded = tflite.string("sha256")
+    if recorded != sha256_file(model_path):
+        raise ModelError(
+            f"{model_path} is not the model {path} describes (its sha256 differs from the "
+            "one recorded at export: an interrupted or mixed-up export); "
+            + _EXPORT_FIX)
+    return manifest
+
+
+def check_model_io(model_path: str | Path, signature: Int8Signature,
+                   dataset: ImageDataset, *, outputs: int | None = None) -> None:
+    """Refuse a model whose input is not one input of ``dataset`` (a 32×32×3 image for the
+    built-in datasets) or whose output does not have ``outputs`` values (default: one per
+    class of ``dataset``)."""
+    sample = tuple(dataset.test_images.shape[1:])
+    expected = (1, *sample)
+    if tuple(signature.input_shape) != expected:
+        kind = "images (NHWC)" if len(sample) == 3 else "inputs"
+        raise ModelError(
+            f"{model_path} takes input of shape {'×'.join(map(str, signature.input_shape))}, "
+            f"but tinyedge evaluates {'×'.join(map(str, expected))} {kind} of "
+            f"{dataset.name}; export a model with a {'×'.join(map(str, sample))} input")
+    got = int(np.prod(signature.output_shape)) if len(signature.output_shape) else 0
+    if outputs is None and got != dataset.num_classes:
+        raise ModelError(
+            f"{model_path} has {got} output classes but {dataset.name} has "
+            f"{dataset.num_classes}; evaluate it on the dataset it was trained on "
+            "(--dataset)")
+    if outputs is not None and got != outputs:
+        raise ModelError(f"{model_path} has {got} output values, expected {outputs}; "
+                         + _EXPORT_FIX)
+    check_scales(model_path, signature)
+
+
+def check_scales(model_path: str | Path, signature: Int8Signature) -> None:
+    """Refuse an input or output scale that cannot be inverted or requantized."""
+    for role, scale in (("input", signature.input_scale), ("output", signature.output_scale)):
+        if not (math.isfinite(scale) and scale >= MIN_SCALE):
+            raise ModelError(f"{model_path}: the {role} scale {scale:g} is not a usable "
+                             f"quantization scale (must be ≥ {MIN_SCALE:g}); {_EXPORT_FIX}")
+
+
+Normalization = tuple[tuple[float, ...], tuple[float, ...]]
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """What a model is evaluated on: its int8 input per row and everything a record and
+    manifest say about those rows."""
+
+    inputs: np.ndarray  # int8 N×H×W×C, exactly what every runtime and the device get
+    labels: np.ndarray  # int64 (N,)
+    class_names: tuple[str, ...]
+    dataset: str  # the dataset's name, or the --data file's
+    images: dict[str, Any]  # the manifest's inputs.images (image-set identity)
+    inputs_sha256: str  # hash of the whole set's int8 inputs (before --limit)
+    export: dict[str, Any] | None  # the export manifest, None for a model without one
+    normalization: dict[str, Any] | None  # mean, std and where they came from
+    data_path: Path | None = None  # the --data file
+
+
+def find_export_info(model_path: str | Path) -> dict[str, Any] | None:
+    """The validated export manifest beside ``model_path``, or None when there is no
+    manifest.json there at all (a model from elsewhere, evaluated on ``--data``)."""
+    manifest = Path(model_path).parent / MANIFEST_NAME
+    if not manifest.exists() and not manifest.is_symlink():
+        return None
+    return export_info(model_path)
+
+
+def model_inputs(model_path: str | Path, signature: Int8Signature, *,
+                 dataset: ImageDataset | None = None, data: UserData | None = None,
+                 normalize: Normalization | None = None,
+                 data_root: str | Path | None = None, limit: int | None = None
+                 ) -> ModelInputs:
+    """The int8 inputs of ``model_path`` on a built-in dataset's test split (the one the
+    export manifest names, or ``dataset``) or on the user's ``data``, quantized by the one
+    preprocess function; ``normalize`` (mean, std per channel or for all) is for ``data``
+    images of a model without an export manifest. Refusals are one line each."""
+    manifest = find_export_info(model_path)
+    if data is None:
+        if normalize is not None:
+            raise DatasetError("--normalize applies to --data images only; the built-in "
+                               "datasets use the export manifest's normalisation — drop it")
+        if manifest is None:
+            raise ModelError(
+                f"no export {MANIFEST_NAME} beside {model_path}, so tinyedge does not know its "
+                "data or normalisation; pass --data FILE.npz (and --normalize MEAN,STD "
+                "unless the file holds quantised `inputs`), or use a model written by "
+                "`tinyedge export`")
+        return _dataset_inputs(model_path, signature, manifest, dataset, data_root, limit)
+    if dataset is not None:
+        raise DatasetError("pass either --data FILE.npz or --dataset, not both")
+    shape = tuple(signature.input_shape)
+    if len(shape) not in (2, 4) or shape[0] != 1:
+        raise ModelError(f"{model_path} takes input of shape {'×'.join(map(str, shape))}; "
+                         "tinyedge evaluates models with one 1×H×W×C image or 1×F vector "
+                         "input")
+    if len(shape) == 2 and data.images is not None:
+        raise DatasetError(f"{model_path} takes a 1×{shape[1]} vector, not an image; give "
+                           f"--data {data.path} `inputs` quantised to its int8 input")
+    classes = int(np.prod(signature.output_shape))
+    check_fits(data, shape[1:], classes, model_path)
+    check_scales(model_path, signature)
+    norm = None
+    if data.inputs is not None:
+        if normalize is not None:
+            raise DatasetError(f"--data {data.path} holds `inputs` already quantised to the "
+                               "model's int8 input; drop --normalize")
+        inputs = data.inputs
+    else:
+        norm = _data_normalization(model_path, data, manifest, normalize, shape[-1])
+        assert data.images is not None
+        inputs = quantize_images(data.images, norm["mean"], norm["std"],
+                                 signature.input_scale, signature.input_zero_point)
+    names = data.class_names
+    if names is None and manifest is not None:
+        exported = tuple(manifest["parameters"]["class_names"])
+        names = exported if len(exported) == classes else None
+    names = names or tuple(str(c) for c in range(classes))
+    return _limited(ModelInputs(inputs, data.labels, names, data.name, data.image_set(),
+                                _sha(inputs), manifest, norm, data.path), limit)
+
+
+def _data_normalization(model_path: str | Path, data: UserData,
+                        manifest: dict[str, Any] | None, normalize: Normalization | None,
+                        channels: int) -> dict[str, Any]:
+    if manifest is not None:
+        if normalize is not None:
+            raise DatasetError(f"{model_path} has an export manifest, whose normalisation "
+                               "applies to --data images; drop --normalize")
+        norm = manifest["parameters"]["normalization"]
+        if channels != len(norm["mean"]):
+            raise ModelError(f"{model_path} takes {channels} channels but its export "
+                             f"manifest normalises {len(norm['mean'])}; {_EXPORT_FIX}")
+        return {"mean": list(norm["mean"]), "std": list(norm["std"]),
+                "source": "export manifest"}
+    if normalize is None:
+        raise DatasetError(
+            f"--data {data.path} holds uint8 images and {model_path} has no export manifest "
+            "to say how to normalise them; pass --normalize MEAN,STD (pixel/255 scale, e.g. "
+            "0.5,0.25) or per channel M1,M2,M3:S1,S2,S3")
+    mean, std = normalize
+    for name, values in (("mean", mean), ("std", std)):
+        if len(values) not in (1, channels):
+            raise DatasetError(f"--normalize gives {len(values)} {name} values but the model "
+                               f"takes {channels} channels; give 1 or {channels}")
+    return {"mean": list(mean), "std": list(std), "source": "--normalize"}
+
+
+def _dataset_inputs(model_path: str | Path, signature: Int8Signature,
+                    manifest: dict[str, Any], dataset: ImageDataset | None,
+                    data_root: str | Path | None, limit: int | None) -> ModelInputs:
+    params = manifest["parameters"]
+    if dataset is None:
+        dataset = load_dataset(manifest["inputs"]["dataset"], data_root)
+    check_model_io(model_path, signature, dataset)
+    if list(dataset.class_names) != list(params["class_names"]):
+        raise ModelError(f"{model_path} was exported for {manifest['inputs']['dataset']}, "
+                         f"not {dataset.name}; pass the matching --dataset")
+    images, labels = dataset.split("test")
+    norm = params["normalization"]
+    inputs = quantize_images(images, norm["mean"], norm["std"], signature.input_scale,
+                             signature.input_zero_point)
+    return _limited(ModelInputs(
+        inputs, labels, tuple(dataset.class_names), dataset.name,
+        image_set(dataset.name, "test", images, labels), _sha(inputs), manifest,
+        {"mean": list(norm["mean"]), "std": list(norm["std"]), "source": "export manifest"}),
+        limit)
+
+
+def _sha(inputs: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(inputs).tobytes()).hexdigest()
+
+
+def _limited(m: ModelInputs, limit: int | None) -> ModelInputs:
+    if limit is None:
+        return m
+    return replace(m, inputs=m.inputs[:limit], labels=m.labels[:limit])
+
+
