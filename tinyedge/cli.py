@@ -216,15 +216,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 # the modes listed here and is refused elsewhere instead of being silently ignored.
 EVALUATE_MODES = {
     "device": ("--board", {"board", "model", "port", "power_monitor", "emulate", "mode", "jobs",
-                           "limit", "data_root", "data", "normalize", "out"}),
+                           "limit", "data_root", "data", "normalize", "task", "out"}),
     "host int8": ("--model with --runtime", {"model", "runtime", "dataset", "data_root",
-                                             "data", "normalize", "limit", "out"}),
+                                             "data", "normalize", "task", "limit", "out"}),
     "float": ("--checkpoint", {"checkpoint", "dataset", "data_root", "device", "limit",
                                "out"}),
 }
 _EVALUATE_OPTIONS = ("checkpoint", "model", "board", "port", "power_monitor", "emulate", "mode",
-                     "jobs", "runtime", "dataset", "data_root", "data", "normalize", "device",
-                     "limit", "out")
+                     "jobs", "runtime", "dataset", "data_root", "data", "normalize", "task",
+                     "device", "limit", "out")
 
 
 def evaluate_mode(args: argparse.Namespace) -> str:
@@ -282,7 +282,7 @@ def _evaluate_int8(args: argparse.Namespace) -> int:
     out = args.out or args.results / args.model.parent.name / args.runtime
     metrics = evaluate_tflite(args.model, args.runtime, out, dataset=dataset, data=data,
                               normalize=args.normalize, data_root=args.data_root,
-                              limit=args.limit, progress=_progress(args))
+                              limit=args.limit, progress=_progress(args), task=args.task)
     _print_metrics(out, metrics)
     return 0
 
@@ -342,7 +342,8 @@ def _evaluate_device(args: argparse.Namespace) -> int:
     metrics = evaluate_on_device(args.model, target, out, mode=args.mode or "stream",
                                  limit=args.limit, jobs=args.jobs or 1, data_root=args.data_root,
                                  data=data, normalize=args.normalize,
-                                 progress=_progress(args), power_monitor=monitor)
+                                 progress=_progress(args), power_monitor=monitor,
+                                 task=args.task)
     _print_metrics(out, metrics)
     d = metrics["device"]
     print(f"{d['counter']} per inference: median {d['per_inference']['median']:,.0f} "
@@ -385,7 +386,7 @@ def _evaluate_renode(args: argparse.Namespace) -> int:
         metrics = evaluate_on_device(
             args.model, with_fields(target, port=url), out,
             limit=args.limit, data_root=args.data_root, data=data, normalize=args.normalize,
-            progress=_progress(args))
+            progress=_progress(args), task=args.task)
     _print_metrics(out, metrics)
     return 0
 
@@ -477,6 +478,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _print_metrics(out: Path, metrics: dict) -> None:
+    if metrics.get("task") == "anomaly":
+        auc = "n/a (needs normal and anomalous labels)" if metrics["auc"] is None else \
+            f"{metrics['auc']:.4f}"
+        print(f"{metrics['runtime']}: reconstruction MSE mean {metrics['mean_score']:.6g}  "
+              f"median {metrics['median_score']:.6g}  ROC AUC {auc}  on {metrics['n']} "
+              f"inputs ({metrics['n_anomalous']} anomalous) → {out}")
+        return
     print(f"{metrics['runtime']}: top-1 {metrics['top1']:.4f}  top-5 {metrics['top5']:.4f}  "
           f"ECE {metrics['ece']:.4f}  on {metrics['n']} test images → {out}")
 
@@ -592,6 +600,10 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="MEAN,STD|M1,M2,M3:S1,S2,S3",
                    help="normalisation of --data images on the pixel/255 scale, for a model "
                         "without an export manifest (default: the manifest's)")
+    p.add_argument("--task", choices=["classify", "anomaly"], default=None,
+                   help="what a model without an export manifest does: classify (default) "
+                        "or anomaly (an autoencoder: scored by reconstruction error, labels "
+                        "0 normal / 1 anomalous); an exported model's follows from its arch")
     p.add_argument("--device", default=None, choices=["cpu", "cuda"],
                    help="where the float model runs (default cpu; float evaluation only)")
     p.add_argument("--limit", type=positive_int("a number of images ≥ 1, e.g. 100"),

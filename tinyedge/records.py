@@ -19,6 +19,11 @@ Which images a record covers is part of its identity: the evaluating stage write
 :func:`image_set` (dataset, split, hash of the whole split) into its manifest's
 ``inputs.images``, and ``indices`` says which of those images the rows are. Two records are
 compared only on the same image set, over the indices both hold.
+
+An anomaly-detection (reconstruction) model has no classes; its record is the anomaly
+variant below (:func:`write_anomaly_record`): ``metrics.json`` says ``"task": "anomaly"``
+and holds the score figures instead of top-1/ECE, ``predictions.npz`` the raw int8
+outputs and one score per input instead of logits and class predictions.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from tinyedge.analysis.anomaly import roc_auc_score
 from tinyedge.analysis.calibration import mean_confidence_split
 from tinyedge.analysis.metrics import (
     expected_calibration_error,
@@ -265,4 +271,139 @@ def load_metrics(folder: str | Path, record: Record | None = None) -> dict[str, 
         if c != record.logits.shape[1]:
             raise f.fail("num_classes", f"the {record.logits.shape[1]} classes of "
                          f"{PREDICTIONS_NAME}")
+    return metrics
+
+
+# --- anomaly detection: a reconstruction model's record ---------------------------------
+
+ANOMALY_TASK = "anomaly"  # metrics.json "task" of an anomaly record; absent = classifier
+ANOMALY_SCORE = "mse"  # the score: mean squared reconstruction error per input
+
+
+@dataclass(frozen=True)
+class AnomalyRecord:
+    """A reconstruction model's evaluation: ``labels`` 0 (normal) / 1 (anomalous) per
+    input, its raw int8 ``outputs`` (N, F) with their quantization, and ``scores`` (N,) the
+    mean squared error of the dequantised output against the dequantised input."""
+
+    labels: np.ndarray
+    outputs: np.ndarray
+    scores: np.ndarray
+    output_scale: float
+    output_zero_point: int
+    indices: np.ndarray | None = None
+
+    def image_indices(self) -> np.ndarray:
+        if self.indices is None:
+            return np.arange(len(self.labels), dtype=np.int64)
+        return self.indices
+
+
+def headline_figures(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The figures a manifest repeats from a record's metrics: top-1, top-5, ECE and n of
+    a classifier; n, mean and median score and AUC of an anomaly record."""
+    keys = (("n", "mean_score", "median_score", "auc") if metrics.get("task") == ANOMALY_TASK
+            else ("top1", "top5", "ece", "n"))
+    return {k: metrics[k] for k in keys}
+
+
+def record_task(folder: str | Path) -> str:
+    """``"anomaly"`` when ``folder/metrics.json`` says so, else ``"classify"`` (also when it
+    cannot be read: :func:`load_metrics` then names the problem)."""
+    try:
+        metrics = read_json_object(Path(folder) / METRICS_NAME, _RECORD_FIX)
+    except TinyedgeError:
+        return "classify"
+    return ANOMALY_TASK if metrics.get("task") == ANOMALY_TASK else "classify"
+
+
+def anomaly_metrics(record: AnomalyRecord) -> dict[str, Any]:
+    """``task``, ``score``, ``n``, ``n_normal``, ``n_anomalous``, ``mean_score``,
+    ``median_score`` and ``auc`` (ROC AUC of the scores for anomalous vs normal; null
+    unless both kinds are present)."""
+    labels, scores = record.labels, record.scores
+    auc = roc_auc_score(labels, scores)
+    return {"task": ANOMALY_TASK, "score": ANOMALY_SCORE, "n": len(labels),
+            "n_normal": int((labels == 0).sum()), "n_anomalous": int((labels == 1).sum()),
+            "mean_score": float(np.mean(scores)), "median_score": float(np.median(scores)),
+            "auc": None if math.isnan(auc) else auc}
+
+
+def write_anomaly_record(folder: str | Path, record: AnomalyRecord, *, runtime: str,
+                         extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write an anomaly record's ``predictions.npz`` (``labels``, ``outputs``, ``scores``,
+    ``indices``, ``output_scale``, ``output_zero_point``) and ``metrics.json`` atomically;
+    return the metrics."""
+    folder = Path(folder)
+    metrics = {"runtime": runtime, **anomaly_metrics(record), **(extra or {})}
+    bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
+    if bad:
+        raise TinyedgeError(f"the metrics {', '.join(bad)} are NaN or infinite (a broken "
+                            "model); nothing was written — re-export the model")
+    with atomic_path(folder / PREDICTIONS_NAME) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, labels=record.labels, outputs=record.outputs, scores=record.scores,
+                 indices=record.image_indices(),
+                 output_scale=np.float64(record.output_scale),
+                 output_zero_point=np.int64(record.output_zero_point))
+    write_json_atomic(folder / METRICS_NAME, metrics)
+    return metrics
+
+
+def load_anomaly_record(folder: str | Path) -> AnomalyRecord:
+    """Read and validate an anomaly record's ``predictions.npz``; any problem raises
+    :class:`TinyedgeError` naming the file and the array."""
+    path = Path(folder) / PREDICTIONS_NAME
+    if not path.is_file():
+        raise TinyedgeError(f"no {PREDICTIONS_NAME} in {folder}; run `tinyedge evaluate` "
+                            "first")
+    names = ("labels", "outputs", "scores", "indices", "output_scale", "output_zero_point")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            a = {k: data[k] for k in names if k in data.files}
+    except (OSError, ValueError, KeyError, EOFError, TypeError, MemoryError,
+            zipfile.BadZipFile) as exc:
+        raise TinyedgeError(f"{path} is not a valid anomaly record ({type(exc).__name__}); "
+                            f"{_RECORD_FIX}") from exc
+
+    def bad(name: str, expected: str) -> TinyedgeError:
+        arr = a.get(name)
+        got = "missing" if arr is None else f"{arr.dtype} {tuple(arr.shape)}"
+        return TinyedgeError(f"{path}: array '{name}' must be {expected}, got {got}; "
+                             f"{_RECORD_FIX}")
+
+    outputs = a.get("outputs")
+    if outputs is None or outputs.ndim != 2 or outputs.dtype != np.int8 or 0 in outputs.shape:
+        raise bad("outputs", "a non-empty N×F int8 array")
+    n = len(outputs)
+    labels, scores = a.get("labels"), a.get("scores")
+    if labels is None or labels.shape != (n,) or labels.dtype.kind not in "iu" or not \
+            np.isin(labels, (0, 1)).all():
+        raise bad("labels", f"{n} labels, each 0 (normal) or 1 (anomalous)")
+    if scores is None or scores.shape != (n,) or scores.dtype.kind != "f" or not (
+            np.isfinite(scores).all() and (scores >= 0).all()):
+        raise bad("scores", f"{n} finite scores ≥ 0")
+    s, z = a.get("output_scale"), a.get("output_zero_point")
+    if s is None or s.shape != () or s.dtype.kind != "f" or not (np.isfinite(s) and s > 0):
+        raise bad("output_scale", "a finite scalar > 0")
+    if z is None or z.shape != () or z.dtype.kind not in "iu" or not -128 <= z <= 127:
+        raise bad("output_zero_point", "an integer scalar in -128…127")
+    indices = a.get("indices")
+    if indices is not None and (indices.shape != (n,) or indices.dtype.kind not in "iu"
+                                or indices.min() < 0 or len(np.unique(indices)) != n):
+        raise bad("indices", f"{n} distinct integers ≥ 0")
+    return AnomalyRecord(labels.astype(np.int64), outputs, scores.astype(np.float64),
+                         float(s), int(z), None if indices is None else indices.astype(np.int64))
+
+
+def load_anomaly_metrics(folder: str | Path, record: AnomalyRecord) -> dict[str, Any]:
+    """Read and validate an anomaly record's ``metrics.json`` against ``record``."""
+    path = Path(folder) / METRICS_NAME
+    metrics = read_json_object(path, _RECORD_FIX)
+    f = Fields(path, metrics, _RECORD_FIX)
+    f.string("runtime")
+    if f.integer("n", low=1) != len(record.labels):
+        raise f.fail("n", f"the {len(record.labels)} inputs of {PREDICTIONS_NAME}")
+    for key in ("mean_score", "median_score"):
+        f.number(key, low=0.0)
+    f.number("auc", low=0.0, high=1.0, optional=True)
     return metrics

@@ -52,6 +52,8 @@ from tinyedge.int8 import (
     model_inputs,
     record_extra,
 )
+from tinyedge.int8.anomaly import write_anomaly_outputs
+from tinyedge.int8.inputs import Task
 from tinyedge.layout import (
     DEVICE_JSON,
     DEVICE_LOG,
@@ -61,7 +63,7 @@ from tinyedge.layout import (
     device_runtime,
 )
 from tinyedge.progress import Progress, SilentProgress
-from tinyedge.records import make_record, write_record
+from tinyedge.records import headline_figures, make_record, write_record
 
 Mode = Literal["stream", "batch"]
 LOG_NAME = DEVICE_LOG
@@ -161,6 +163,7 @@ def evaluate_on_device(
     url: Callable[[QemuProcess], str] | None = None,
     progress: Progress | None = None,
     power_monitor: PowerMonitor | None = None,
+    task: Task | None = None,
 ) -> dict[str, Any]:
     progress = progress or SilentProgress()
     out_dir = Path(out_dir)
@@ -171,7 +174,7 @@ def evaluate_on_device(
     check_stage_folder(out_dir, "evaluate")
     signature = check_int8_model(model_path)
     m = model_inputs(model_path, signature, data=data, normalize=normalize,
-                     data_root=data_root, limit=limit)
+                     data_root=data_root, limit=limit, task=task)
     # The input set is keyed by the whole set as the model sees it (and, for --data, the
     # file's sha256), so a run with another --limit resumes from the same results while
     # other data never reuses them.
@@ -371,11 +374,14 @@ def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, resu
                    ) -> dict[str, Any]:
     n = len(labels)
     outputs = np.frombuffer(b"".join(results[i][1] for i in range(n)), dtype=np.int8)
-    record = make_record(labels, outputs.reshape(n, -1), signature.output_scale,
-                         signature.output_zero_point)
     runtime = device_runtime(target.board.name, target.reach)
-    metrics = write_record(out_dir, record, m.class_names, runtime=runtime,
-                           extra=record_extra(model_path, m, record, out_dir))
+    if m.task == "anomaly":
+        metrics = write_anomaly_outputs(model_path, m, outputs, signature, out_dir, runtime)
+    else:
+        record = make_record(labels, outputs.reshape(n, -1), signature.output_scale,
+                             signature.output_zero_point)
+        metrics = write_record(out_dir, record, m.class_names, runtime=runtime,
+                               extra=record_extra(model_path, m, record, out_dir))
     device = device_report(target, [results[i][0] for i in range(n)], reports, mode, measured,
                            unmeasured)
     write_json_atomic(out_dir / DEVICE_JSON, device)
@@ -390,7 +396,7 @@ def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, resu
                    parameters={"runtime": runtime, "board": target.board.name,
                                "emulated": target.emulated, "mode": mode, "n": n,
                                "normalization": m.normalization},
-                   figures={**{k: metrics[k] for k in ("top1", "top5", "ece", "n")},
+                   figures={**headline_figures(metrics),
                             "median_count": device["per_inference"]["median"]})
     return {**metrics, "device": device}
 

@@ -11,8 +11,10 @@ from tinyedge.data.user_data import UserData
 from tinyedge.errors import ModelError
 from tinyedge.fileio import check_stage_folder, file_entry, write_manifest
 from tinyedge.int8 import Normalization, check_int8_model, model_inputs, prepare_int8, record_extra
+from tinyedge.int8.anomaly import write_anomaly_outputs
+from tinyedge.int8.inputs import Task
 from tinyedge.progress import Progress
-from tinyedge.records import make_record, write_record
+from tinyedge.records import headline_figures, make_record, write_record
 
 
 def evaluate_tflite(
@@ -26,32 +28,39 @@ def evaluate_tflite(
     data_root: str | Path | None = None,
     limit: int | None = None,
     progress: Progress | None = None,
+    task: Task | None = None,
 ) -> dict[str, Any]:
     """Quantize the test split (or the user's ``data``) with the model's input scale/zero
     point, run it on ``runtime`` and write the int8 record (raw int8 logits + output
-    quantization), with the similarity to the float model's logits when they are known."""
+    quantization), with the similarity to the float model's logits when they are known.
+    A reconstruction model (``task``, see :func:`tinyedge.int8.inputs.model_task`) gets the
+    anomaly record instead: a reconstruction error per input, mean/median and ROC AUC."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
                               or limit < 1):
         raise ModelError(f"limit must be a whole number ≥ 1, got {limit!r}; pass --limit N")
     check_stage_folder(out_dir, "evaluate")
     signature = check_int8_model(model_path)
     m = model_inputs(model_path, signature, dataset=dataset, data=data, normalize=normalize,
-                     data_root=data_root, limit=limit)
+                     data_root=data_root, limit=limit, task=task)
     started = time.perf_counter()
     run = prepare_int8(model_path, runtime)  # load or compile: timed apart
     prepared = time.perf_counter()
     outputs = run(m.inputs, progress)
     seconds = time.perf_counter() - prepared
     prepare_seconds = prepared - started
-    record = make_record(m.labels, outputs, signature.output_scale, signature.output_zero_point)
-    metrics = write_record(out_dir, record, m.class_names, runtime=runtime,
-                           extra=record_extra(model_path, m, record, out_dir))
+    if m.task == "anomaly":
+        metrics = write_anomaly_outputs(model_path, m, outputs, signature, out_dir, runtime)
+    else:
+        record = make_record(m.labels, outputs, signature.output_scale,
+                             signature.output_zero_point)
+        metrics = write_record(out_dir, record, m.class_names, runtime=runtime,
+                               extra=record_extra(model_path, m, record, out_dir))
     write_manifest(
         out_dir, "evaluate",
         inputs={"model": file_entry(model_path), "dataset": m.dataset, "images": m.images,
                 **({"data": file_entry(m.data_path)} if m.data_path else {})},
         parameters={"runtime": runtime, "limit": limit, "normalization": m.normalization},
-        figures={**{k: metrics[k] for k in ("top1", "top5", "ece", "n")},
+        figures={**headline_figures(metrics),
                  "prepare_seconds": prepare_seconds, "seconds": seconds,
                  "images_per_s": len(m.inputs) / max(seconds, 1e-9)},
     )

@@ -10,7 +10,7 @@ import hashlib
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -105,6 +105,13 @@ def check_scales(model_path: str | Path, signature: Int8Signature) -> None:
 
 Normalization = tuple[tuple[float, ...], tuple[float, ...]]
 
+# What a model does with an input: classify it (one output per class, scored by top-1),
+# or reconstruct it (an autoencoder, scored by its reconstruction error as an anomaly
+# score; labels say normal 0 / anomalous 1).
+Task = Literal["classify", "anomaly"]
+TASKS: tuple[Task, ...] = ("classify", "anomaly")
+ANOMALY_CLASSES = ("normal", "anomalous")
+
 
 @dataclass(frozen=True)
 class ModelInputs:
@@ -120,6 +127,40 @@ class ModelInputs:
     export: dict[str, Any] | None  # the export manifest, None for a model without one
     normalization: dict[str, Any] | None  # mean, std and where they came from
     data_path: Path | None = None  # the --data file
+    task: Task = "classify"
+
+
+def model_task(model_path: str | Path, signature: Int8Signature,
+               manifest: dict[str, Any] | None, requested: Task | None) -> Task:
+    """What ``model_path`` does: an exported model's task follows from its architecture
+    (the zoo marks reconstructing ones, the MLPerf Tiny autoencoder); a model without an
+    export manifest classifies unless the user says ``--task anomaly``. An anomaly model
+    must output as many values as it takes."""
+    if manifest is not None:
+        arch = manifest["parameters"].get("arch")
+        known = ARCHITECTURES.get(arch)
+        task: Task = "anomaly" if known is not None and known.reconstructs else "classify"
+        if requested is not None and requested != task:
+            raise ModelError(f"{model_path} was exported as {arch}, a "
+                             f"{'reconstruction' if task == 'anomaly' else 'classification'}"
+                             f" model; drop --task {requested}")
+    else:
+        task = requested or "classify"
+    if task == "anomaly":
+        ins, outs = (math.prod(signature.input_shape), math.prod(signature.output_shape))
+        if ins != outs:
+            raise ModelError(f"{model_path} outputs {outs} values for {ins} inputs, so it "
+                             "does not reconstruct its input; evaluate it without "
+                             "--task anomaly")
+    return task
+
+
+def check_anomaly_labels(labels: np.ndarray, source: str) -> None:
+    """Anomaly data is labelled 0 (normal) or 1 (anomalous), nothing else."""
+    wrong = np.setdiff1d(labels, (0, 1))
+    if len(wrong):
+        raise DatasetError(f"{source}: anomaly-detection labels must be 0 (normal) or 1 "
+                           f"(anomalous), found {int(wrong[0])}; relabel the inputs")
 
 
 def find_export_info(model_path: str | Path) -> dict[str, Any] | None:
@@ -134,13 +175,15 @@ def find_export_info(model_path: str | Path) -> dict[str, Any] | None:
 def model_inputs(model_path: str | Path, signature: Int8Signature, *,
                  dataset: ImageDataset | None = None, data: UserData | None = None,
                  normalize: Normalization | None = None,
-                 data_root: str | Path | None = None, limit: int | None = None
-                 ) -> ModelInputs:
+                 data_root: str | Path | None = None, limit: int | None = None,
+                 task: Task | None = None) -> ModelInputs:
     """The int8 inputs of ``model_path`` on a built-in dataset's test split (the one the
     export manifest names, or ``dataset``) or on the user's ``data``, quantized by the one
     preprocess function; ``normalize`` (mean, std per channel or for all) is for ``data``
-    images of a model without an export manifest. Refusals are one line each."""
+    images of a model without an export manifest; ``task`` is ``--task`` (see
+    :func:`model_task`). Refusals are one line each."""
     manifest = find_export_info(model_path)
+    kind = model_task(model_path, signature, manifest, task)
     if data is None:
         if normalize is not None:
             raise DatasetError("--normalize applies to --data images only; the built-in "
@@ -151,7 +194,8 @@ def model_inputs(model_path: str | Path, signature: Int8Signature, *,
                 "data or normalisation; pass --data FILE.npz (and --normalize MEAN,STD "
                 "unless the file holds quantised `inputs`), or use a model written by "
                 "`tinyedge export`")
-        return _dataset_inputs(model_path, signature, manifest, dataset, data_root, limit)
+        return _dataset_inputs(model_path, signature, manifest, dataset, data_root, limit,
+                               kind)
     if dataset is not None:
         raise DatasetError("pass either --data FILE.npz or --dataset, not both")
     shape = tuple(signature.input_shape)
@@ -163,6 +207,8 @@ def model_inputs(model_path: str | Path, signature: Int8Signature, *,
         raise DatasetError(f"{model_path} takes a 1×{shape[1]} vector, not an image; give "
                            f"--data {data.path} `inputs` quantised to its int8 input")
     classes = int(np.prod(signature.output_shape))
+    if kind == "anomaly":
+        check_anomaly_labels(data.labels, f"--data {data.path}")
     check_fits(data, shape[1:], classes, model_path)
     check_scales(model_path, signature)
     norm = None
@@ -181,8 +227,10 @@ def model_inputs(model_path: str | Path, signature: Int8Signature, *,
         exported = tuple(manifest["parameters"]["class_names"])
         names = exported if len(exported) == classes else None
     names = names or tuple(str(c) for c in range(classes))
+    if kind == "anomaly":
+        names = ANOMALY_CLASSES
     return _limited(ModelInputs(inputs, data.labels, names, data.name, data.image_set(),
-                                _sha(inputs), manifest, norm, data.path), limit)
+                                _sha(inputs), manifest, norm, data.path, kind), limit)
 
 
 def _data_normalization(model_path: str | Path, data: UserData,
@@ -213,23 +261,28 @@ def _data_normalization(model_path: str | Path, data: UserData,
 
 def _dataset_inputs(model_path: str | Path, signature: Int8Signature,
                     manifest: dict[str, Any], dataset: ImageDataset | None,
-                    data_root: str | Path | None, limit: int | None) -> ModelInputs:
+                    data_root: str | Path | None, limit: int | None,
+                    task: Task = "classify") -> ModelInputs:
     params = manifest["parameters"]
     if dataset is None:
         dataset = load_dataset(manifest["inputs"]["dataset"], data_root)
-    check_model_io(model_path, signature, dataset)
+    anomaly = task == "anomaly"
+    check_model_io(model_path, signature, dataset,
+                   outputs=math.prod(signature.input_shape) if anomaly else None)
     if list(dataset.class_names) != list(params["class_names"]):
         raise ModelError(f"{model_path} was exported for {manifest['inputs']['dataset']}, "
                          f"not {dataset.name}; pass the matching --dataset")
     images, labels = dataset.split("test")
+    if anomaly:
+        check_anomaly_labels(labels, f"{dataset.name}'s test split")
     norm = params["normalization"]
     inputs = quantize_images(images, norm["mean"], norm["std"], signature.input_scale,
                              signature.input_zero_point)
     return _limited(ModelInputs(
-        inputs, labels, tuple(dataset.class_names), dataset.name,
-        image_set(dataset.name, "test", images, labels), _sha(inputs), manifest,
-        {"mean": list(norm["mean"]), "std": list(norm["std"]), "source": "export manifest"}),
-        limit)
+        inputs, labels, ANOMALY_CLASSES if anomaly else tuple(dataset.class_names),
+        dataset.name, image_set(dataset.name, "test", images, labels), _sha(inputs), manifest,
+        {"mean": list(norm["mean"]), "std": list(norm["std"]), "source": "export manifest"},
+        task=task), limit)
 
 
 def _sha(inputs: np.ndarray) -> str:
