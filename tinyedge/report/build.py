@@ -208,6 +208,7 @@ def _summary(col: Collection, rows, pairs, audit, seeds, archs, notes) -> dict[s
         "runtimes": col.runtimes,
         "rows": rows, "pairs": pairs, "audit": audit, "seeds": seeds,
         "across_widths": across, "notes": notes, "warnings": col.warnings,
+        "anomaly": sections.anomaly_rows(col.anomaly),
     })
 
 
@@ -239,6 +240,10 @@ def _render(col: Collection, rows, pairs, audit, seeds, archs, notes, figs: _Fig
         w_body.append(h.section(anchor, arch, _arch_html(arch, a, arch_seeds, col, figs), 3))
     entries.append(h.TocEntry("widths", "Across widths", w_entries))
     body.append(h.section("widths", "Across widths", "".join(w_body)))
+    if col.anomaly:
+        entries.append(h.TocEntry("anomaly", "Anomaly detection"))
+        body.append(h.section("anomaly", "Anomaly detection",
+                              sections.anomaly_table(sections.anomaly_rows(col.anomaly))))
     entries.append(h.TocEntry("audit", "Runtime audit"))
     body.append(h.section("audit", "Runtime audit", _audit_html(audit)))
     entries.append(h.TocEntry("definitions", "Definitions"))

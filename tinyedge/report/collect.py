@@ -15,6 +15,10 @@ variant whose runs disagree on the model gets a warning (:attr:`Collection.warni
 Comparisons use the images both runs hold (:func:`aligned`): a ``--limit N`` run is
 compared with a full run on its N images. Runs on one image set must agree on the labels
 of the images they share.
+
+Anomaly records (a reconstruction model's: ``"task": "anomaly"`` in metrics.json, see
+:mod:`tinyedge.records`) have no classes to compare; they are collected apart, into
+:attr:`Collection.anomaly`, and the report shows their scores and AUC per runtime.
 """
 
 from __future__ import annotations
@@ -39,7 +43,18 @@ from tinyedge.layout import (
     project_root_of,
     resolve_stored,
 )
-from tinyedge.records import METRICS_NAME, PREDICTIONS_NAME, Record, load_metrics, load_record
+from tinyedge.records import (
+    ANOMALY_TASK,
+    METRICS_NAME,
+    PREDICTIONS_NAME,
+    AnomalyRecord,
+    Record,
+    load_anomaly_metrics,
+    load_anomaly_record,
+    load_metrics,
+    load_record,
+    record_task,
+)
 
 # Which int8 run stands for "deployed" when a variant has several (a device first).
 DEPLOYED_ORDER = ("tflm", "litert", "litert-ref", "native")
@@ -114,11 +129,23 @@ class Variant:
         return (ok or present or [None])[0]
 
 
+@dataclass(frozen=True)
+class AnomalyRun:
+    """One runtime's evaluation of a reconstruction model (an anomaly record)."""
+
+    variant: str
+    runtime: str
+    folder: Path
+    record: AnomalyRecord
+    metrics: dict[str, Any]
+
+
 @dataclass
 class Collection:
     root: Path
     variants: list[Variant]
     notes: list[str]
+    anomaly: list[AnomalyRun] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
@@ -151,16 +178,19 @@ def collect(results_dir: str | Path) -> Collection:
         raise TinyedgeError(f"results folder {root} {problem}; pass the folder that "
                             f"`tinyedge evaluate --results` wrote to")
     notes: list[str] = []
-    variants = [v for d in sorted(root.iterdir()) if (v := _load_variant(root, d, notes))]
-    if not variants:
+    anomaly: list[AnomalyRun] = []
+    variants = [v for d in sorted(root.iterdir())
+                if (v := _load_variant(root, d, notes, anomaly))]
+    if not variants and not anomaly:
         raise TinyedgeError(f"no prediction records under {root}; expected "
                             f"{root}/<arch>-w<width>-s<seed>/<runtime>/{PREDICTIONS_NAME} "
                             f"(run `tinyedge train` or `tinyedge evaluate` first)")
     variants.sort(key=lambda v: (v.arch, v.width, v.seed))
-    return Collection(root, variants, notes)
+    return Collection(root, variants, notes, anomaly)
 
 
-def _load_variant(root: Path, folder: Path, notes: list[str]) -> Variant | None:
+def _load_variant(root: Path, folder: Path, notes: list[str],
+                  anomaly: list[AnomalyRun]) -> Variant | None:
     if not folder.is_dir() or folder.name.startswith(".") or folder.name == SWEEP_STATE:
         return None
     match = _VARIANT.match(folder.name)
@@ -168,11 +198,22 @@ def _load_variant(root: Path, folder: Path, notes: list[str]) -> Variant | None:
         notes.append(f"skipped {folder.name}/: not an <arch>-w<width>-s<seed> folder")
         return None
     runs = {}
+    scored = 0
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
         present = [n for n in (PREDICTIONS_NAME, METRICS_NAME)
                    if (sub / n).exists() or (sub / n).is_symlink()]
-        if present:  # a started record must be complete and valid; a bare folder is skipped
+        if present and record_task(sub) == ANOMALY_TASK:
+            record = load_anomaly_record(sub)
+            anomaly.append(AnomalyRun(folder.name, sub.name, sub, record,
+                                      load_anomaly_metrics(sub, record)))
+            scored += 1
+        elif present:  # a started record must be complete and valid; a bare folder is skipped
             runs[sub.name] = _load_run(sub, root)
+    if scored and runs:
+        notes.append(f"{folder.name}: {', '.join(runs)} hold classifier records beside "
+                     "anomaly records; the two kinds are shown apart")
+    if not runs and scored:
+        return None
     if not runs:
         notes.append(f"skipped {folder.name}/: no runtime folder holds a record")
         return None

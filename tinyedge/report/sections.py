@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tinyedge.report import html as h
-from tinyedge.report.collect import Variant
+from tinyedge.report.collect import AnomalyRun, Variant
 from tinyedge.report.tables import BOTTOM_KS
 from tinyedge.report.widths import KINDS
 
@@ -197,3 +197,26 @@ device run when there is one, else TFLite Micro or the native build (identical b
 byte), whichever covers more images. Latency on an emulator counts instructions
 at one per cycle at the board clock; energy is estimated from the datasheet run current.</p>
 """
+
+
+def anomaly_rows(runs: Sequence[AnomalyRun]) -> list[dict[str, Any]]:
+    """One row per anomaly record: its score figures and ROC AUC (summary.json too)."""
+    return [{"variant": r.variant, "runtime": r.runtime, "n": r.metrics["n"],
+             "n_normal": r.metrics.get("n_normal"), "n_anomalous": r.metrics.get("n_anomalous"),
+             "mean_score": r.metrics["mean_score"], "median_score": r.metrics["median_score"],
+             "auc": r.metrics.get("auc")} for r in runs]
+
+
+def anomaly_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Reconstruction models: score and AUC per runtime instead of top-1/ECE/Gini."""
+    table = h.table(
+        ["model", "runtime", "inputs", "normal / anomalous", "mean MSE", "median MSE",
+         "ROC AUC"],
+        [[r["variant"], r["runtime"], count(r["n"]),
+          f"{count(r['n_normal'])} / {count(r['n_anomalous'])}",
+          f"{r['mean_score']:.6g}", f"{r['median_score']:.6g}", num(r["auc"])]
+         for r in rows])
+    return ("<p>Reconstruction (anomaly-detection) models have no classes: each input's "
+            "anomaly score is the mean squared error between the dequantised output and "
+            "the dequantised input; ROC AUC ranks anomalous (label 1) above normal (label "
+            "0) inputs, — when the data holds only one kind.</p>" + table)
