@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tinyedge.firmware import kernel_constants
 from tinyedge.firmware.host import firmware_root, kernel_sources, write_sources
 
 CORES = [
@@ -34,6 +35,7 @@ def test_cross_compiles_warning_free(zoo_int8, tmp_path: Path, cpu: str, fpu: li
     gcc = shutil.which("arm-none-eabi-gcc")
     assert gcc, "arm-none-eabi-gcc is required (apt-get install gcc-arm-none-eabi)"
     write_sources(zoo_int8("mobilenetv2", 0.10), tmp_path, variant)
+    kernel_constants.write_header(tmp_path)
     root = firmware_root()
     objects = []
     for source in [*kernel_sources(variant), tmp_path / "model.c"]:

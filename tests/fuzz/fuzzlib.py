@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from tinyedge.errors import ModelError
+from tinyedge.firmware import kernel_constants
 from tinyedge.firmware.host import compile_model_bytes, firmware_root, kernel_sources
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -194,10 +195,11 @@ class SanitizedRunner:
         self.variant = variant
         self.cc = cc
         root = firmware_root()
-        self.includes = [f"-I{root / 'include'}", f"-I{root / 'kernels'}"]
-        self.objects: list[Path] = []
         objdir = work / f"kernels-{variant}"
         objdir.mkdir(parents=True, exist_ok=True)
+        kernel_constants.write_header(objdir)
+        self.includes = [f"-I{root / 'include'}", f"-I{root / 'kernels'}", f"-I{objdir}"]
+        self.objects: list[Path] = []
         for src in [*kernel_sources(variant), root / "host" / "te_run_main.c"]:
             obj = objdir / f"{src.parent.name}_{src.stem}.o"
             self._cc(["-c", str(src), "-o", str(obj), *self.includes])

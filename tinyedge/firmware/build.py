@@ -30,6 +30,7 @@ from typing import Literal
 from tinyedge import protocol
 from tinyedge.boards import Board, load_board
 from tinyedge.errors import TinyedgeError
+from tinyedge.firmware import kernel_constants
 from tinyedge.firmware.board_header import board_header
 from tinyedge.firmware.compiler import CompiledModel
 from tinyedge.firmware.host import compile_model, firmware_root, kernel_sources
@@ -262,6 +263,7 @@ def build_firmware(
         layout = _layout(b, target)
         # The board file as C macros: clock tree, UART, pins (tinyedge/firmware/board_header.py).
         (work / "te_board_gen.h").write_text(board_header(b))
+        kernel_constants.write_header(work)  # the kernels' shared geometry
         if app == "protocol":
             (work / "te_protocol_gen.h").write_text(protocol.c_header())
             (work / "build_info.c").write_text(build_info_source(b, target, path,

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from tinyedge.errors import ModelError
-from tinyedge.firmware import dsp_pack, host_pack, limits, quant
+from tinyedge.firmware import dsp_pack, host_pack, kernel_constants, limits, quant
 from tinyedge.firmware.planner import Buffer, GreedyBySizePlanner, MemoryPlanner, arena_size
 from tinyedge.firmware.tflite_reader import Graph, Operator, Tensor, schema
 
@@ -173,26 +173,27 @@ def _pack_host_conv(layer: Layer) -> None:
         layer.params["input_offset"])
 
 
-def _align16(n: int) -> int:
-    return (n + 15) // 16 * 16
-
-
 def _dw_acc_bytes(layer: Layer) -> int:
-    """host_simd depthwise: widened weights and full-window biases, C rounded up to 16,
-    then C int32 accumulators (te_depthwise_conv_2d_s8_get_buffer_size)."""
-    kh, kw, channels = layer.dims("filter")[1:]
-    return ((kh * kw + 1) * ((channels + 15) // 16 * 16) + channels) * 4
+    """host_simd depthwise (host_pack.depthwise_scratch_bytes)."""
+    return host_pack.depthwise_scratch_bytes(layer.dims("filter"))
+
+
+def _dsp_col_bytes(k: int) -> int:
+    """cortexm_dsp GEMM columns: TE_DSP_COLUMNS rows of ceil(K / 4) * 4 int16
+    (te_gemm_col_bytes)."""
+    groups = (k + kernel_constants.DSP_K_GROUP - 1) // kernel_constants.DSP_K_GROUP
+    return groups * kernel_constants.DSP_K_GROUP * kernel_constants.DSP_COLUMNS * 2
 
 
 def _dsp_conv_col_bytes(layer: Layer) -> int:
-    """cortexm_dsp conv: 2 im2col columns of ceil(K/4)*4 int16 (te_gemm_col_bytes)."""
+    """cortexm_dsp conv: the GEMM columns of one receptive field per pixel."""
     in_dims, f_dims = layer.dims("input"), layer.dims("filter")
-    return (f_dims[1] * f_dims[2] * in_dims[3] + 3) // 4 * 16
+    return _dsp_col_bytes(f_dims[1] * f_dims[2] * in_dims[3])
 
 
 def _dsp_fc_col_bytes(layer: Layer) -> int:
-    """cortexm_dsp fully connected: 2 input rows of ceil(depth/4)*4 int16."""
-    return (layer.dims("filter")[3] + 3) // 4 * 16
+    """cortexm_dsp fully connected: the GEMM columns of one input row each."""
+    return _dsp_col_bytes(layer.dims("filter")[3])
 
 
 # Python mirror of each variant's te_<op>_s8_get_buffer_size (reference kernels need none).

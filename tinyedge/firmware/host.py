@@ -19,6 +19,7 @@ import numpy as np
 
 from tinyedge import resources
 from tinyedge.errors import ModelError, TinyedgeError
+from tinyedge.firmware import kernel_constants
 from tinyedge.firmware.codegen import GeneratedSource, generate
 from tinyedge.firmware.compiler import KERNEL_VARIANTS, CompiledModel, compile_graph
 from tinyedge.firmware.tflite_reader import parse_model
@@ -181,6 +182,7 @@ def _sources_key(paths: list[Path], cc: str, flags: list[str]) -> str:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     h.update(" ".join([cc, *flags, platform.machine(), _compiler_id(cc)]).encode())
     h.update(_target_macros(cc, flags).encode())  # what -march=native means on this CPU
+    h.update(kernel_constants.c_header().encode())
     return h.hexdigest()[:24]
 
 
@@ -239,7 +241,8 @@ def _kernel_objects(sources: list[Path], cc: str, flags: list[str], target: Path
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".kernels-") as tmp:
         work = Path(tmp)
-        cmd = [cc, *flags, *_includes(), "-c", *(str(s) for s in sources)]
+        kernel_constants.write_header(work)
+        cmd = [cc, *flags, *_includes(work), "-c", *(str(s) for s in sources)]
         result = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
         if result.returncode != 0:
             raise TinyedgeError(f"host build failed ({cc}):\n{result.stderr[-4000:]}")
@@ -256,6 +259,7 @@ def _compile(
         work = Path(tmp)
         for name, text in generated.files.items():
             (work / name).write_text(text)
+        kernel_constants.write_header(work)  # te_host.c reads the host_simd geometry
         cmd = [
             cc, *flags, *_includes(work), str(work / "model.c"),
             str(root / "host" / "te_host.c"), *(str(o) for o in objects),

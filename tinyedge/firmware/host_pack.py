@@ -18,28 +18,48 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinyedge.firmware.kernel_constants import (
+    HOST_DW_BLOCK,
+    HOST_LANES,
+    HOST_PANEL_ALIGN,
+    HOST_ROW_BLOCK,
+    HOST_WORD_TAPS,
+)
+
+
+def _round_up(n: int, block: int) -> int:
+    return (n + block - 1) // block * block
+
 
 def channels4(in_channels: int) -> int:
     """Input channels rounded up to 4: a 4-tap word never straddles two taps."""
-    return (in_channels + 3) // 4 * 4
+    return _round_up(in_channels, HOST_WORD_TAPS)
 
 
 def conv_k_words(kh: int, kw: int, in_channels: int) -> int:
     """4-tap words per packed row."""
-    return kh * kw * channels4(in_channels) // 4
+    return kh * kw * channels4(in_channels) // HOST_WORD_TAPS
 
 
 def conv_rows(out_channels: int) -> int:
     """Packed rows: output channels rounded up to 4 (the kernel's smallest channel block)."""
-    return (out_channels + 3) // 4 * 4
+    return _round_up(out_channels, HOST_ROW_BLOCK)
 
 
 def conv_scratch_bytes(input_dims: tuple[int, ...], filter_dims: tuple[int, ...]) -> int:
     """The kernel's panel (16 pixels x 4 bytes per word) plus 64 bytes to align it, and the
     input widened to 4-channel groups when its channels are not already a multiple of 4."""
     n, h, w, c = input_dims
-    widened = 0 if c % 4 == 0 else n * h * w * channels4(c)
-    return conv_k_words(filter_dims[1], filter_dims[2], c) * 64 + 64 + widened
+    widened = 0 if c % HOST_WORD_TAPS == 0 else n * h * w * channels4(c)
+    return (conv_k_words(filter_dims[1], filter_dims[2], c) * HOST_LANES * HOST_WORD_TAPS
+            + HOST_PANEL_ALIGN + widened)
+
+
+def depthwise_scratch_bytes(filter_dims: tuple[int, ...]) -> int:
+    """host_simd depthwise: widened weights and full-window biases with the channels
+    rounded up to a vector, then one int32 accumulator per channel."""
+    kh, kw, channels = filter_dims[1:]
+    return ((kh * kw + 1) * _round_up(channels, HOST_DW_BLOCK) + channels) * 4
 
 
 def pack_conv(weights: np.ndarray, bias: np.ndarray | None, input_offset: int) -> np.ndarray:

@@ -28,6 +28,7 @@ import numpy as np
 
 from tinyedge.boards import Board, load_board
 from tinyedge.errors import TinyedgeError
+from tinyedge.firmware import kernel_constants
 from tinyedge.firmware.board_header import board_header
 from tinyedge.firmware.build import (
     CFLAGS,
@@ -195,6 +196,7 @@ def build_suite(board: str | Board, cases: list[SuiteCase], out_dir: Path,
     work = Path(tempfile.mkdtemp(dir=out_dir, prefix="suite-"))
     # The board file as C macros, as every firmware build has it (platform layers use it).
     (work / "te_board_gen.h").write_text(board_header(b))
+    kernel_constants.write_header(work)  # the kernels' shared geometry
     includes = [root / "include", root / "kernels", work, *platform_dirs(layout.platform)]
     flags = [*b.cflags, *CFLAGS, *(f"-I{i}" for i in includes)]
     objects: list[Path] = []

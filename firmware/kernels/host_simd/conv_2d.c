@@ -27,27 +27,28 @@
 
 static int32_t channels4(int32_t in_c)
 {
-    return (in_c + 3) / 4 * 4;
+    return (in_c + TE_HOST_WORD_TAPS - 1) / TE_HOST_WORD_TAPS * TE_HOST_WORD_TAPS;
 }
 
 static int32_t k_words(const te_dims *input_dims, const te_dims *filter_dims)
 {
-    return filter_dims->h * filter_dims->w * channels4(input_dims->c) / 4;
+    return filter_dims->h * filter_dims->w * channels4(input_dims->c) / TE_HOST_WORD_TAPS;
 }
 
 static int32_t packed_rows(int32_t out_c)
 {
-    return (out_c + 3) / 4 * 4;
+    return (out_c + TE_HOST_ROW_BLOCK - 1) / TE_HOST_ROW_BLOCK * TE_HOST_ROW_BLOCK;
 }
 
 static int32_t widened_bytes(const te_dims *in)
 {
-    return in->c % 4 == 0 ? 0 : in->n * in->h * in->w * channels4(in->c);
+    return in->c % TE_HOST_WORD_TAPS == 0 ? 0 : in->n * in->h * in->w * channels4(in->c);
 }
 
 int32_t te_conv_2d_s8_get_buffer_size(const te_dims *input_dims, const te_dims *filter_dims)
 {
-    return k_words(input_dims, filter_dims) * TE_HOST_LANES * 4 + 64 + widened_bytes(input_dims);
+    return k_words(input_dims, filter_dims) * TE_HOST_LANES * TE_HOST_WORD_TAPS +
+           TE_HOST_PANEL_ALIGN + widened_bytes(input_dims);
 }
 
 /* Where the first `count` pixels of a block start: the row and column of the receptive

@@ -15,7 +15,7 @@
 
 static int32_t channels16(int32_t c)
 {
-    return (c + 15) / 16 * 16;
+    return (c + TE_HOST_DW_BLOCK - 1) / TE_HOST_DW_BLOCK * TE_HOST_DW_BLOCK;
 }
 
 int32_t te_depthwise_conv_2d_s8_get_buffer_size(const te_dims *input_dims,
