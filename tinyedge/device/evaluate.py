@@ -46,6 +46,7 @@ from tinyedge.fileio import (
     write_manifest,
 )
 from tinyedge.int8 import (
+    Int8Signature,
     ModelInputs,
     Normalization,
     check_int8_model,
@@ -197,9 +198,9 @@ def evaluate_on_device(
         # run; what it recorded is kept even if it disconnects (tinyedge/device/power.py).
         measured, unmeasured = None, ""
         with PowerRecorder(power_monitor) if power_monitor else nullcontext() as recorder:
-            results, reports, ran = _collect(model_path, target, out_dir, flat, inputs_file,
-                                             mode, jobs, timeout, time_limit_s, url, progress,
-                                             input_key)
+            results, reports, ran = _collect(model_path, signature, target, out_dir, flat,
+                                             inputs_file, mode, jobs, timeout, time_limit_s,
+                                             url, progress, input_key)
         if recorder is not None:
             if not ran:
                 raise MonitorError(f"all {len(flat)} results are already in {out_dir}, so "
@@ -232,13 +233,14 @@ def result_key(target: DeviceTarget, model_sha256: str, input_key: dict[str, Any
             "target": where, "protocol": PROTOCOL_VERSION, "inputs": input_key}
 
 
-def _collect(model_path, target: DeviceTarget, out_dir: Path, flat: np.ndarray,
-             inputs_file: Path | None, mode: Mode, jobs: int, timeout: float,
-             time_limit_s: float, url, progress: Progress, input_key: dict[str, Any]):
+def _collect(model_path, signature: Int8Signature, target: DeviceTarget, out_dir: Path,
+             flat: np.ndarray, inputs_file: Path | None, mode: Mode, jobs: int,
+             timeout: float, time_limit_s: float, url, progress: Progress,
+             input_key: dict[str, Any]):
     """Run every image without a logged result; return all results and the session
     reports (device info, per-layer profile, stack high-water mark) and how many images
-    ran now (the rest came from the log)."""
-    signature = check_int8_model(model_path)
+    ran now (the rest came from the log). ``signature`` is the model's checked int8
+    signature (checked once per evaluation)."""
     expected_sha = sha256_file(model_path)
     output_bytes = int(np.prod(signature.output_shape))
     key = result_key(target, expected_sha, input_key)
