@@ -694,14 +694,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _resumable(args: argparse.Namespace | None) -> bool:
+def _resumable(args: argparse.Namespace | None, argv: Sequence[str]) -> bool:
     """Training, sweeps and device evaluation keep finished work and continue from it when
     run again; an interrupted export, build or host evaluation keeps nothing (an export
-    removes its unfinished folder), so it says nothing about resuming."""
+    removes its unfinished folder), so it says nothing about resuming. Interrupted before
+    the arguments were parsed, the command word of ``argv`` decides."""
     if args is None:
-        return False
-    return args.command in ("train", "sweep") or (args.command == "evaluate"
-                                                  and getattr(args, "board", None) is not None)
+        words = [w for w in argv if not w.startswith("-")]
+        command = words[0] if words else ""
+        board = any(w == "--board" or w.startswith("--board=") for w in argv)
+    else:
+        command, board = args.command, getattr(args, "board", None) is not None
+    return command in ("train", "sweep") or (command == "evaluate" and board)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -717,7 +721,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tinyedge: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        hint = "; run the same command again to resume" if _resumable(args) else ""
+        resumable = _resumable(args, sys.argv[1:] if argv is None else argv)
+        hint = "; run the same command again to resume" if resumable else ""
         print(f"tinyedge: interrupted{hint}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (`tinyedge models | head -1`)
