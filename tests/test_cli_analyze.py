@@ -79,6 +79,7 @@ def test_bad_tables_exit_2_with_one_line(run_cli, tmp_path, text, message):
     assert len(result.err.strip().splitlines()) == 1, result.err
 
 
+@pytest.mark.slow  # builds a whole report with its plots (6-8 s)
 def test_analyze_scaling_reads_the_table_tinyedge_report_writes(run_cli, tmp_path):
     """The manual journey: evaluate, `tinyedge report`, then analyze its variants.csv."""
     from report.results_tree import build_tree

@@ -48,6 +48,7 @@ def test_report_of_anomaly_records_only(tmp_path):
     assert summary["variants"] == []
 
 
+@pytest.mark.slow  # builds a whole report with its plots (6-8 s)
 def test_anomaly_records_beside_classifier_records(results_tree, tmp_path):
     root = tmp_path / "mixed"
     shutil.copytree(results_tree, root)

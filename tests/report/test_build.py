@@ -158,6 +158,7 @@ def test_collect_sorts_variants_and_finds_params(results_tree):
     assert {v.name: v.params for v in col.variants}["scalecnn-w8-s0"] == 4_000
 
 
+@pytest.mark.slow  # builds a whole report with its plots (6-8 s)
 def test_latency_is_shown_with_the_clock_it_was_computed_at(results_tree, tmp_path):
     """Issue 14: the report shows the clock (and who reported it) next to latency."""
     built = build_report(results_tree, tmp_path / "report.html")

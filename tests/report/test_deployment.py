@@ -96,6 +96,7 @@ def _recorded_memory(run_dir: Path) -> dict:
     return json.loads(Path(manifest["inputs"]["memory"]["path"]).read_text())
 
 
+@pytest.mark.slow  # builds a whole report with its plots (6-8 s)
 def test_a_changed_memory_json_is_not_used(results_tree, tmp_path):
     tree = tmp_path / "results"
     shutil.copytree(results_tree, tree)
@@ -172,6 +173,7 @@ def test_records_not_matching_the_dataset_get_no_thumbnails(built):
     assert "<td>#30</td>" in page  # listed in a table instead
 
 
+@pytest.mark.slow  # builds a whole report with its plots (6-8 s)
 def test_a_memory_json_entry_with_a_bad_field_is_one_note(results_tree, tmp_path):
     tree = tmp_path / "results"
     shutil.copytree(results_tree, tree)
