@@ -46,10 +46,12 @@ def test_board_build_memory_json_matches_the_elf(zoo_int8, tmp_path: Path, board
     model = zoo_int8("mobilenetv2", 0.10)
     board = load_board(board_name)
     result = build_firmware(board_name, model, tmp_path / "out")
-    # The default app is the serial protocol firmware, with its generated build_info.c.
+    # The default app is the serial protocol firmware, with its generated build_info.c and
+    # the generated headers it was compiled with (board, protocol, kernel geometry).
     assert {p.name for p in result.out_dir.iterdir()} == {
         "build_info.c", "firmware.bin", "firmware.elf", "firmware.map", "linker.ld",
-        "memory.json", "model.c", "model.h", "te_board_gen.h", "te_protocol_gen.h"}
+        "memory.json", "model.c", "model.h", "te_board_gen.h", "te_kernel_gen.h",
+        "te_protocol_gen.h"}
     attrs = readelf_attributes(result.elf)
     assert "Tag_CPU_arch: v7E-M" in attrs and f"Tag_FP_arch: {fp}" in attrs
     assert "Tag_ABI_HardFP_use: SP only" in attrs and "Tag_ABI_VFP_args: VFP registers" in attrs
