@@ -5,6 +5,7 @@ evaluates many int8 inputs quickly. Used for fast evaluation and for bit-exactne
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import math
 import os
@@ -159,6 +160,7 @@ class InputError(TinyedgeError):
 _TE_ERROR_UNSUPPORTED = -2  # te_status in firmware/include/te_kernels.h
 
 
+@functools.cache
 def _compiler_id(cc: str) -> str:
     try:
         return subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
@@ -168,9 +170,13 @@ def _compiler_id(cc: str) -> str:
 
 def _target_macros(cc: str, flags: list[str]) -> str:
     """The instruction-set macros the flags enable here (-march=native differs per CPU)."""
-    march = [f for f in flags if f.startswith(("-march", "-m"))]
+    return _macros(cc, tuple(f for f in flags if f.startswith("-m")))
+
+
+@functools.cache
+def _macros(cc: str, machine_flags: tuple[str, ...]) -> str:
     try:
-        return subprocess.run([cc, *march, "-dM", "-E", "-x", "c", os.devnull],
+        return subprocess.run([cc, *machine_flags, "-dM", "-E", "-x", "c", os.devnull],
                               capture_output=True, text=True).stdout
     except OSError as exc:
         raise TinyedgeError(f"host C compiler {cc!r} not found; install gcc") from exc

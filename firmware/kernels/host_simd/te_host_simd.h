@@ -137,20 +137,15 @@ static inline __m512i te_host_requantize(__m512i x, int32_t multiplier, int32_t 
     if (multiplier < 0 || shift > -1 || shift < -31) {
         return te_host_requantize_v(x, _mm512_set1_epi32(multiplier), _mm512_set1_epi32(shift));
     }
+    /* te_host_requantize_1r's halves with the channel's constants broadcast once */
     const int32_t e = -shift;
     const __m512i m = _mm512_set1_epi32(multiplier);
     const __m512i nudge = _mm512_set1_epi64((INT64_C(1) << (30 + e)) + (INT64_C(1) << 30));
-    const __m512i flip = _mm512_set1_epi64(-(INT64_C(1) << 31));
-    const __m128i down = _mm_cvtsi32_si128(31 + e);
-    const __m512i odd_x = _mm512_srli_epi64(x, 32);
-    const __m512i even_sign = _mm512_srai_epi64(_mm512_slli_epi64(x, 32), 63);
-    const __m512i odd_sign = _mm512_srai_epi64(x, 63);
-    const __m512i even = _mm512_sra_epi64(
-        _mm512_add_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), nudge),
-                         _mm512_and_si512(even_sign, flip)), down);
-    const __m512i odd = _mm512_sra_epi64(
-        _mm512_add_epi64(_mm512_add_epi64(_mm512_mul_epi32(odd_x, m), nudge),
-                         _mm512_and_si512(odd_sign, flip)), down);
+    const __m512i down = _mm512_set1_epi64(31 + e);
+    const __m512i even = te_host_requantize_1r_half(
+        x, _mm512_srai_epi64(_mm512_slli_epi64(x, 32), 63), m, nudge, down);
+    const __m512i odd = te_host_requantize_1r_half(
+        _mm512_srli_epi64(x, 32), _mm512_srai_epi64(x, 63), m, nudge, down);
     return _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, _mm512_slli_epi64(odd, 32));
 }
 
