@@ -19,6 +19,8 @@
  *     exponents in [-31, 30] (see te_quant.h);
  *   - fused activations (RELU, RELU6) are expressed as the clamp range
  *     [act_min, act_max] within [-128, 127].
+ *   - the one exception to int8 is a model's edges: QUANTIZE from a float32 model
+ *     input and DEQUANTIZE to a float32 model output (IEEE single precision);
  * Results are bit-exact with TFLite Micro's reference kernels.
  * No kernel allocates memory; outputs must not alias inputs unless the
  * kernel's comment says it may.
@@ -140,6 +142,13 @@ typedef struct {
     int32_t act_min;
     int32_t act_max;
 } te_rescale_params;
+
+/* QUANTIZE float32 -> int8 and DEQUANTIZE int8 -> float32 at a model's edges: the int8
+ * side's per-tensor scale and zero point, real = scale * (q - zero_point). */
+typedef struct {
+    float scale;
+    int32_t zero_point;
+} te_affine_params;
 
 /* LEAKY_RELU: non-negative inputs use the identity multiplier, negative ones alpha's. */
 typedef struct {
@@ -263,6 +272,18 @@ te_status te_reshape_s8(const te_context *ctx, int32_t size, const int8_t *input
 /* Rescale `size` elements (RELU, RELU6, int8 QUANTIZE). output may alias input. */
 te_status te_rescale_s8(const te_context *ctx, const te_rescale_params *params,
                         int32_t size, const int8_t *input, int8_t *output);
+
+/* QUANTIZE a float32 model input to int8, as TFLite Micro's AffineQuantize:
+ * q = clamp(round_half_away_from_zero(x / scale) + zero_point, -128, 127), the quotient in
+ * single precision. Where TFLite Micro is undefined (NaN, or a quotient beyond int32) this
+ * kernel saturates: NaN gives the zero point, +-inf the ends of the range. */
+te_status te_quantize_f32_s8(const te_context *ctx, const te_affine_params *params,
+                             int32_t size, const float *input, int8_t *output);
+
+/* DEQUANTIZE an int8 tensor to a float32 model output, as TFLite Micro's Dequantize:
+ * x = scale * (q - zero_point), one rounding of the exact product. */
+te_status te_dequantize_s8_f32(const te_context *ctx, const te_affine_params *params,
+                               int32_t size, const int8_t *input, float *output);
 
 /* Leaky ReLU of `size` elements. output may alias input. */
 te_status te_leaky_relu_s8(const te_context *ctx, const te_leaky_relu_params *params,

@@ -4,9 +4,10 @@
  *
  * The caller owns the arena: a block of at least arena_size bytes aligned to 16,
  * normally `static uint8_t arena[TE_MODEL_ARENA_SIZE]` on the device. Before each
- * invoke, write the int8 NHWC input at arena + input_offset (intermediate tensors
- * reuse that memory, so it must be refilled every time); after it, the int8 output
- * is at arena + output_offset.
+ * invoke, write the input (input_size bytes: int8 NHWC, or float32 for a model that
+ * quantizes its own input) at arena + input_offset (intermediate tensors reuse that
+ * memory, so it must be refilled every time); after it, the output (output_size bytes,
+ * int8 or float32) is at arena + output_offset. A scale of 0 marks a float32 edge.
  */
 #ifndef TE_MODEL_H
 #define TE_MODEL_H

@@ -1,7 +1,9 @@
 """Build tiny int8 TFLite models for the firmware tests, and run them on TFLite Micro.
 
 Single-op models come from a small tf.function per case, converted with full-integer
-quantization (int8 input and output). Whole zoo models come from the export stage itself.
+quantization (int8 input and output; with ``io: float`` a float32 input and output, which
+the converter wraps in QUANTIZE and DEQUANTIZE). Whole zoo models come from the export
+stage itself.
 """
 
 from __future__ import annotations
@@ -129,8 +131,9 @@ def build_op_model(case: OpCase, path: Path, seed: int = 0) -> Path:
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
+    edge = tf.float32 if case.opts.get("io") == "float" else tf.int8
+    converter.inference_input_type = edge
+    converter.inference_output_type = edge
     path.write_bytes(converter.convert())
     return path
 
@@ -147,7 +150,8 @@ def build_zoo_int8(arch: str, width: float, work_dir: Path, num_classes: int = 1
 
 
 def tflm_outputs(path: Path, inputs: np.ndarray) -> np.ndarray:
-    """Run every input through the TFLite Micro interpreter; (N, output size) int8."""
+    """Run every input through the TFLite Micro interpreter; (N, output size) of the
+    model output's type."""
     from tflite_micro.python.tflite_micro import runtime
 
     interpreter = runtime.Interpreter.from_file(str(path))
@@ -157,6 +161,47 @@ def tflm_outputs(path: Path, inputs: np.ndarray) -> np.ndarray:
         interpreter.invoke()
         rows.append(interpreter.get_output(0).reshape(-1).copy())
     return np.stack(rows)
+
+
+def case_inputs(case: OpCase, path: Path, count: int, seed: int = 0) -> np.ndarray:
+    """The case's test inputs: int8 (:func:`random_inputs`), or float32 for a case with
+    float edges (:func:`random_float_inputs`)."""
+    if case.opts.get("io") == "float":
+        return random_float_inputs(path, case.shape, count, case.opts.get("range", (-1.5, 2.5)),
+                                   seed)
+    return random_inputs(case.shape, count, seed)
+
+
+def random_float_inputs(path: Path, shape: tuple[int, ...], count: int,
+                        value_range: tuple[float, float], seed: int = 0) -> np.ndarray:
+    """``count`` float32 inputs of ``shape`` for a model quantizing its own input: uniform
+    over the calibrated range, then rows of the values the QUANTIZE rounding decides
+    (k·s and (k + ½)·s for the input scale s, ties included), of values far outside the
+    int8 range (±10⁶·s, ±10⁹·s), signed zeros and subnormals."""
+    from tinyedge.firmware.tflite_reader import read_model
+
+    graph = read_model(path)
+    (quantize,) = [op for op in graph.operators if graph.inputs[0] in op.inputs]
+    scale = np.float32(graph.tensors[quantize.outputs[0]].scale)
+    rng = np.random.default_rng(seed)
+    lo, hi = value_range
+    body = rng.uniform(lo, hi, size=(count, *shape[1:])).astype(np.float32)
+    k = rng.integers(-140, 140, size=(4, *shape[1:])).astype(np.float32)
+    edges = np.stack([
+        k[0] * scale, (k[1] + np.float32(0.5)) * scale, (k[2] - np.float32(0.5)) * scale,
+        (k[3] + np.float32(0.5)) * -scale,
+        np.full(shape[1:], 1e6, np.float32) * scale, np.full(shape[1:], -1e9, np.float32) * scale,
+        np.where(k[0] > 0, np.float32(0.0), np.float32(-0.0)),
+        np.where(k[1] > 0, np.float32(1e-40), np.float32(-1e-40)),
+    ]).astype(np.float32)
+    return np.concatenate([body, edges])
+
+
+def byte_mismatches(got: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Indices where ``got`` and ``want`` differ bit for bit (float outputs included)."""
+    assert got.dtype == want.dtype, f"outputs are {got.dtype}, expected {want.dtype}"
+    assert got.shape == want.shape, f"outputs are {got.shape}, expected {want.shape}"
+    return np.argwhere(got.view(np.uint8) != want.view(np.uint8))
 
 
 def random_inputs(shape: tuple[int, ...], count: int, seed: int = 0) -> np.ndarray:

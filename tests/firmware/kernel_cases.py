@@ -124,3 +124,15 @@ CASES += [
     OpCase("transpose_hw", "transpose", (1, 3, 5, 4), {"perm": [0, 2, 1, 3]}),
     OpCase("transpose_3d", "transpose", (1, 7, 3), {"perm": [0, 2, 1]}),
 ]
+
+# Float edges (issue 16): a float32 model input quantized by QUANTIZE and a float32 output
+# from DEQUANTIZE around the int8 op; inputs include QUANTIZE's rounding ties and values
+# far outside the int8 range (firmware_models.random_float_inputs).
+CASES += [
+    OpCase("fc_float_io", "fc", (1, 17), {"units": 7, "io": "float"}),
+    OpCase("conv_float_io", "conv", (1, 7, 6, 3), {"filters": 5, "io": "float"}),
+    OpCase("softmax_float_io", "softmax", (1, 10), {"io": "float", "range": (-6.0, 6.0)}),
+    OpCase("dw_float_io_huge_scale", "depthwise", (1, 5, 5, 4), {"io": "float",
+                                                                 "range": HUGE}),
+    OpCase("relu_float_io_tiny_scale", "relu", (1, 3, 7), {"io": "float", "range": TINY}),
+]

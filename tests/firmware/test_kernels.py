@@ -8,7 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from firmware_models import OpCase, build_op_model, random_inputs, tflm_outputs
+from firmware_models import (
+    OpCase,
+    build_op_model,
+    byte_mismatches,
+    case_inputs,
+    random_inputs,
+    tflm_outputs,
+)
 from kernel_cases import CASES, EXPECTED_OP
 
 from tinyedge.firmware.host import build_native
@@ -48,10 +55,12 @@ def test_kernel_bit_exact_with_tflite_micro(
     native = build(path, native_cache, variant)
     ops = {layer.op for layer in native.compiled.layers}
     assert EXPECTED_OP[case.op] in ops, f"converter produced {ops}"
-    inputs = random_inputs(case.shape, 48)
+    if case.opts.get("io") == "float":
+        assert {"QUANTIZE", "DEQUANTIZE"} <= ops, f"converter produced {ops}"
+    inputs = case_inputs(case, path, 48)
     expected = tflm_outputs(path, inputs)
     got = native.run(inputs)
-    mismatches = np.argwhere(got != expected)
+    mismatches = byte_mismatches(got, expected)
     assert mismatches.size == 0, f"{len(mismatches)} outputs differ, first at {mismatches[:5]}"
 
 

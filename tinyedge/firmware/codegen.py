@@ -13,9 +13,11 @@ from importlib import metadata
 import numpy as np
 
 import tinyedge
-from tinyedge.firmware.compiler import Arg, ArgKind, CompiledModel, Layer
+from tinyedge.firmware.compiler import Arg, ArgKind, CompiledModel, Float32, Layer
 
 _CTYPES = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
+# C element type of an activation tensor in the arena (float32 only at a model's edges).
+_TENSOR_CTYPES = {"INT8": "int8_t", "FLOAT32": "float"}
 _PER_LINE = 16
 
 
@@ -67,8 +69,9 @@ def _model_h(head: str, m: CompiledModel) -> str:
         '#include "te_model.h"',
         "",
         f"#define TE_MODEL_ARENA_SIZE {m.arena_size}",
-        f"#define TE_MODEL_INPUT_SIZE {inp.size}",
-        f"#define TE_MODEL_OUTPUT_SIZE {out.size}",
+        # bytes (a float32 edge holds 4 per element)
+        f"#define TE_MODEL_INPUT_SIZE {inp.nbytes}",
+        f"#define TE_MODEL_OUTPUT_SIZE {out.nbytes}",
         f"#define TE_MODEL_LAYER_COUNT {len(m.layers)}",
         "",
         "#endif /* TE_GENERATED_MODEL_H */",
@@ -110,7 +113,17 @@ def _initializer(value: object) -> str:
         return "{" + ", ".join(f".{k} = {_initializer(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
         return "{" + ", ".join(_initializer(v) for v in value) + "}"
+    if isinstance(value, Float32):
+        return _float_literal(value.value)
     return str(int(value))
+
+
+def _float_literal(value: float) -> str:
+    """An exact C literal of a float32 value (hexadecimal significand)."""
+    single = np.float32(value)
+    if not np.isfinite(single) or float(single) != value:
+        raise ValueError(f"{value!r} is not a finite float32 value")
+    return f"{float(single).hex()}f"
 
 
 def _arg(arg: Arg, layer: Layer, m: CompiledModel, prefix: str, dims: list[str]) -> str:
@@ -126,7 +139,8 @@ def _arg(arg: Arg, layer: Layer, m: CompiledModel, prefix: str, dims: list[str])
             dims.append(f"    static const te_dims {name} = {_initializer(arg.value)};")
             return f"&{name}"
         case ArgKind.TENSOR:
-            ctype = "int8_t *" if arg.value == layer.output else "const int8_t *"
+            element = _TENSOR_CTYPES[m.graph.tensors[arg.value].dtype]
+            ctype = f"{element} *" if arg.value == layer.output else f"const {element} *"
             return f"({ctype})(arena + {m.offsets[arg.value]})"
         case ArgKind.TENSORS:
             name = f"inputs{len(dims)}"
@@ -168,6 +182,15 @@ def _layer_source(layer: Layer, m: CompiledModel) -> str:
     return "\n".join(lines + body) + "\n"
 
 
+def _edge_scale(t) -> str:
+    """te_model_info's scale of a model input/output: 0 marks a float32 edge."""
+    return "0.0f" if t.dtype == "FLOAT32" else f"{float(t.scale)!r}f"
+
+
+def _edge_zero_point(t) -> int:
+    return 0 if t.dtype == "FLOAT32" else t.zero_point
+
+
 def _table_source(m: CompiledModel) -> str:
     inp, out = m.input, m.output
     entries = "\n".join(f"    layer_{layer.index}," for layer in m.layers)
@@ -181,12 +204,12 @@ static const te_model_info te_info = {{
     .arena_size = TE_MODEL_ARENA_SIZE,
     .input_offset = {m.offsets[inp.index]},
     .input_size = TE_MODEL_INPUT_SIZE,
-    .input_scale = {float(inp.scale)!r}f,
-    .input_zero_point = {inp.zero_point},
+    .input_scale = {_edge_scale(inp)},
+    .input_zero_point = {_edge_zero_point(inp)},
     .output_offset = {m.offsets[out.index]},
     .output_size = TE_MODEL_OUTPUT_SIZE,
-    .output_scale = {float(out.scale)!r}f,
-    .output_zero_point = {out.zero_point},
+    .output_scale = {_edge_scale(out)},
+    .output_zero_point = {_edge_zero_point(out)},
     .layer_count = TE_MODEL_LAYER_COUNT,
 }};
 

@@ -25,6 +25,14 @@ from tinyedge.firmware.tflite_reader import Graph, Operator, Tensor, schema
 Dims = tuple[int, int, int, int]
 
 
+@dataclass(frozen=True)
+class Float32:
+    """A ``float`` member of a kernel's parameter struct (codegen writes it as an exact
+    hexadecimal float literal)."""
+
+    value: float
+
+
 class ArgKind(Enum):
     """What a kernel argument is; codegen emits each kind one way."""
 
@@ -150,6 +158,7 @@ SUPPORTED_OPS = (
     "LOGISTIC",
     "HARD_SWISH",
     "QUANTIZE",
+    "DEQUANTIZE",
     "STRIDED_SLICE",
     "TRANSPOSE",
 )
@@ -335,12 +344,38 @@ def _check_io(graph: Graph) -> None:
                 f"model {role} has batch {shape[0]} (shape {list(shape)}); tinyedge runs one "
                 "input at a time: export the model with batch 1")
         t = graph.tensors[idx]
+        if t.dtype == "FLOAT32" and not t.is_constant:
+            _check_float_edge(graph, role, t)
+            continue
         if t.dtype != "INT8" or t.is_constant:
             raise ModelError(
-                f"model {role} {t.describe()} must be a non-constant int8 tensor; export with "
-                "int8 input and output (full-integer quantization)"
+                f"model {role} {t.describe()} must be a non-constant int8 tensor, or float32 "
+                f"{'into a QUANTIZE' if role == 'input' else 'out of a DEQUANTIZE'}; export "
+                "with int8 input and output (full-integer quantization)"
             )
         _activation_quant(t, f"model {role}")
+
+
+def _check_float_edge(graph: Graph, role: str, t: Tensor) -> None:
+    """A float32 model input must only feed QUANTIZE operators, a float32 model output must
+    come out of a DEQUANTIZE: tinyedge runs float only at a model's edges."""
+    if role == "input":
+        readers = [op for op in graph.operators if t.index in op.inputs]
+        wrong = [op for op in readers if op.opcode != "QUANTIZE"]
+        if not readers or wrong:
+            where = wrong[0].describe() if wrong else "no operator"
+            raise ModelError(
+                f"model input {t.describe()} is float32 and feeds {where}; tinyedge runs "
+                "float only at the edges (a QUANTIZE right after the input): export with "
+                "int8 input (full-integer quantization) or a quantizing input")
+    else:
+        writer = [op for op in graph.operators if t.index in op.outputs]
+        if [op.opcode for op in writer] != ["DEQUANTIZE"]:
+            where = writer[0].describe() if writer else "no operator"
+            raise ModelError(
+                f"model output {t.describe()} is float32 and comes from {where}; tinyedge "
+                "runs float only at the edges (a DEQUANTIZE right before the output): export "
+                "with int8 output (full-integer quantization) or a dequantizing output")
 
 
 def _activation_quant(t: Tensor, where: str) -> tuple[float, int]:
@@ -863,9 +898,7 @@ def _lower_rescale(graph: Graph, op: Operator) -> Layer:
     _n_inputs(op, (1,))
     source = graph.tensors[op.inputs[0]] if op.inputs[0] >= 0 else None
     if op.opcode == "QUANTIZE" and source is not None and source.dtype != "INT8":
-        raise ModelError(
-            f"{op.describe()} converts {source.dtype} to int8; tinyedge runs int8 models "
-            "only: export with int8 input and output (full-integer quantization)")
+        return _lower_quantize_float(graph, op, source)
     x = _tensor(graph, op, 0, "input", "act")
     out = _output(graph, op)
     in_scale, in_zp = _activation_quant(x, op.describe())
@@ -881,6 +914,52 @@ def _lower_rescale(graph: Graph, op: Operator) -> Layer:
                   "multiplier": mult, "shift": shift}
     params |= {"act_min": act_min, "act_max": act_max}
     return _unary(op, "te_rescale_s8", "te_rescale_params", params, x, out)
+
+
+def _affine_params(t: Tensor, where: str) -> dict[str, Any]:
+    """The int8 side of a float edge: its scale (as the float TFLite Micro computes with)
+    and zero point."""
+    scale, zero_point = _activation_quant(t, where)
+    if not (math.isfinite(scale) and np.float32(scale) > 0):
+        raise ModelError(f"{where}: {t.describe()} scale {scale!r} must be a finite number > 0")
+    return {"scale": Float32(float(np.float32(scale))), "zero_point": zero_point}
+
+
+def _float_edge(op: Operator, kernel: str, params: dict[str, Any], x: Tensor, out: Tensor
+                ) -> Layer:
+    """A float32 <-> int8 conversion at a model edge (never in place: the sizes differ)."""
+    if x.shape != out.shape:
+        raise ModelError(f"{op.describe()} output shape {list(out.shape)} differs from its "
+                         f"input's {list(x.shape)}")
+    args = [Arg.ctx(), Arg.params(), Arg.int(out.size), Arg.tensor(x.index),
+            Arg.tensor(out.index)]
+    return Layer(op.index, op.opcode, kernel, "te_affine_params", params, args, (x.index,),
+                 out.index)
+
+
+def _lower_quantize_float(graph: Graph, op: Operator, source: Tensor) -> Layer:
+    """float32 -> int8 QUANTIZE, only of the model's input."""
+    if source.dtype != "FLOAT32" or source.index != graph.inputs[0]:
+        raise ModelError(
+            f"{op.describe()} converts {source.dtype} {source.describe()} to int8; tinyedge "
+            "converts only a float32 model input (full-integer quantization otherwise)")
+    out = _output(graph, op)
+    return _float_edge(op, "te_quantize_f32_s8", _affine_params(out, op.describe()), source,
+                       out)
+
+
+def _lower_dequantize(graph: Graph, op: Operator) -> Layer:
+    """int8 -> float32 DEQUANTIZE, only into the model's output."""
+    _n_inputs(op, (1,))
+    x = _tensor(graph, op, 0, "input", "act")
+    if len(op.outputs) != 1:
+        raise ModelError(f"{op.describe()} must have exactly one output, has {len(op.outputs)}")
+    out = graph.tensors[op.outputs[0]]
+    if out.dtype != "FLOAT32" or out.index != graph.outputs[0] or out.is_constant:
+        raise ModelError(
+            f"{op.describe()} writes {out.describe()}; tinyedge dequantizes only into a "
+            "float32 model output (full-integer quantization otherwise)")
+    return _float_edge(op, "te_dequantize_s8_f32", _affine_params(x, op.describe()), x, out)
 
 
 def _lower_leaky_relu(graph: Graph, op: Operator) -> Layer:
@@ -1117,6 +1196,7 @@ _LOWERINGS: dict[str, Callable[[Graph, Operator], Layer]] = {
     "RELU": _lower_rescale,
     "RELU6": _lower_rescale,
     "QUANTIZE": _lower_rescale,
+    "DEQUANTIZE": _lower_dequantize,
     "LEAKY_RELU": _lower_leaky_relu,
     "MUL": _lower_mul,
     "LOGISTIC": _lower_logistic,

@@ -23,7 +23,7 @@ from tinyedge.errors import ModelError, TinyedgeError
 from tinyedge.firmware import kernel_constants
 from tinyedge.firmware.codegen import GeneratedSource, generate
 from tinyedge.firmware.compiler import KERNEL_VARIANTS, CompiledModel, compile_graph
-from tinyedge.firmware.tflite_reader import parse_model
+from tinyedge.firmware.tflite_reader import Tensor, parse_model
 
 CFLAGS = ("-std=c11", "-O3", "-fPIC", "-shared", "-pthread", "-Wall", "-Wextra")
 
@@ -113,13 +113,13 @@ class NativeModel:
     def input_shape(self) -> tuple[int, ...]:
         return self.compiled.input.shape
 
-    def run(self, inputs_int8: np.ndarray, threads: int | None = None) -> np.ndarray:
-        """int8 outputs, one row per input; ``inputs_int8`` is (N, *input shape without batch)
-        or a single input."""
-        x = _as_batch(inputs_int8, self.compiled.input.shape)
+    def run(self, inputs: np.ndarray, threads: int | None = None) -> np.ndarray:
+        """The outputs, one row per input; ``inputs`` is (N, *input shape without batch) or a
+        single input, of the model input's type (int8, or float32 for a model that
+        quantizes its own input); the outputs are of the model output's type."""
+        x = _as_batch(inputs, self.compiled.input)
         n = x.shape[0]
-        out_size = self.compiled.output.size
-        out = np.empty((n, out_size), dtype=np.int8)
+        out = np.empty((n, self.compiled.output.size), dtype=self.compiled.output.numpy_dtype)
         workers = threads if threads is not None else min(os.cpu_count() or 1, 8)
         status = self._run(x.ctypes.data, n, out.ctypes.data, workers)
         if status == _TE_ERROR_UNSUPPORTED:
@@ -131,15 +131,16 @@ class NativeModel:
         return out
 
 
-def _as_batch(inputs: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
+def _as_batch(inputs: np.ndarray, model_input: Tensor) -> np.ndarray:
     """(N, per-item size) contiguous copy of a batch (N, *item shape) or of one input, where
     the item shape is the model input without its batch-1 dimension (the compiler refuses
     batch > 1). Anything else is refused before it reaches C."""
     x = np.asarray(inputs)
-    if x.dtype != np.int8:
-        raise InputError(f"inputs must be int8, got {x.dtype}; quantize them with the model's "
-                         "input scale and zero point")
-    shape = tuple(input_shape)
+    if x.dtype != model_input.numpy_dtype:
+        fix = ("quantize them with the model's input scale and zero point"
+               if model_input.dtype == "INT8" else "the model quantizes its float32 input itself")
+        raise InputError(f"inputs must be {model_input.numpy_dtype}, got {x.dtype}; {fix}")
+    shape = tuple(model_input.shape)
     item = shape[1:] if len(shape) >= 2 else shape
     if len(shape) >= 2 and shape[0] != 1:
         raise InputError(f"model input {list(shape)} has batch {shape[0]}; only batch 1 runs")
@@ -279,11 +280,11 @@ def _compile(
 
 def run_native(
     model_path: str | Path,
-    inputs_int8: np.ndarray,
+    inputs: np.ndarray,
     build_dir: str | Path | None = None,
     variant: str = "reference",
     threads: int | None = None,
 ) -> np.ndarray:
-    """Evaluate ``inputs_int8`` (N × input shape without batch) on the host build of the
-    model; returns int8 outputs of shape (N, output size)."""
-    return build_native(model_path, build_dir, variant).run(inputs_int8, threads)
+    """Evaluate ``inputs`` (N × input shape without batch) on the host build of the model;
+    returns the outputs, shape (N, output size) (see :meth:`NativeModel.run`)."""
+    return build_native(model_path, build_dir, variant).run(inputs, threads)

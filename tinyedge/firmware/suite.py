@@ -50,7 +50,8 @@ _SYMBOLS = ("te_model_get_info", "te_model_invoke_layer", "te_model_invoke")
 
 @dataclass
 class SuiteCase:
-    """One model and the int8 inputs to run it on, shape (N, input size)."""
+    """One model and the inputs to run it on, shape (N, input size), of the model input's
+    type (int8, or float32 for a model that quantizes its own input)."""
 
     model: Path
     inputs: np.ndarray
@@ -58,7 +59,7 @@ class SuiteCase:
 
 @dataclass
 class CaseResult:
-    outputs: np.ndarray  # (N, output size) int8
+    outputs: np.ndarray  # (N, output bytes) int8: the raw bytes (float32 edges: 4 a value)
     instructions: list[int]  # per input
     layers: list[int] = field(default_factory=list)  # instructions per layer, first input
 
@@ -174,7 +175,7 @@ int main(void)
 
 
 def _inputs_source(i: int, inputs: np.ndarray) -> str:
-    flat = inputs.astype(np.int8).reshape(-1).tolist()
+    flat = np.frombuffer(np.ascontiguousarray(inputs).tobytes(), np.int8).tolist()
     rows = [", ".join(str(v) for v in flat[j:j + 32]) for j in range(0, len(flat), 32)]
     return (f"#include <stdint.h>\nconst int8_t te_suite{i}_inputs[{len(flat)}] = {{\n"
             + ",\n".join(rows) + "\n};\n")
@@ -209,7 +210,10 @@ def build_suite(board: str | Board, cases: list[SuiteCase], out_dir: Path,
     for i, case in enumerate(cases):
         compiled, generated = compile_model(case.model, variant)
         arena = max(arena, compiled.arena_size)
-        sizes.append(compiled.input.size)
+        if np.asarray(case.inputs).dtype != compiled.input.numpy_dtype:
+            raise TinyedgeError(f"{case.model} takes {compiled.input.numpy_dtype} inputs, got "
+                                f"{np.asarray(case.inputs).dtype}")
+        sizes.append(compiled.input.nbytes)
         counts.append(len(case.inputs))
         folder = work / f"m{i}"
         folder.mkdir()

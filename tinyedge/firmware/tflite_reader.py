@@ -67,8 +67,12 @@ class Tensor:
         return math.prod(self.shape)
 
     @property
+    def numpy_dtype(self) -> np.dtype:
+        return np.dtype(_NUMPY_TYPES[self.dtype])
+
+    @property
     def nbytes(self) -> int:
-        return self.size * np.dtype(_NUMPY_TYPES[self.dtype]).itemsize
+        return self.size * self.numpy_dtype.itemsize
 
     @property
     def is_constant(self) -> bool:
