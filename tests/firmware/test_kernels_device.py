@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from firmware_models import build_op_model, random_inputs, tflm_outputs
+from firmware_models import build_op_model, case_inputs, random_inputs, tflm_outputs
 from kernel_cases import CASES
 
 from tinyedge.firmware.suite import SuiteCase, build_suite, run_suite
@@ -24,14 +24,16 @@ ZOO = [("scalecnn", 4), ("scalecnn", 8), ("scalecnn", 16),
 
 @pytest.fixture(scope="module")
 def op_suite(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[SuiteCase], list]:
-    """Every case's model, 22 inputs (20 random + the two extremes) and TFLM's outputs."""
+    """Every case's model, its inputs (20 random + the extremes; float edges: + rounding
+    ties and out-of-range values) and TFLM's outputs as raw bytes."""
     folder = tmp_path_factory.mktemp("op_models_device")
     cases, expected = [], []
     for case in CASES:
         path = build_op_model(case, folder / f"{case.name}.tflite")
-        inputs = random_inputs(case.shape, 20, seed=3)
+        inputs = case_inputs(case, path, 20, seed=3)
         cases.append(SuiteCase(path, inputs.reshape(len(inputs), -1)))
-        expected.append(tflm_outputs(path, inputs))
+        want = tflm_outputs(path, inputs)
+        expected.append(want.view(np.int8).reshape(len(want), -1))  # the suite's raw bytes
     return cases, expected
 
 
