@@ -57,7 +57,7 @@ MEMORY_JSON = "memory.json"  # flash and RAM figures; marks a folder `tinyedge b
 
 REPORT_HTML = "report.html"  # results/: the report and its tables
 SUMMARY_JSON = "summary.json"
-REPORT_TABLES = ("variants.csv", "pairs.csv", "audit.csv", "seeds.csv")
+REPORT_TABLES = ("variants.csv", "pairs.csv", "audit.csv", "seeds.csv", "models.csv")
 SWEEP_STATE = "sweep"  # results/sweep/: tinyedge sweep's own bookkeeping, not a variant
 
 DEVICE_PREFIX = "device-"

@@ -74,7 +74,7 @@ def test_cli_report_prints_the_page_and_counts(run_cli, results_tree, tmp_path):
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0] == str(single / "report.html")
-    assert lines[1].startswith("1 variants, 3 runtimes (float, tflm, litert)")
+    assert lines[1].startswith("1 variant, 3 runtimes (float, tflm, litert), 3 records, ")
 
 
 def test_cli_report_on_an_empty_folder_fails_in_one_line(run_cli, tmp_path):

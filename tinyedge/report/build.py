@@ -20,16 +20,18 @@ from tinyedge.layout import REPORT_HTML, REPORT_TABLES, SUMMARY_JSON, project_ro
 from tinyedge.report import deployment_html as dh
 from tinyedge.report import html as h
 from tinyedge.report import plots, sections
-from tinyedge.report.collect import Collection, Variant, collect
+from tinyedge.report.collect import Collection, Variant, collect, runtime_order
 from tinyedge.report.deployment import Images, build_memory, flip_view
 from tinyedge.report.tables import (
     AUDIT_COLUMNS,
     BOTTOM_KS,
+    MODEL_COLUMNS,
     PAIR_COLUMNS,
     VARIANT_COLUMNS,
     audit_rows,
     clean,
     compare,
+    model_rows,
     pair_rows,
     variant_rows,
 )
@@ -51,11 +53,14 @@ class ReportResult:
     html: Path
     summary: Path
     tables: dict[str, Path]  # CSV name → path
-    n_variants: int
+    n_variants: int  # zoo variants
     runtimes: list[str]
-    n_runs: int  # variant × runtime records
+    n_runs: int  # records: variant × runtime, other models' and anomaly records
     n_figures: int
     notes: list[str]
+    n_models: int = 0  # models from outside the zoo (classifiers)
+    n_anomaly_models: int = 0  # folders holding anomaly records
+    contents: str = ""  # what the report holds, in one line (the page's header says it)
 
 
 class _Figures:
@@ -81,22 +86,50 @@ def build_report(results_dir: str | Path, out_html: str | Path | None = None) ->
                             f"{out / REPORT_HTML}")
     _check_ours(out)
     notes = list(col.notes)
-    rows = variant_rows(col)
+    rows, models = variant_rows(col), model_rows(col)
     pairs, audit, seeds = pair_rows(col), audit_rows(col), seed_rows(col)
     archs = {arch: _arch_summary(col.of_arch(arch), rows, notes) for arch in col.archs()}
     figs = _Figures()
-    page = _render(col, rows, pairs, audit, seeds, archs, notes, figs)
+    page = _render(col, rows, models, pairs, audit, seeds, archs, notes, figs)
     folder = out.parent
     tables = {name: folder / name for name in REPORT_TABLES}
     for path, (columns, data) in zip(tables.values(), [
             (VARIANT_COLUMNS, rows), (PAIR_COLUMNS, pairs), (AUDIT_COLUMNS, audit),
-            (SEED_COLUMNS, seeds)], strict=True):
+            (SEED_COLUMNS, seeds), (MODEL_COLUMNS, models)], strict=True):
         write_bytes_atomic(path, _csv(columns, data))
     summary_path = folder / SUMMARY_JSON
-    write_json_atomic(summary_path, _summary(col, rows, pairs, audit, seeds, archs, notes))
+    write_json_atomic(summary_path, _summary(col, rows, models, pairs, audit, seeds, archs,
+                                             notes))
     write_bytes_atomic(out, page.encode("utf-8"))
     return ReportResult(out, summary_path, tables, len(col.variants), col.runtimes,
-                        len(rows), figs.count, notes)
+                        len(rows) + len(models) + len(col.anomaly), figs.count, notes,
+                        len(col.others), len(col.anomaly_models), describe(col))
+
+
+def _counted(n: int, what: str) -> str:
+    return f"{n:,} {what}{'' if n == 1 else 's'}"
+
+
+def _named(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return f" ({shown}{', …' if len(names) > limit else ''})"
+
+
+def describe(col: Collection) -> str:
+    """What the report holds, in one line: zoo variants, models from outside the zoo and
+    anomaly-detection models (by folder), and every runtime with a record. Example:
+    ``2 variants, 1 other model (mine), 2 runtimes (float, tflm)``."""
+    parts = []
+    if col.variants:
+        parts.append(_counted(len(col.variants), "variant"))
+    if col.others:
+        parts.append(_counted(len(col.others), "other model")
+                     + _named([g.name for g in col.others]))
+    if col.anomaly:
+        names = col.anomaly_models
+        parts.append(_counted(len(names), "anomaly-detection model") + _named(names))
+    parts.append(_counted(len(col.runtimes), "runtime") + f" ({', '.join(col.runtimes)})")
+    return ", ".join(parts)
 
 
 REPORT_MARK = b"<title>tinyedge report</title>"
@@ -188,7 +221,8 @@ def _top1(run) -> float:
 # --- summary.json -------------------------------------------------------------------------
 
 
-def _summary(col: Collection, rows, pairs, audit, seeds, archs, notes) -> dict[str, Any]:
+def _summary(col: Collection, rows, models, pairs, audit, seeds, archs, notes
+             ) -> dict[str, Any]:
     across = {}
     for arch, a in archs.items():
         across[arch] = {
@@ -205,8 +239,9 @@ def _summary(col: Collection, rows, pairs, audit, seeds, archs, notes) -> dict[s
         "results_dir": str(col.root),
         "variants": [{"name": v.name, "arch": v.arch, "width": v.width, "seed": v.seed,
                       "params": v.params, "runtimes": list(v.runs)} for v in col.variants],
-        "runtimes": col.runtimes,
-        "rows": rows, "pairs": pairs, "audit": audit, "seeds": seeds,
+        "other_models": [{"name": g.name, "runtimes": list(g.runs)} for g in col.others],
+        "runtimes": col.runtimes, "contents": describe(col),
+        "rows": rows, "model_rows": models, "pairs": pairs, "audit": audit, "seeds": seeds,
         "across_widths": across, "notes": notes, "warnings": col.warnings,
         "anomaly": sections.anomaly_rows(col.anomaly),
     })
@@ -215,7 +250,8 @@ def _summary(col: Collection, rows, pairs, audit, seeds, archs, notes) -> dict[s
 # --- the page -----------------------------------------------------------------------------
 
 
-def _render(col: Collection, rows, pairs, audit, seeds, archs, notes, figs: _Figures) -> str:
+def _render(col: Collection, rows, models, pairs, audit, seeds, archs, notes,
+            figs: _Figures) -> str:
     by_key = {(r["variant"], r["runtime"]): r for r in rows}
     pair_key = {(p["variant"], p["b"]): p for p in pairs}
     v_entries, v_body = [], []
@@ -228,33 +264,58 @@ def _render(col: Collection, rows, pairs, audit, seeds, archs, notes, figs: _Fig
         v_entries.append(e)
         v_body.append(html)
     entries, body = [h.TocEntry("overview", "Overview")], [_overview(col, notes)]
-    entries.append(h.TocEntry("costs", "Accuracy and cost"))
-    body.append(h.section("costs", "Accuracy and cost", _costs_html(col, rows, figs)))
-    entries.append(h.TocEntry("variants", "Float vs int8 per variant", v_entries))
-    body.append(h.section("variants", "Float vs int8 per variant", "".join(v_body)))
-    w_entries, w_body = [], []
-    for arch, a in archs.items():
-        anchor = sections.anchor("widths", arch)
-        w_entries.append(h.TocEntry(anchor, arch))
-        arch_seeds = [s for s in seeds if s["arch"] == arch]
-        w_body.append(h.section(anchor, arch, _arch_html(arch, a, arch_seeds, col, figs), 3))
-    entries.append(h.TocEntry("widths", "Across widths", w_entries))
-    body.append(h.section("widths", "Across widths", "".join(w_body)))
+    if col.variants:  # the zoo's sections: nothing to show without a variant
+        entries.append(h.TocEntry("costs", "Accuracy and cost"))
+        body.append(h.section("costs", "Accuracy and cost", _costs_html(col, rows, figs)))
+        entries.append(h.TocEntry("variants", "Float vs int8 per variant", v_entries))
+        body.append(h.section("variants", "Float vs int8 per variant", "".join(v_body)))
+        w_entries, w_body = [], []
+        for arch, a in archs.items():
+            anchor = sections.anchor("widths", arch)
+            w_entries.append(h.TocEntry(anchor, arch))
+            arch_seeds = [s for s in seeds if s["arch"] == arch]
+            w_body.append(h.section(anchor, arch, _arch_html(arch, a, arch_seeds, col, figs),
+                                    3))
+        entries.append(h.TocEntry("widths", "Across widths", w_entries))
+        body.append(h.section("widths", "Across widths", "".join(w_body)))
+    if col.others:
+        o_entries, o_body = [], []
+        for group in col.others:
+            e, html = sections.other_model_section(
+                group, [r for r in models if r["model"] == group.name])
+            o_entries.append(e)
+            o_body.append(html)
+        entries.append(h.TocEntry("others", "Other models", o_entries))
+        body.append(h.section("others", "Other models", h.note(
+            "Models from outside the zoo: results folders not named "
+            "<arch>-w<width>-s<seed>, as `tinyedge evaluate --model any.tflite --data F.npz` "
+            "writes them. Each run says which model file (sha256) and which data it "
+            "evaluated; they are not part of the scaling analyses.") + "".join(o_body)))
     if col.anomaly:
         entries.append(h.TocEntry("anomaly", "Anomaly detection"))
         body.append(h.section("anomaly", "Anomaly detection",
                               sections.anomaly_table(sections.anomaly_rows(col.anomaly))))
-    entries.append(h.TocEntry("audit", "Runtime audit"))
-    body.append(h.section("audit", "Runtime audit", _audit_html(audit)))
+    if col.variants or col.others:
+        entries.append(h.TocEntry("audit", "Runtime audit"))
+        body.append(h.section("audit", "Runtime audit", _audit_html(audit)))
     entries.append(h.TocEntry("definitions", "Definitions"))
     body.append(h.section("definitions", "Definitions", sections.DEFINITIONS))
-    intro = h.note(f"{len(col.variants)} variant(s), runtimes: {', '.join(col.runtimes)}. "
-                   f"Generated by tinyedge {__version__} from {col.root}.")
+    intro = h.note(f"{describe(col)}. Generated by tinyedge {__version__} from {col.root}.")
     intro = sections.warning_banner(col.warnings) + intro
     return h.page("tinyedge report", intro, entries, "".join(body))
 
 
 def _overview(col: Collection, notes: list[str]) -> str:
+    files = h.note(f"Tables next to this page: {', '.join((SUMMARY_JSON, *REPORT_TABLES))}.")
+    if not col.variants:
+        kinds = [f'<a href="#{anchor}">{title}</a>' for anchor, title, there in (
+            ("others", "Other models", col.others),
+            ("anomaly", "Anomaly detection", col.anomaly)) if there]
+        return h.section("overview", "Overview", (
+            "<p>No zoo variant (an &lt;arch&gt;-w&lt;width&gt;-s&lt;seed&gt; folder) holds a "
+            f"classifier record here; see {' and '.join(kinds)}.</p>")
+            + files + sections.notes_list(notes))
+
     def cell(v: Variant, rt: str) -> str:
         if rt not in v.runs:
             return sections.DASH
@@ -264,16 +325,16 @@ def _overview(col: Collection, notes: list[str]) -> str:
         return h.esc(sections.pct(_top1(run))) + (
             f' <span class="tag">n = {run.n:,}</span>' if fewer else "")
 
-    table = h.table(["variant", "params", "images", *col.runtimes], [
+    variant_runtimes = runtime_order({k for v in col.variants for k in v.runs})
+    table = h.table(["variant", "params", "images", *variant_runtimes], [
         [h.esc(v.name), sections.count(v.params),
          sections.count(max(r.n for r in v.runs.values())),
-         *(cell(v, rt) for rt in col.runtimes)] for v in col.variants], raw=True)
-    files = h.note(f"Tables next to this page: {', '.join((SUMMARY_JSON, *REPORT_TABLES))}.")
+         *(cell(v, rt) for rt in variant_runtimes)] for v in col.variants], raw=True)
     subset = h.note("A figure tagged n = … is on that many images only (--limit), not on the "
                     "images of its row; the tables below compare runs on the images both "
                     "hold and state that number.") if any(
         len({r.n for r in v.runs.values()}) > 1 for v in col.variants) else ""
-    return h.section("overview", "Overview", "<p>Top-1 accuracy of every record:</p>"
+    return h.section("overview", "Overview", "<p>Top-1 accuracy of every variant's record:</p>"
                      + table + subset + files + sections.notes_list(notes))
 
 

@@ -2,8 +2,12 @@
 
 Layout: ``RESULTS_DIR/<arch>-w<width>-s<seed>/<runtime>/`` holding ``predictions.npz``
 and ``metrics.json`` (see :mod:`tinyedge.records`); device runtimes (``device-<board>``)
-add ``device.json``. Folders that do not look like a variant or hold no record are
-skipped and listed in :attr:`Collection.notes`.
+add ``device.json``. A folder of another name holds the runs of a model from outside the
+zoo (``tinyedge evaluate --model any.tflite --data F.npz`` writes
+``RESULTS_DIR/<model's folder>/<runtime>/``): it is collected as a :class:`RunGroup` into
+:attr:`Collection.others`, with the same pairing checks as a variant but outside the
+scaling analyses. Folders that hold no record are skipped and listed in
+:attr:`Collection.notes`.
 
 What is comparable: every run's manifest names the model it evaluated (the int8 file's
 sha256, or the float checkpoint's) and the image set (dataset, split, hash of the split;
@@ -71,6 +75,7 @@ class Provenance:
     checkpoint_sha256: str | None = None  # the float checkpoint (for int8: the export's)
     dataset: str | None = None
     images: tuple[str, str, str] | None = None  # (dataset, split, sha256 of the split)
+    data_path: str | None = None  # the --data file, as the manifest stores it
 
 
 @dataclass(frozen=True)
@@ -90,14 +95,11 @@ class Run:
 
 
 @dataclass
-class Variant:
-    """One trained model (arch, width, seed) and its runs, keyed by runtime."""
+class RunGroup:
+    """The runs of one results folder (one model), keyed by runtime: a model from outside
+    the zoo as it is, a zoo variant as :class:`Variant`."""
 
     name: str
-    arch: str
-    width: float
-    seed: int
-    params: int | None
     runs: dict[str, Run] = field(default_factory=dict)
     # {frozenset({runtime a, runtime b}): why the two cannot be compared}
     unpaired: dict[frozenset[str], str] = field(default_factory=dict)
@@ -129,15 +131,27 @@ class Variant:
         return (ok or present or [None])[0]
 
 
+@dataclass(kw_only=True)
+class Variant(RunGroup):
+    """One trained zoo model (arch, width, seed) and its runs, keyed by runtime."""
+
+    arch: str
+    width: float
+    seed: int
+    params: int | None
+
+
 @dataclass(frozen=True)
 class AnomalyRun:
     """One runtime's evaluation of a reconstruction model (an anomaly record)."""
 
-    variant: str
+    variant: str  # the results folder: a zoo variant's name or another model's folder
     runtime: str
     folder: Path
     record: AnomalyRecord
     metrics: dict[str, Any]
+    device: dict[str, Any] | None = None
+    provenance: Provenance = Provenance()
 
 
 @dataclass
@@ -146,15 +160,25 @@ class Collection:
     variants: list[Variant]
     notes: list[str]
     anomaly: list[AnomalyRun] = field(default_factory=list)
+    others: list[RunGroup] = field(default_factory=list)  # classifiers outside the zoo
+    anomaly_warnings: list[str] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
-        """Variants whose records disagree on the model (shown at the top of the report)."""
-        return [v.model_warning for v in self.variants if v.model_warning]
+        """Folders whose records disagree on the model (shown at the top of the report)."""
+        return [*(g.model_warning for g in (*self.variants, *self.others) if g.model_warning),
+                *self.anomaly_warnings]
 
     @property
     def runtimes(self) -> list[str]:
-        return runtime_order({k for v in self.variants for k in v.runs})
+        """Every runtime with a record: zoo variants, other models and anomaly records."""
+        return runtime_order({*(k for g in (*self.variants, *self.others) for k in g.runs),
+                              *(r.runtime for r in self.anomaly)})
+
+    @property
+    def anomaly_models(self) -> list[str]:
+        """The folders (models) that hold anomaly records."""
+        return list(dict.fromkeys(r.variant for r in self.anomaly))
 
     def archs(self) -> list[str]:
         return list(dict.fromkeys(v.arch for v in self.variants))
@@ -179,36 +203,37 @@ def collect(results_dir: str | Path) -> Collection:
                             f"`tinyedge evaluate --results` wrote to")
     notes: list[str] = []
     anomaly: list[AnomalyRun] = []
-    variants = [v for d in sorted(root.iterdir())
-                if (v := _load_variant(root, d, notes, anomaly))]
-    if not variants and not anomaly:
+    anomaly_warnings: list[str] = []
+    groups = [g for d in sorted(root.iterdir())
+              if (g := _load_folder(root, d, notes, anomaly, anomaly_warnings))]
+    if not groups and not anomaly:
         raise TinyedgeError(f"no prediction records under {root}; expected "
                             f"{root}/<arch>-w<width>-s<seed>/<runtime>/{PREDICTIONS_NAME} "
                             f"(run `tinyedge train` or `tinyedge evaluate` first)")
-    variants.sort(key=lambda v: (v.arch, v.width, v.seed))
-    return Collection(root, variants, notes, anomaly)
+    variants = sorted((g for g in groups if isinstance(g, Variant)),
+                      key=lambda v: (v.arch, v.width, v.seed))
+    others = [g for g in groups if not isinstance(g, Variant)]
+    return Collection(root, variants, notes, anomaly, others, anomaly_warnings)
 
 
-def _load_variant(root: Path, folder: Path, notes: list[str],
-                  anomaly: list[AnomalyRun]) -> Variant | None:
+def _load_folder(root: Path, folder: Path, notes: list[str], anomaly: list[AnomalyRun],
+                 anomaly_warnings: list[str]) -> RunGroup | None:
+    """The classifier runs of one results folder as a :class:`Variant` (a zoo name) or a
+    :class:`RunGroup` (any other name); its anomaly records go to ``anomaly``."""
     if not folder.is_dir() or folder.name.startswith(".") or folder.name == SWEEP_STATE:
         return None
-    match = _VARIANT.match(folder.name)
-    if match is None:
-        notes.append(f"skipped {folder.name}/: not an <arch>-w<width>-s<seed> folder")
-        return None
-    runs = {}
-    scored = 0
+    runs: dict[str, Run] = {}
+    scored: list[AnomalyRun] = []
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
         present = [n for n in (PREDICTIONS_NAME, METRICS_NAME)
                    if (sub / n).exists() or (sub / n).is_symlink()]
         if present and record_task(sub) == ANOMALY_TASK:
-            record = load_anomaly_record(sub)
-            anomaly.append(AnomalyRun(folder.name, sub.name, sub, record,
-                                      load_anomaly_metrics(sub, record)))
-            scored += 1
+            scored.append(_load_anomaly_run(folder.name, sub, root))
         elif present:  # a started record must be complete and valid; a bare folder is skipped
             runs[sub.name] = _load_run(sub, root)
+    anomaly.extend(scored)
+    if warning := _model_warning(folder.name, scored):
+        anomaly_warnings.append(warning)
     if scored and runs:
         notes.append(f"{folder.name}: {', '.join(runs)} hold classifier records beside "
                      "anomaly records; the two kinds are shown apart")
@@ -226,21 +251,36 @@ def _load_variant(root: Path, folder: Path, notes: list[str],
     for pair, why in unpaired.items():
         a, b = runtime_order(list(pair))
         notes.append(f"{folder.name}: {a} and {b} are not compared: {why}")
+    warning = _model_warning(folder.name, list(runs.values()))
+    match = _VARIANT.match(folder.name)
+    if match is None:
+        notes.append(f"{folder.name}/ is not an <arch>-w<width>-s<seed> folder: its records "
+                     "are shown under Other models, outside the scaling analyses")
+        return RunGroup(folder.name, runs, unpaired, warning)
     arch = match["arch"]
     width = float(match["width"])
-    params = find_params(root, runs.values(), arch, width)
-    return Variant(folder.name, arch, width, int(match["seed"]), params, runs, unpaired,
-                   _model_warning(folder.name, list(runs.values())))
+    return Variant(folder.name, runs, unpaired, warning, arch=arch, width=width,
+                   seed=int(match["seed"]), params=find_params(root, runs.values(), arch, width))
 
 
 def _load_run(folder: Path, root: Path) -> Run:
     record = load_record(folder)
     metrics = load_metrics(folder, record)
-    device_path = folder / DEVICE_JSON
-    device = None
-    if device_path.exists() or device_path.is_symlink():
-        device = read_device_json(device_path)
-    return Run(folder.name, folder, record, metrics, device, provenance(folder, metrics, root))
+    return Run(folder.name, folder, record, metrics, _device_of(folder),
+               provenance(folder, metrics, root))
+
+
+def _load_anomaly_run(name: str, folder: Path, root: Path) -> AnomalyRun:
+    record = load_anomaly_record(folder)
+    metrics = load_anomaly_metrics(folder, record)
+    return AnomalyRun(name, folder.name, folder, record, metrics, _device_of(folder),
+                      provenance(folder, metrics, root))
+
+
+def _device_of(folder: Path) -> dict[str, Any] | None:
+    """A device run's checked ``device.json``; None for host runtimes."""
+    path = folder / DEVICE_JSON
+    return read_device_json(path) if path.exists() or path.is_symlink() else None
 
 
 def _sha(entry: Any) -> str | None:
@@ -263,8 +303,10 @@ def provenance(folder: Path, metrics: dict[str, Any], root: Path) -> Provenance:
                                         for k in ("dataset", "split", "sha256")):
         image_key = (images["dataset"], images["split"], images["sha256"])
     dataset = inputs.get("dataset", metrics.get("dataset"))
+    data = inputs.get("data")
+    data_path = data.get("path") if isinstance(data, dict) else None
     return Provenance(model, checkpoint, dataset if isinstance(dataset, str) else None,
-                      image_key)
+                      image_key, data_path if isinstance(data_path, str) else None)
 
 
 def _export_checkpoint(root: Path, entry: dict[str, Any], model_sha: str) -> str | None:
@@ -321,8 +363,9 @@ def _images(key: tuple[str, str, str]) -> str:
     return f"{key[0]} {key[1]} {key[2][:12]}…"
 
 
-def _model_warning(name: str, runs: list[Run]) -> str | None:
-    """One line saying which runs of a variant ran which model, when they disagree."""
+def _model_warning(name: str, runs: list[Run] | list[AnomalyRun]) -> str | None:
+    """One line saying which runs of a folder (a variant or another model) ran which
+    model, when they disagree."""
     models: dict[str, list[str]] = {}
     for run in runs:
         if sha := run.provenance.model_sha256:

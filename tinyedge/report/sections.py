@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tinyedge.report import html as h
-from tinyedge.report.collect import AnomalyRun, Variant
-from tinyedge.report.tables import BOTTOM_KS
+from tinyedge.report.collect import AnomalyRun, RunGroup, Variant
+from tinyedge.report.tables import BOTTOM_KS, device_figures, provenance_fields
 from tinyedge.report.widths import KINDS
 
 DASH = "—"
@@ -200,23 +200,72 @@ at one per cycle at the board clock; energy is estimated from the datasheet run 
 
 
 def anomaly_rows(runs: Sequence[AnomalyRun]) -> list[dict[str, Any]]:
-    """One row per anomaly record: its score figures and ROC AUC (summary.json too)."""
+    """One row per anomaly record: its score figures and ROC AUC, the device's latency
+    and peak RAM (device runs), and what it evaluated (summary.json too)."""
     return [{"variant": r.variant, "runtime": r.runtime, "n": r.metrics["n"],
              "n_normal": r.metrics.get("n_normal"), "n_anomalous": r.metrics.get("n_anomalous"),
              "mean_score": r.metrics["mean_score"], "median_score": r.metrics["median_score"],
-             "auc": r.metrics.get("auc")} for r in runs]
+             "auc": r.metrics.get("auc"),
+             **{k: v for k, v in device_figures(r).items()
+                if k in ("latency_s", "emulated", "clock_hz", "clock_reported_by",
+                         "peak_ram_bytes", "energy_j", "energy_method")},
+             **provenance_fields(r.provenance)} for r in runs]
 
 
 def anomaly_table(rows: Sequence[dict[str, Any]]) -> str:
     """Reconstruction models: score and AUC per runtime instead of top-1/ECE/Gini."""
     table = h.table(
         ["model", "runtime", "inputs", "normal / anomalous", "mean MSE", "median MSE",
-         "ROC AUC"],
-        [[r["variant"], r["runtime"], count(r["n"]),
+         "ROC AUC", "latency per inference", "peak RAM", "model sha256", "data"],
+        [[h.esc(r["variant"]), h.esc(r["runtime"]), count(r["n"]),
           f"{count(r['n_normal'])} / {count(r['n_anomalous'])}",
-          f"{r['mean_score']:.6g}", f"{r['median_score']:.6g}", num(r["auc"])]
-         for r in rows])
+          f"{r['mean_score']:.6g}", f"{r['median_score']:.6g}", num(r["auc"]),
+          latency(r), kib(r["peak_ram_bytes"]), short_sha(r),
+          data_cell(r)] for r in rows], raw=True)
     return ("<p>Reconstruction (anomaly-detection) models have no classes: each input's "
             "anomaly score is the mean squared error between the dequantised output and "
             "the dequantised input; ROC AUC ranks anomalous (label 1) above normal (label "
-            "0) inputs, — when the data holds only one kind.</p>" + table)
+            "0) inputs, — when the data holds only one kind. Records of one model compare "
+            "only where they ran the same model file on the same data.</p>" + table)
+
+
+def short_sha(row: dict[str, Any]) -> str:
+    """The model file's sha256, shortened, with the whole hash as a tooltip."""
+    sha = row.get("model_sha256")
+    return DASH if not sha else f'<span title="{h.esc(sha)}">{h.esc(sha[:12])}…</span>'
+
+
+def data_cell(row: dict[str, Any]) -> str:
+    """What a run evaluated: the dataset (a --data file by its name) and split, the hash
+    of the image set, and the --data file's path."""
+    if not row.get("dataset"):
+        return DASH
+    text = h.esc(row["dataset"])
+    if row.get("split"):
+        text += f" ({h.esc(row['split'])})"
+    if row.get("images_sha256"):
+        text += (f' <span class="muted" title="{h.esc(row["images_sha256"])}">sha256 '
+                 f'{h.esc(row["images_sha256"][:12])}…</span>')
+    if row.get("data_path") and row["data_path"] != row["dataset"]:
+        text += f' <span class="muted">{h.esc(row["data_path"])}</span>'
+    return text
+
+
+def other_model_section(group: RunGroup, rows: Sequence[dict[str, Any]]
+                        ) -> tuple[h.TocEntry, str]:
+    """A model from outside the zoo: each run's accuracy, device cost and provenance."""
+    a = anchor("model", group.name)
+    table = h.table(
+        ["runtime", "images", "top-1 accuracy", "top-5 accuracy", "ECE (15 bins)",
+         "Gini of per-class accuracy", "latency per inference", "peak RAM", "flash used",
+         "energy per inference", "model sha256", "data"],
+        [[h.esc(r["runtime"]), count(r["n"]), pct(r["top1"]), pct(r["top5"]), num(r["ece"]),
+          num(r["gini"]), latency(r), kib(r["peak_ram_bytes"]),
+          kib(r["flash_bytes"]), energy(r), short_sha(r), data_cell(r)] for r in rows],
+        raw=True)
+    body = [h.note(f"Results folder {group.name}/; runtimes: {', '.join(group.runs)}."),
+            table]
+    if group.unpaired:
+        body.append(h.note("Runs that ran another model file or other data are not "
+                           "compared (see the notes)."))
+    return h.TocEntry(a, group.name), h.section(a, group.name, "".join(body), level=3)

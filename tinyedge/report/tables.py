@@ -5,8 +5,12 @@
 * :func:`pair_rows` — float vs each int8 runtime of a variant: error-set Jaccard with its
   two baselines, flips and top-1 agreement (SPEC §7 "float vs deployed int8"), and how
   close the dequantized logits are to the float ones (L2 relative error, cosine, RMSE, MAE).
-* :func:`audit_rows` — every pair of int8 runtimes of a variant: how many output bytes
-  differ, and the same error-set statistics (SPEC §7 "runtime audit").
+* :func:`audit_rows` — every pair of int8 runtimes of a variant (or of a model from outside
+  the zoo): how many output bytes differ, and the same error-set statistics (SPEC §7
+  "runtime audit").
+* :func:`model_rows` — one row per run of a model from outside the zoo
+  (:attr:`Collection.others`): accuracy and device cost as in :func:`variant_rows`, with
+  what the run evaluated (model sha256, image set, ``--data`` file) instead of arch/width.
 
 Pairs are computed on the images both runs hold (``n`` says how many) and only for runs
 that are comparable (:attr:`Variant.unpaired` lists the others, with the reason).
@@ -36,7 +40,7 @@ from tinyedge.analysis import (
 )
 from tinyedge.analysis.similarity import logit_similarity
 from tinyedge.records import ECE_BINS
-from tinyedge.report.collect import Collection, Run, Variant, aligned
+from tinyedge.report.collect import Collection, Provenance, Run, Variant, aligned
 
 BOTTOM_KS = (5, 10, 20)  # SPEC §7
 
@@ -57,6 +61,13 @@ PAIR_COLUMNS = (
     "variant", "arch", "width", "seed", "params", "a", "b", "n", "error_a", "error_b",
     "jaccard", "jaccard_independent", "jaccard_containment", "correct_to_wrong",
     "wrong_to_correct", "agreement", "l2_relative_error", "cosine_similarity", "rmse", "mae",
+)
+PROVENANCE_COLUMNS = ("model_sha256", "dataset", "split", "images_sha256", "data_path")
+MODEL_COLUMNS = (
+    "model", "runtime", "n", "top1", "top5", "ece", "mean_confidence_correct",
+    "mean_confidence_wrong", "gini", "latency_s", "latency_basis", "counter", "median_count",
+    "peak_ram_bytes", "flash_bytes", "energy_j", "energy_method", "emulated", "clock_hz",
+    "clock_reported_by", *PROVENANCE_COLUMNS,
 )
 AUDIT_COLUMNS = (
     "variant", "a", "b", "n", "bytes_differ", "images_differ", "same_quantization",
@@ -125,6 +136,25 @@ def device_figures(run: Run) -> dict[str, Any]:
         "clock_hz": (d.get("clock") or {}).get("hz"),
         "clock_reported_by": (d.get("clock") or {}).get("reported_by"),
     }
+
+
+def provenance_fields(p: Provenance) -> dict[str, Any]:
+    """What a run evaluated, as row fields: the int8 model file's sha256 and the image set
+    (dataset — the file's name for ``--data`` —, split, sha256, the ``--data`` path)."""
+    dataset, split, sha = p.images or (p.dataset, None, None)
+    return {"model_sha256": p.model_sha256, "dataset": dataset, "split": split,
+            "images_sha256": sha, "data_path": p.data_path}
+
+
+def model_rows(collection: Collection) -> list[dict[str, Any]]:
+    """One row per run of every model from outside the zoo."""
+    rows = []
+    for group in collection.others:
+        for run in group.runs.values():
+            row = {"model": group.name, "runtime": run.runtime, **accuracy_figures(run),
+                   **device_figures(run), **provenance_fields(run.provenance)}
+            rows.append({k: clean(row.get(k)) for k in MODEL_COLUMNS})
+    return rows
 
 
 def _ident(v: Variant) -> dict[str, Any]:
@@ -202,7 +232,7 @@ def output_difference(a: Run, b: Run) -> tuple[int | None, int | None, bool]:
 
 def audit_rows(collection: Collection) -> list[dict[str, Any]]:
     rows = []
-    for v in collection.variants:
+    for v in (*collection.variants, *collection.others):
         for a, b in combinations(v.int8_runs, 2):
             if not v.comparable(a, b):
                 continue
