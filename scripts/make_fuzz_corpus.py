@@ -4,7 +4,7 @@
 
 Seeds: ScaleCNN c=4 and MobileNetV2 m=0.10 exported untrained through tinyedge's own
 export stage (10 classes), plus one single-op model per runtime operator converted by
-TensorFlow's converter. Every seed is small so that a sanitizer build of a mutant takes
+TensorFlow's converter (two of them with float32 input and output). Every seed is small so that a sanitizer build of a mutant takes
 well under a second. The corpus README records the generator and versions.
 """
 
@@ -34,6 +34,9 @@ OP_SEEDS = [
     OpCase("add", "add", (1, 4, 4, 3), {"act": "relu"}),
     OpCase("pad", "pad", (1, 4, 4, 2), {"pads": [[0, 0], [1, 2], [0, 1], [0, 0]]}),
     OpCase("reshape", "reshape", (1, 3, 3, 2), {}),
+    # float32 edges: QUANTIZE after the input, DEQUANTIZE before the output
+    OpCase("conv_float_io", "conv", (1, 6, 5, 3), {"filters": 4, "io": "float"}),
+    OpCase("classifier_float_io", "reshape", (1, 4, 4, 3), {"io": "float"}),
 ]
 
 

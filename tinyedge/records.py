@@ -283,8 +283,9 @@ ANOMALY_SCORE = "mse"  # the score: mean squared reconstruction error per input
 @dataclass(frozen=True)
 class AnomalyRecord:
     """A reconstruction model's evaluation: ``labels`` 0 (normal) / 1 (anomalous) per
-    input, its raw int8 ``outputs`` (N, F) with their quantization, and ``scores`` (N,) the
-    mean squared error of the dequantised output against the dequantised input."""
+    input, its raw ``outputs`` (N, F; int8, or float32 from a model that dequantizes its
+    own output) with the int8 output quantization, and ``scores`` (N,) the mean squared
+    error of the dequantised output against the dequantised input."""
 
     labels: np.ndarray
     outputs: np.ndarray
@@ -372,8 +373,9 @@ def load_anomaly_record(folder: str | Path) -> AnomalyRecord:
                              f"{_RECORD_FIX}")
 
     outputs = a.get("outputs")
-    if outputs is None or outputs.ndim != 2 or outputs.dtype != np.int8 or 0 in outputs.shape:
-        raise bad("outputs", "a non-empty N×F int8 array")
+    if (outputs is None or outputs.ndim != 2 or outputs.dtype not in (np.int8, np.float32)
+            or 0 in outputs.shape or not np.isfinite(outputs).all()):
+        raise bad("outputs", "a non-empty N×F int8 (or finite float32) array")
     n = len(outputs)
     labels, scores = a.get("labels"), a.get("scores")
     if labels is None or labels.shape != (n,) or labels.dtype.kind not in "iu" or not \

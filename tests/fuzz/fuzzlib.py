@@ -237,7 +237,7 @@ class SanitizedRunner:
                 return None, (f"exit {proc.returncode}: " + " | ".join(summary[:3])
                               + "\n" + "\n".join(lines[-15:]))
             out = np.frombuffer((case / "out.bin").read_bytes(), dtype=np.int8)
-            return out.reshape(len(inputs), output_size), ""
+            return out.reshape(len(inputs), output_size), ""  # raw bytes per row
         finally:
             shutil.rmtree(case, ignore_errors=True)
 
@@ -255,7 +255,8 @@ for line in sys.stdin:
         for item in x:
             interp.set_input(item[None].reshape(job["shape"]), 0)
             interp.invoke()
-            rows.append(np.asarray(interp.get_output(0)).reshape(-1).astype(np.int8))
+            out = np.ascontiguousarray(interp.get_output(0)).reshape(-1)
+            rows.append(out.view(np.int8))  # raw bytes (float32 outputs: 4 per value)
         np.save(job["outputs"], np.stack(rows))
         print(json.dumps({"ok": True}), flush=True)
     except Exception as exc:
@@ -308,6 +309,19 @@ class TflmWorker:
             self.proc = None
 
 
+def fuzz_inputs(compiled, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` random rows of the model's input: int8, or for a float32 input values around
+    and far beyond the int8 range of its QUANTIZE, kept where TFLite Micro's conversion to
+    int32 is defined (|x / scale| < 2^30; beyond it TFLite Micro has undefined behaviour)."""
+    inp = compiled.input
+    if inp.dtype != "FLOAT32":
+        return rng.integers(-128, 128, size=(n, inp.size), dtype=np.int8)
+    (quantize,) = [layer for layer in compiled.layers if layer.kernel == "te_quantize_f32_s8"]
+    limit = np.float32(quantize.params["scale"].value) * np.float32(2.0 ** 30)
+    x = rng.normal(0, 4, size=(n, inp.size)) * 10.0 ** rng.integers(-3, 4, size=(n, inp.size))
+    return np.clip(x.astype(np.float32), -limit, limit)
+
+
 def check(data: bytes, name: str, runner: SanitizedRunner, tflm: TflmWorker,
           n_inputs: int = 4) -> Verdict:
     """Refused with one line, or accepted, sanitizer-clean and equal to TFLite Micro
@@ -323,8 +337,8 @@ def check(data: bytes, name: str, runner: SanitizedRunner, tflm: TflmWorker,
         return Verdict("FAIL", "traceback instead of one line:\n" + traceback.format_exc())
     rng = np.random.default_rng(len(data))
     inp = compiled.input
-    inputs = rng.integers(-128, 128, size=(n_inputs, inp.size), dtype=np.int8)
-    got, problem = runner.run(generated.files, inputs, compiled.output.size, name)
+    inputs = fuzz_inputs(compiled, n_inputs, rng)
+    got, problem = runner.run(generated.files, inputs, compiled.output.nbytes, name)
     if got is None:
         return Verdict("FAIL", f"sanitized native run: {problem}")
     model_path = runner.work / f"{name}.tflite"

@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fuzzlib import corpus, mutate
+from fuzzlib import corpus, fuzz_inputs, mutate
 
 from tinyedge.errors import ModelError
 from tinyedge.firmware.host import build_native, compile_model_bytes
@@ -59,9 +59,10 @@ def test_accepted_mutants_equal_native_on_the_device(board: str, tmp_path: Path,
     cases, expected = [], []
     for path in mutants:
         native = build_native(path, native_cache)
-        inputs = rng.integers(-128, 128, size=(2, native.compiled.input.size), dtype=np.int8)
+        inputs = fuzz_inputs(native.compiled, 2, rng)
         cases.append(SuiteCase(path, inputs))
-        expected.append(native.run(inputs.reshape(2, *native.compiled.input.shape[1:])))
+        want = native.run(inputs.reshape(2, *native.compiled.input.shape[1:]))
+        expected.append(want.view(np.int8).reshape(2, -1))  # the suite's raw bytes
     elf = build_suite(board, cases, tmp_path / "suite")
     results = run_suite(board, elf, len(cases))
     for path, want, got in zip(mutants, expected, results, strict=True):

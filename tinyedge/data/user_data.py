@@ -4,7 +4,8 @@ Format (one ``.npz`` written with ``numpy.savez`` or ``savez_compressed``)::
 
     images       uint8 (N, H, W, C)   raw pixels, normalised like the model's training data
     inputs       int8  (N, H, W, C)   or: inputs already quantised to the model's int8 input
-                       or (N, F)      (N, F for a model whose input is a 1×F vector)
+                       or (N, F)      (N, F for a model whose input is a 1×F vector);
+                                      float32 for a model with a float32 input
     labels       integer (N,)         true class of each row, 0 … classes − 1
     class_names  str (classes,)       optional, one name per model output
 
@@ -169,11 +170,19 @@ def _labels(path: Path, labels: np.ndarray | None) -> np.ndarray:
 def _rows(path: Path, arrays: dict[str, np.ndarray]) -> np.ndarray:
     name, dtype = ("inputs", np.int8) if "inputs" in arrays else ("images", np.uint8)
     rows = arrays[name]
+    if name == "inputs" and rows.dtype == np.float32:  # a model that quantizes its input
+        dtype = np.float32
+        if rows.size and not np.isfinite(rows).all():
+            raise _fail(path, "inputs hold NaN or infinite values",
+                        "replace them with finite float32 values")
     # Images are NHWC pixels; quantised inputs may also be N×F vectors (a feature model).
     dims = (4,) if name == "images" else (2, 4)
     if rows.ndim not in dims or rows.dtype != dtype or 0 in rows.shape:
         layout = "N×H×W×C (NHWC)" if name == "images" else "N×H×W×C (NHWC) or N×F"
-        raise _fail(path, f"{name} must be {np.dtype(dtype).name} {layout}, got "
+        kind = np.dtype(dtype).name
+        if name == "inputs" and dtype == np.int8:
+            kind = "int8 (float32 for a model with a float32 input)"
+        raise _fail(path, f"{name} must be {kind} {layout}, got "
                     f"{rows.dtype} {'×'.join(map(str, rows.shape)) or 'a scalar'}",
                     f"convert it with {name}.astype(numpy.{np.dtype(dtype).name})"
                     + (" of pixels 0…255 and give it 4 dimensions" if name == "images"

@@ -51,6 +51,7 @@ from tinyedge.int8 import (
     Normalization,
     check_int8_model,
     model_inputs,
+    output_record,
     record_extra,
 )
 from tinyedge.int8.anomaly import write_anomaly_outputs
@@ -64,7 +65,7 @@ from tinyedge.layout import (
     device_runtime,
 )
 from tinyedge.progress import Progress, SilentProgress
-from tinyedge.records import headline_figures, make_record, write_record
+from tinyedge.records import headline_figures, write_record
 
 Mode = Literal["stream", "batch"]
 LOG_NAME = DEVICE_LOG
@@ -242,7 +243,7 @@ def _collect(model_path, signature: Int8Signature, target: DeviceTarget, out_dir
     ran now (the rest came from the log). ``signature`` is the model's checked int8
     signature (checked once per evaluation)."""
     expected_sha = sha256_file(model_path)
-    output_bytes = int(np.prod(signature.output_shape))
+    output_bytes = signature.output_bytes
     key = result_key(target, expected_sha, input_key)
     with ResultLog(out_dir / LOG_NAME, output_bytes, key) as log:
         if log.moved_aside is not None:
@@ -277,7 +278,7 @@ def _collect(model_path, signature: Int8Signature, target: DeviceTarget, out_dir
                 if target.emulated:  # a fresh boot: speak only once the firmware listens
                     session.wait_boot(BOOT_WAIT_S)
                 info = session.hello()
-                _check_model(info, expected_sha, target, flat.shape[1], output_bytes)
+                _check_model(info, expected_sha, target, signature.input_bytes, output_bytes)
                 if mode == "batch":
                     _run_batches(session, shard, record)
                 else:
@@ -375,13 +376,12 @@ def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, resu
                    measured: EnergyMeasurement | None = None, unmeasured: str = ""
                    ) -> dict[str, Any]:
     n = len(labels)
-    outputs = np.frombuffer(b"".join(results[i][1] for i in range(n)), dtype=np.int8)
+    outputs = signature.decode_outputs(b"".join(results[i][1] for i in range(n)), n)
     runtime = device_runtime(target.board.name, target.reach)
     if m.task == "anomaly":
         metrics = write_anomaly_outputs(model_path, m, outputs, signature, out_dir, runtime)
     else:
-        record = make_record(labels, outputs.reshape(n, -1), signature.output_scale,
-                             signature.output_zero_point)
+        record = output_record(labels, outputs, signature)
         metrics = write_record(out_dir, record, m.class_names, runtime=runtime,
                                extra=record_extra(model_path, m, record, out_dir))
     device = device_report(target, [results[i][0] for i in range(n)], reports, mode, measured,

@@ -10,11 +10,18 @@ from tinyedge.data import ImageDataset
 from tinyedge.data.user_data import UserData
 from tinyedge.errors import ModelError
 from tinyedge.fileio import check_stage_folder, file_entry, write_manifest
-from tinyedge.int8 import Normalization, check_int8_model, model_inputs, prepare_int8, record_extra
+from tinyedge.int8 import (
+    Normalization,
+    check_int8_model,
+    model_inputs,
+    output_record,
+    prepare_int8,
+    record_extra,
+)
 from tinyedge.int8.anomaly import write_anomaly_outputs
 from tinyedge.int8.inputs import Task
 from tinyedge.progress import Progress
-from tinyedge.records import headline_figures, make_record, write_record
+from tinyedge.records import headline_figures, write_record
 
 
 def evaluate_tflite(
@@ -51,8 +58,7 @@ def evaluate_tflite(
     if m.task == "anomaly":
         metrics = write_anomaly_outputs(model_path, m, outputs, signature, out_dir, runtime)
     else:
-        record = make_record(m.labels, outputs, signature.output_scale,
-                             signature.output_zero_point)
+        record = output_record(m.labels, outputs, signature)
         metrics = write_record(out_dir, record, m.class_names, runtime=runtime,
                                extra=record_extra(model_path, m, record, out_dir))
     write_manifest(

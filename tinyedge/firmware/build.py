@@ -267,7 +267,7 @@ def build_firmware(
         if app == "protocol":
             (work / "te_protocol_gen.h").write_text(protocol.c_header())
             (work / "build_info.c").write_text(build_info_source(b, target, path,
-                                                                 compiled.input.size))
+                                                                 compiled.input.nbytes))
         elif app != "smoke":
             raise TinyedgeError(f"unknown firmware app {app!r}; use smoke or protocol")
         elf = _compile_and_link(b, layout, work, tools, app, variant)
@@ -374,7 +374,8 @@ def _compile_and_link(board: Board, layout: _Layout, work: Path, tools: dict[str
 
 
 def build_info_source(board: Board, target: Target, model_path: Path, input_size: int) -> str:
-    """``build_info.c`` for the protocol app (``firmware/app/te_app.h``)."""
+    """``build_info.c`` for the protocol app (``firmware/app/te_app.h``); ``input_size`` is
+    one input's bytes."""
     sha = hashlib.sha256(model_path.read_bytes()).digest()
     emu = board.emulator
     on_emulator = target == "emulator"

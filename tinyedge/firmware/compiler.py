@@ -357,12 +357,12 @@ def _check_io(graph: Graph) -> None:
 
 
 def _check_float_edge(graph: Graph, role: str, t: Tensor) -> None:
-    """A float32 model input must only feed QUANTIZE operators, a float32 model output must
-    come out of a DEQUANTIZE: tinyedge runs float only at a model's edges."""
+    """A float32 model input must feed exactly one operator, a QUANTIZE; a float32 model
+    output must come out of a DEQUANTIZE: tinyedge runs float only at a model's edges."""
     if role == "input":
         readers = [op for op in graph.operators if t.index in op.inputs]
-        wrong = [op for op in readers if op.opcode != "QUANTIZE"]
-        if not readers or wrong:
+        if [op.opcode for op in readers] != ["QUANTIZE"]:
+            wrong = [op for op in readers if op.opcode != "QUANTIZE"] or readers[1:]
             where = wrong[0].describe() if wrong else "no operator"
             raise ModelError(
                 f"model input {t.describe()} is float32 and feeds {where}; tinyedge runs "

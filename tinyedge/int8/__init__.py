@@ -18,7 +18,7 @@ from tinyedge.int8.inputs import (
 )
 from tinyedge.int8.preprocess import quantize_images
 from tinyedge.int8.runtimes import RUNTIMES, Runtime, prepare_int8, run_int8, tflm_arena_bytes
-from tinyedge.int8.signature import Int8Signature, check_int8_model
+from tinyedge.int8.signature import Int8Signature, check_int8_model, output_record
 
 __all__ = [
     "RUNTIMES",
@@ -31,6 +31,7 @@ __all__ = [
     "export_info",
     "float_similarity",
     "model_inputs",
+    "output_record",
     "prepare_int8",
     "quantize_images",
     "record_extra",

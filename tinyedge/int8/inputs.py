@@ -1,8 +1,9 @@
 """What an int8 model is evaluated on, the same for every host runtime and the device: the
 export manifest beside the model (validated, and checked to describe that very file), the
-model's input and output against a dataset, and the int8 inputs of a built-in dataset's
-test split or of the user's ``--data`` file, quantised by the one preprocess function
-(:func:`tinyedge.int8.quantize_images`)."""
+model's input and output against a dataset, and the inputs of a built-in dataset's test
+split or of the user's ``--data`` file, made by the one preprocess function
+(:func:`tinyedge.int8.preprocess.model_input`: quantised int8, or normalised float32 for a
+model that quantizes its own input)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from tinyedge.data import ImageDataset, load_dataset
 from tinyedge.data.user_data import UserData, check_fits
 from tinyedge.errors import DatasetError, ModelError
 from tinyedge.fileio import Fields, read_manifest, sha256_file
-from tinyedge.int8.preprocess import quantize_images
+from tinyedge.int8.preprocess import model_input
 from tinyedge.int8.signature import Int8Signature
 from tinyedge.layout import MANIFEST_NAME
 from tinyedge.models import ARCHITECTURES
@@ -118,7 +119,9 @@ class ModelInputs:
     """What a model is evaluated on: its int8 input per row and everything a record and
     manifest say about those rows."""
 
-    inputs: np.ndarray  # int8 N×H×W×C, exactly what every runtime and the device get
+    # N×H×W×C (or N×F) int8, or float32 for a float-input model: exactly what every
+    # runtime and the device get
+    inputs: np.ndarray
     labels: np.ndarray  # int64 (N,)
     class_names: tuple[str, ...]
     dataset: str  # the dataset's name, or the --data file's
@@ -205,7 +208,7 @@ def model_inputs(model_path: str | Path, signature: Int8Signature, *,
                          "input")
     if len(shape) == 2 and data.images is not None:
         raise DatasetError(f"{model_path} takes a 1×{shape[1]} vector, not an image; give "
-                           f"--data {data.path} `inputs` quantised to its int8 input")
+                           f"--data {data.path} `inputs` of its {signature.input_dtype} input")
     classes = int(np.prod(signature.output_shape))
     if kind == "anomaly":
         check_anomaly_labels(data.labels, f"--data {data.path}")
@@ -214,14 +217,19 @@ def model_inputs(model_path: str | Path, signature: Int8Signature, *,
     norm = None
     if data.inputs is not None:
         if normalize is not None:
-            raise DatasetError(f"--data {data.path} holds `inputs` already quantised to the "
-                               "model's int8 input; drop --normalize")
+            raise DatasetError(f"--data {data.path} holds `inputs` already in the model's "
+                               "input type; drop --normalize")
+        if data.inputs.dtype != np.dtype(signature.input_dtype):
+            raise DatasetError(
+                f"--data {data.path} holds {data.inputs.dtype} `inputs`, but {model_path} "
+                f"takes {signature.input_dtype}; save them as numpy.{signature.input_dtype}"
+                + (" quantised with the model's input scale and zero point"
+                   if signature.input_dtype == "int8" else " (the model quantizes them)"))
         inputs = data.inputs
     else:
         norm = _data_normalization(model_path, data, manifest, normalize, shape[-1])
         assert data.images is not None
-        inputs = quantize_images(data.images, norm["mean"], norm["std"],
-                                 signature.input_scale, signature.input_zero_point)
+        inputs = model_input(data.images, norm["mean"], norm["std"], signature)
     names = data.class_names
     if names is None and manifest is not None:
         exported = tuple(manifest["parameters"]["class_names"])
@@ -276,8 +284,7 @@ def _dataset_inputs(model_path: str | Path, signature: Int8Signature,
     if anomaly:
         check_anomaly_labels(labels, f"{dataset.name}'s test split")
     norm = params["normalization"]
-    inputs = quantize_images(images, norm["mean"], norm["std"], signature.input_scale,
-                             signature.input_zero_point)
+    inputs = model_input(images, norm["mean"], norm["std"], signature)
     return _limited(ModelInputs(
         inputs, labels, ANOMALY_CLASSES if anomaly else tuple(dataset.class_names),
         dataset.name, image_set(dataset.name, "test", images, labels), _sha(inputs), manifest,

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from tinyedge.errors import ModelError
 from tinyedge.firmware.compiler import SUPPORTED_OPS
-from tinyedge.firmware.tflite_reader import Graph, read_model
+from tinyedge.firmware.tflite_reader import Graph, Tensor, read_model
+from tinyedge.records import Record, make_record
+
+# The element types a model's input and output may have: int8, or float32 at an edge the
+# model converts itself (a QUANTIZE after a float input, a DEQUANTIZE before a float output).
+EDGE_DTYPES = {"INT8": "int8", "FLOAT32": "float32"}
 
 
 @dataclass(frozen=True)
 class Int8Signature:
-    """Quantization of the model's single input and output: real = scale · (q − zero)."""
+    """The model's single input and output: shape, element type (``int8``, or ``float32``
+    where the model quantizes its input / dequantizes its output itself) and the int8
+    quantization on that side of the edge: real = scale · (q − zero)."""
 
     input_shape: tuple[int, ...]
     input_scale: float
@@ -21,6 +31,25 @@ class Int8Signature:
     output_scale: float
     output_zero_point: int
     ops: tuple[str, ...]
+    input_dtype: str = "int8"
+    output_dtype: str = "int8"
+
+    @property
+    def input_bytes(self) -> int:
+        """Bytes of one input (what the device protocol carries)."""
+        return math.prod(self.input_shape) * np.dtype(self.input_dtype).itemsize
+
+    @property
+    def output_bytes(self) -> int:
+        """Bytes of one output (what the device returns)."""
+        return math.prod(self.output_shape) * np.dtype(self.output_dtype).itemsize
+
+    def decode_outputs(self, raw: bytes, n: int) -> np.ndarray:
+        """``n`` output rows (N, output values) of the output's type from raw bytes."""
+        if len(raw) != n * self.output_bytes:
+            raise ModelError(f"{len(raw)} output bytes for {n} rows of {self.output_bytes}")
+        dtype = np.dtype(self.output_dtype).newbyteorder("<")  # the wire is little-endian
+        return np.frombuffer(raw, dtype=dtype).astype(self.output_dtype).reshape(n, -1)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -31,26 +60,51 @@ class Int8Signature:
             "output_scale": self.output_scale,
             "output_zero_point": self.output_zero_point,
             "ops": list(self.ops),
+            "input_dtype": self.input_dtype,
+            "output_dtype": self.output_dtype,
         }
 
 
 def check_int8_model(path: str | Path) -> Int8Signature:
-    """Read ``path`` and refuse it, naming the problem, unless it has one int8 input, one
-    int8 output and only operators the int8 runtimes and firmware support."""
+    """Read ``path`` and refuse it, naming the problem, unless it has one input and one
+    output, each int8 or a float32 edge the model converts itself, and only operators the
+    int8 runtimes and firmware support."""
     graph = read_model(path)
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise ModelError(f"{path}: expected one input and one output, found "
                          f"{len(graph.inputs)} and {len(graph.outputs)}")
     inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
-    for role, tensor in (("input", inp), ("output", out)):
-        if tensor.dtype != "INT8" or not tensor.scales:
-            raise ModelError(f"{path}: the {role} is {tensor.dtype}, not quantized int8; "
-                             "export with full-integer quantization")
+    q_in = _int8_side(graph, path, "input", inp)
+    q_out = _int8_side(graph, path, "output", out)
     return Int8Signature(
-        input_shape=inp.shape, input_scale=inp.scale, input_zero_point=inp.zero_point,
-        output_shape=out.shape, output_scale=out.scale, output_zero_point=out.zero_point,
-        ops=_check_ops(graph, path),
+        input_shape=inp.shape, input_scale=q_in.scale, input_zero_point=q_in.zero_point,
+        output_shape=out.shape, output_scale=q_out.scale, output_zero_point=q_out.zero_point,
+        ops=_check_ops(graph, path), input_dtype=EDGE_DTYPES[inp.dtype],
+        output_dtype=EDGE_DTYPES[out.dtype],
     )
+
+
+def _int8_side(graph: Graph, path: str | Path, role: str, tensor: Tensor) -> Tensor:
+    """The int8 tensor whose quantization the model's ``role`` tensor stands for: itself,
+    or across its float edge the QUANTIZE output (input) / DEQUANTIZE input (output)."""
+    fix = "export with full-integer quantization"
+    if tensor.dtype == "INT8" and tensor.scales:
+        return tensor
+    if tensor.dtype != "FLOAT32":
+        raise ModelError(f"{path}: the {role} is {tensor.dtype}, not quantized int8; {fix}")
+    if role == "input":
+        edge = [op for op in graph.operators if tensor.index in op.inputs]
+        other = [graph.tensors[op.outputs[0]] for op in edge
+                 if op.opcode == "QUANTIZE" and len(op.outputs) == 1]
+    else:
+        edge = [op for op in graph.operators if tensor.index in op.outputs]
+        other = [graph.tensors[op.inputs[0]] for op in edge
+                 if op.opcode == "DEQUANTIZE" and op.inputs and op.inputs[0] >= 0]
+    if len(edge) != 1 or len(other) != 1 or other[0].dtype != "INT8" or not other[0].scales:
+        step = "a QUANTIZE right after it" if role == "input" else "a DEQUANTIZE right before it"
+        raise ModelError(f"{path}: the {role} is float32 without {step} (tinyedge runs float "
+                         f"only at a model's edges); {fix}")
+    return other[0]
 
 
 def _check_ops(graph: Graph, path: str | Path) -> tuple[str, ...]:
@@ -64,3 +118,12 @@ def _check_ops(graph: Graph, path: str | Path) -> tuple[str, ...]:
         if op.opcode not in names:
             names.append(op.opcode)
     return tuple(names)
+
+
+def output_record(labels: np.ndarray, outputs: np.ndarray, signature: Int8Signature,
+                  ) -> Record:
+    """The record of a classifier's outputs on any runtime or the device: int8 logits with
+    the output quantization, or the float32 logits a dequantizing model returns."""
+    if signature.output_dtype == "float32":
+        return make_record(labels, outputs)
+    return make_record(labels, outputs, signature.output_scale, signature.output_zero_point)
