@@ -37,9 +37,12 @@ from tinyedge.layout import (
 
 
 def _add_model_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
-    parser.add_argument("--arch", required=required, help="scalecnn or mobilenetv2")
+    parser.add_argument("--arch", required=required,
+                        help="scalecnn or mobilenetv2 (the scaling zoo), or an MLPerf Tiny "
+                             "model: resnet8, dscnn, mobilenetv1, fcautoencoder")
     parser.add_argument("--width", required=required,
-                        help="c for scalecnn (4…64), m for mobilenetv2 (0.10…3.00)")
+                        help="c for scalecnn (4…64), m for mobilenetv2 (0.10…3.00); the "
+                             "MLPerf Tiny models' one width is in `tinyedge models`")
     parser.add_argument("--seed", type=nonnegative_int("a training seed ≥ 0, e.g. 0"), default=0,
                         help="training seed (default 0)")
 
@@ -158,6 +161,7 @@ def cmd_data_fetch(args: argparse.Namespace) -> int:
 
 
 def _train_config(args: argparse.Namespace):
+    from tinyedge.data import dataset_for
     from tinyedge.models import resolve
     from tinyedge.train import TrainConfig
 
@@ -167,8 +171,8 @@ def _train_config(args: argparse.Namespace):
                                                "cutout") if getattr(args, k) is not None}
     if args.no_hflip:
         overrides["hflip"] = False
-    return TrainConfig(arch=spec.arch, width=spec.width, seed=args.seed, dataset=args.dataset,
-                       **overrides)
+    return TrainConfig(arch=spec.arch, width=spec.width, seed=args.seed,
+                       dataset=dataset_for(args.dataset, spec), **overrides)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -190,13 +194,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from tinyedge.data import load_dataset
+    from tinyedge.data import dataset_for, load_dataset
     from tinyedge.export import default_checkpoint, export_model
     from tinyedge.models import resolve
 
     spec = resolve(args.arch, args.width)
     checkpoint = args.checkpoint or default_checkpoint(spec, args.seed, args.runs)
-    dataset = load_dataset(args.dataset, args.data_root) if args.dataset else None
+    dataset = (load_dataset(dataset_for(args.dataset, spec), args.data_root) if args.dataset
+               else None)
     result = export_model(spec, checkpoint, args.out, seed=args.seed, dataset=dataset,
                           data_root=args.data_root, calib_samples=args.calib_samples,
                           verify_samples=args.verify_samples, progress=_progress(args))
@@ -254,14 +259,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return _evaluate_device(args)
     if mode == "host int8":
         return _evaluate_int8(args)
-    from tinyedge.data import load_dataset
+    from tinyedge.data import dataset_for, load_dataset
     from tinyedge.evaluate import evaluate_checkpoint
     from tinyedge.models import resolve
     from tinyedge.train import read_checkpoint
 
     payload = read_checkpoint(args.checkpoint)
-    dataset = load_dataset(args.dataset or payload.get("dataset", "cifar100"), args.data_root)
-    run_name = resolve(payload["arch"], payload["width"]).run_name(int(payload.get("seed", 0)))
+    spec = resolve(payload["arch"], payload["width"])
+    name = dataset_for(args.dataset, spec) if args.dataset else payload.get("dataset", "cifar100")
+    dataset = load_dataset(name, args.data_root)
+    run_name = spec.run_name(int(payload.get("seed", 0)))
     out = args.out or args.results / run_name / FLOAT_RUNTIME
     metrics = evaluate_checkpoint(args.checkpoint, dataset, out, device=args.device or "cpu",
                                   limit=args.limit, progress=_progress(args))

@@ -1,5 +1,8 @@
 """The training loop: SGD with cosine annealing, on-device augmentation, epoch checkpoints
-that make an interrupted run resume exactly where it stopped."""
+that make an interrupted run resume exactly where it stopped. Classifiers minimise the
+cross-entropy of their logits; a reconstruction model (an autoencoder, the zoo's
+``reconstructs``) minimises the mean squared error between its output and its normalised
+input, on the normal inputs (label 0) of the training split only."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -25,8 +29,9 @@ from tinyedge.fileio import (
 )
 from tinyedge.layout import CHECKPOINT_NAME, MANIFEST_NAME, RUNS_DIR
 from tinyedge.layout import TRAIN_STATE_NAME as STATE_NAME
-from tinyedge.models import build_model, count_macs, count_parameters, resolve
+from tinyedge.models import ModelSpec, build_model, count_macs, count_parameters, resolve
 from tinyedge.progress import Progress, SilentProgress
+from tinyedge.records import image_set
 from tinyedge.train.augment import cutout, normalize, random_crop, random_hflip, to_float
 from tinyedge.train.checkpoint import save_checkpoint
 from tinyedge.train.config import TrainConfig, cosine_lr
@@ -123,8 +128,9 @@ def train(
         raise TinyedgeError(
             f"{spec.name} takes {'×'.join(map(str, spec.sample_shape))} inputs but "
             f"{dataset.name} holds {'×'.join(map(str, dataset.train_images.shape[1:]))}; "
-            "train it on a dataset of its input shape (the tinyedge datasets are 32×32×3 "
-            "images)")
+            "train it on a dataset of its input shape: --dataset synthetic makes synthetic "
+            "inputs of the model's own shape (the other bundled datasets are 32×32×3 images)")
+    train_images, train_labels = _training_split(spec, dataset)
     run_dir = run_dir_for(config, out_root)
     state_path = run_dir / STATE_NAME
     if force:
@@ -161,15 +167,15 @@ def train(
     mean, std = dataset.normalization()
     mean_t = torch.tensor(mean, device=dev)
     std_t = torch.tensor(std, device=dev)
-    images = torch.from_numpy(dataset.train_images).to(dev)
-    labels = torch.from_numpy(dataset.train_labels).to(dev)
+    images = torch.from_numpy(train_images).to(dev)
+    labels = torch.from_numpy(train_labels).to(dev)
 
     bar = progress.task(config.epochs, f"train {run_dir.name}", unit="epoch")
     bar.advance(start_epoch)
     try:
         for epoch in range(start_epoch, config.epochs):
             stats = _train_epoch(model, optimizer, images, labels, mean_t, std_t, epoch,
-                                 config, rng)
+                                 config, rng, reconstruct=spec.reconstructs)
             if not math.isfinite(stats["loss"]):
                 raise TinyedgeError(
                     f"training {run_dir.name} diverged: the loss is {stats['loss']} at epoch "
@@ -177,8 +183,8 @@ def train(
                     "with --force")
             history.append(stats)
             _save_state(state_path, model, optimizer, rng, history, epoch + 1, config)
-            bar.advance(1, loss=f"{stats['loss']:.3f}", acc=f"{stats['train_acc']:.3f}",
-                        lr=f"{stats['lr']:.4f}")
+            accuracy = {"acc": f"{stats['train_acc']:.3f}"} if "train_acc" in stats else {}
+            bar.advance(1, loss=f"{stats['loss']:.3f}", **accuracy, lr=f"{stats['lr']:.4f}")
             if on_epoch_end is not None:
                 on_epoch_end(epoch + 1, stats)
     finally:
@@ -195,13 +201,16 @@ def train(
         "params": count_parameters(model_cpu),
         "macs": count_macs(model_cpu),
         "final_train_loss": history[-1]["loss"] if history else None,
-        "final_train_acc": history[-1]["train_acc"] if history else None,
+        "final_train_acc": history[-1].get("train_acc") if history else None,
         "mean_images_per_s": sum(h["images_per_s"] for h in history) / max(1, len(history)),
         "history": history,
     }
     write_manifest(
         run_dir, "train",
-        inputs={"dataset": dataset.name, "train_images": len(dataset.train_labels)},
+        inputs={"dataset": dataset.name, "train_images": len(train_labels),
+                "train_split": image_set(dataset.name, "train", dataset.train_images,
+                                         dataset.train_labels),
+                **_synthetic_identity(dataset.name)},
         parameters={
             "config": config.to_dict(), "device": str(dev), "num_classes": dataset.num_classes
         },
@@ -210,6 +219,28 @@ def train(
     )
     state_path.unlink(missing_ok=True)
     return TrainResult(run_dir, checkpoint, history, start_epoch, figures=figures)
+
+
+def _training_split(spec: ModelSpec, dataset: ImageDataset) -> tuple[np.ndarray, np.ndarray]:
+    """The training inputs and labels: all of them for a classifier, the normal ones
+    (label 0) for a reconstruction model, which learns what normal inputs look like."""
+    if not spec.reconstructs:
+        return dataset.train_images, dataset.train_labels
+    normal = dataset.train_labels == 0
+    if normal.sum() < 2:
+        raise TinyedgeError(f"{spec.name} learns to reconstruct normal inputs (label 0), but "
+                            f"{dataset.name}'s training split holds {int(normal.sum())}; use "
+                            "--dataset synthetic (normal and anomalous synthetic inputs)")
+    return dataset.train_images[normal], dataset.train_labels[normal]
+
+
+def _synthetic_identity(name: str) -> dict[str, Any]:
+    """``{"synthetic": {...}}`` (every number behind the data) for a named synthetic
+    dataset, else nothing."""
+    from tinyedge.data.synthetic import SyntheticSpec
+
+    named = SyntheticSpec.parse(name)
+    return {"synthetic": named.as_dict()} if named is not None else {}
 
 
 def _train_epoch(
@@ -222,6 +253,8 @@ def _train_epoch(
     epoch: int,
     config: TrainConfig,
     rng: _Rng,
+    *,
+    reconstruct: bool = False,
 ) -> dict[str, float]:
     lr = cosine_lr(epoch, config)
     for group in optimizer.param_groups:
@@ -238,18 +271,19 @@ def _train_epoch(
             continue
         x = _augment(to_float(images[idx]), mean, std, config, rng)
         y = labels[idx]
-        logits = model(x)
-        loss = F.cross_entropy(logits, y)
+        out = model(x)
+        loss = F.mse_loss(out, x) if reconstruct else F.cross_entropy(out, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         total_loss += loss.detach() * len(idx)
-        total_correct += (logits.argmax(1) == y).sum()
+        if not reconstruct:
+            total_correct += (out.argmax(1) == y).sum()
         seen += len(idx)
     if images.device.type == "cuda":
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - started
-    return {
+    stats = {
         "epoch": epoch + 1,
         "lr": lr,
         "loss": float(total_loss) / max(1, seen),
@@ -257,13 +291,19 @@ def _train_epoch(
         "seconds": elapsed,
         "images_per_s": seen / elapsed if elapsed > 0 else 0.0,
     }
+    if reconstruct:  # no classes: the loss is the reconstruction MSE
+        del stats["train_acc"]
+    return stats
 
 
 def _augment(
     x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, config: TrainConfig, rng: _Rng
 ) -> torch.Tensor:
     """Crop (black padding) and flip on raw pixels, normalize, then Cutout, whose zeroed
-    patch therefore takes the dataset's mean colour as in the original recipe."""
+    patch therefore takes the dataset's mean colour as in the original recipe. Feature
+    vectors (N×F) have no spatial layout to crop or flip: they are only normalised."""
+    if x.dim() != 4:
+        return normalize(x, mean, std)
     x = random_crop(x, config.crop_padding, rng.augment)
     if config.hflip:
         x = random_hflip(x, rng.augment)
