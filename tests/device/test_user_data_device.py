@@ -62,3 +62,28 @@ def test_emulated_board_runs_a_vector_input_model_on_quantised_rows(tmp_path: Pa
     metrics = evaluate_on_device(model, target, out, mode="batch", data=load_user_data(path))
     np.testing.assert_array_equal(load_record(out).logits, run_int8(model, inputs, "tflm"))
     assert metrics["n"] == 5 and load_record(out).logits.shape == (5, 5)
+
+
+def test_emulated_board_runs_a_float_edge_model_equal_to_tflm(tmp_path: Path) -> None:
+    """A model with float32 input and output (QUANTIZE and DEQUANTIZE in the firmware):
+    the protocol carries 4 bytes a value each way, the Cortex-M7's FPU quantizes and
+    dequantizes, and the float32 logits equal TFLite Micro's bit for bit."""
+    model = tmp_path / "mine" / "float_edges.tflite"
+    model.parent.mkdir()
+    shutil.copy(CORPUS / "op_classifier_float_io.tflite", model)
+    images = np.random.default_rng(8).integers(0, 256, (5, 4, 4, 3), dtype=np.uint8)
+    path = tmp_path / "five.npz"
+    np.savez(path, images=images, labels=np.array([0, 1, 2, 3, 4]))
+    out = tmp_path / "results" / "device-mps2-an500-qemu"
+    target = device_target("mps2-an500", model, build_root=tmp_path / "build")
+    for mode in ("batch", "stream"):
+        run = out.with_name(f"{out.name}-{mode}")
+        evaluate_on_device(model, target, run, mode=mode, data=load_user_data(path),
+                           normalize=NORM)
+        from tinyedge.int8.preprocess import model_input
+
+        x = model_input(images, *NORM, check_int8_model(model))
+        expected = run_int8(model, x, "tflm")
+        got = load_record(run).logits
+        assert got.dtype == np.float32 and got.shape == (5, 6)
+        assert got.view(np.uint32).tolist() == expected.view(np.uint32).tolist(), mode

@@ -213,3 +213,64 @@ def test_a_vector_input_model_refuses_images_and_rows_of_another_length(vector_m
     flat = _npz(tmp_path / "f.npz", images=np.zeros((2, 12), np.uint8), labels=np.array([0, 1]))
     _refused(run_cli, tmp_path, "--model", str(vector_model), "--runtime", "tflm", "--data",
              str(flat), message="images must be uint8 N×H×W×C (NHWC), got uint8 2×12")
+
+
+FLOAT_IO = CORPUS / "op_classifier_float_io.tflite"  # float32 1×4×4×3 in, float32 6 out
+
+
+@pytest.fixture
+def float_io_model(tmp_path) -> Path:
+    """A classifier with float32 edges: QUANTIZE after the input, DEQUANTIZE before the
+    output, as TensorFlow's converter writes with float inference input/output types."""
+    return _copied(FLOAT_IO, tmp_path / "f" / "float_edges.tflite")
+
+
+@pytest.mark.slow  # compiles the native runtime for the model
+def test_a_float_edge_model_is_the_same_on_every_host_runtime(float_io_model, tmp_path,
+                                                                run_cli):
+    """Images become normalised float32, which the model quantizes itself; every runtime
+    returns its float32 logits, byte for byte the same as TFLite Micro's."""
+    sig = check_int8_model(float_io_model)
+    assert (sig.input_dtype, sig.output_dtype) == ("float32", "float32")
+    assert sig.input_bytes == 4 * 4 * 3 * 4 and sig.output_bytes == 6 * 4
+    images, labels = _images(9, (4, 4, 3), seed=4), np.arange(9) % 6
+    data = _npz(tmp_path / "imgs.npz", images=images, labels=labels)
+    records = {}
+    for runtime in ("tflm", "native", "litert-ref"):
+        out = tmp_path / runtime
+        result = run_cli("evaluate", "--model", str(float_io_model), "--runtime", runtime,
+                         "--data", str(data), "--normalize", _norm_arg(), "--out", str(out))
+        assert result.code == 0, result.err
+        records[runtime] = load_record(out)
+    from tinyedge.int8 import run_int8
+    from tinyedge.int8.preprocess import model_input
+
+    x = model_input(images, *NORM, sig)
+    assert x.dtype == np.float32
+    expected = run_int8(float_io_model, x, "tflm")
+    assert expected.dtype == np.float32 and expected.shape == (9, 6)
+    for runtime, record in records.items():
+        assert not record.is_quantized, runtime  # the model's own float logits
+        assert record.logits.view(np.uint32).tolist() == expected.view(np.uint32).tolist(), \
+            runtime
+    metrics = json.loads((tmp_path / "native" / "metrics.json").read_text())
+    assert metrics["n"] == 9
+
+
+def test_a_float_edge_model_takes_float32_inputs_not_int8(float_io_model, tmp_path,
+                                                          run_cli):
+    rows = np.random.default_rng(2).normal(0, 1, (3, 4, 4, 3))
+    good = _npz(tmp_path / "good.npz", inputs=rows.astype(np.float32), labels=np.arange(3))
+    result = run_cli("evaluate", "--model", str(float_io_model), "--runtime", "tflm",
+                     "--data", str(good), "--out", str(tmp_path / "ok"))
+    assert result.code == 0, result.err
+    assert load_record(tmp_path / "ok").logits.dtype == np.float32
+    int8 = _npz(tmp_path / "q.npz", inputs=np.zeros((2, 4, 4, 3), np.int8),
+                labels=np.array([0, 1]))
+    _refused(run_cli, tmp_path, "--model", str(float_io_model), "--runtime", "tflm",
+             "--data", str(int8), message="holds int8 `inputs`, but")
+    nan = rows.astype(np.float32)
+    nan[0, 0, 0, 0] = np.nan
+    bad = _npz(tmp_path / "nan.npz", inputs=nan, labels=np.arange(3))
+    _refused(run_cli, tmp_path, "--model", str(float_io_model), "--runtime", "tflm",
+             "--data", str(bad), message="inputs hold NaN or infinite values")

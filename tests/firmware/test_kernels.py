@@ -88,3 +88,29 @@ def test_mean_with_equal_input_and_output_quantization(model_dir: Path,
     for variant in BUILDS:
         got = build(path, native_cache, variant).run(inputs)
         assert (got == tflm_outputs(path, inputs)).all()
+
+
+def test_float_edge_saturates_where_tflite_micro_is_undefined(model_dir: Path,
+                                                              native_cache: Path) -> None:
+    """TFLite Micro converts x / scale to int32 unchecked (undefined for NaN and beyond
+    int32); tinyedge's QUANTIZE saturates there: NaN reads as 0 (the zero point), ±inf and
+    ±1e30 as the ends of the int8 range — the same outputs as 0 and ±10⁶·scale."""
+    case = next(c for c in CASES if c.name == "conv_float_io")
+    path = model_dir / f"{case.name}.tflite"
+    if not path.exists():
+        build_op_model(case, path)
+    item = case.shape[1:]
+
+    def full(value: float) -> np.ndarray:
+        return np.full(item, value, np.float32)
+
+    scale = float(build(path, native_cache, "reference").compiled.layers[0].params["scale"]
+                  .value)
+    undefined = np.stack([full(np.nan), full(np.inf), full(-np.inf), full(1e30), full(-1e30)])
+    defined = np.stack([full(0.0), full(1e6 * scale), full(-1e6 * scale), full(1e6 * scale),
+                        full(-1e6 * scale)])
+    for variant in BUILDS:
+        native = build(path, native_cache, variant)
+        got, want = native.run(undefined), native.run(defined)
+        assert byte_mismatches(got, want).size == 0, variant
+    np.testing.assert_array_equal(tflm_outputs(path, defined), want)  # the defined side
