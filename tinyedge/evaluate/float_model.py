@@ -13,9 +13,9 @@ from tinyedge.analysis.anomaly import reconstruction_error
 from tinyedge.data import ImageDataset
 from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import check_stage_folder, file_entry, write_manifest
+from tinyedge.int8.inputs import check_anomaly_labels
 from tinyedge.layout import FLOAT_RUNTIME
 from tinyedge.progress import Progress
-from tinyedge.int8.inputs import check_anomaly_labels
 from tinyedge.records import (
     AnomalyRecord,
     headline_figures,
