@@ -51,6 +51,7 @@ def synthetic():
 HEAVY = ("tensorflow", "cross", "qemu", "browser", "ray", "subprocess")
 MODULE_MARKERS = {
     "device/test_qemu_e2e.py": ("tensorflow", "cross", "qemu"),
+    "device/test_anomaly_device.py": ("tensorflow", "cross", "qemu"),
     "device/test_boards_io.py": ("tensorflow", "cross", "qemu"),
     "device/test_boot_handshake.py": ("cross", "qemu"),
     "device/test_clock_report.py": ("cross", "qemu"),
