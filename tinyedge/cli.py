@@ -285,13 +285,28 @@ def _evaluate_int8(args: argparse.Namespace) -> int:
     if not args.model.is_file():
         raise TinyedgeError(f"model {args.model} does not exist; create it with `tinyedge export`")
     data = _user_data(args)
-    dataset = load_dataset(args.dataset, args.data_root) if args.dataset else None
+    dataset = (load_dataset(_dataset_for_model(args.dataset, args.model), args.data_root)
+               if args.dataset else None)
     out = args.out or args.results / args.model.parent.name / args.runtime
     metrics = evaluate_tflite(args.model, args.runtime, out, dataset=dataset, data=data,
                               normalize=args.normalize, data_root=args.data_root,
                               limit=args.limit, progress=_progress(args), task=args.task)
     _print_metrics(out, metrics)
     return 0
+
+
+def _dataset_for_model(name: str, model: Path) -> str:
+    """What --dataset NAME means for an exported zoo model (``synthetic`` is data of an
+    MLPerf Tiny model's own shape); a model without an export manifest takes NAME as is."""
+    from tinyedge.data import dataset_for
+    from tinyedge.int8.inputs import find_export_info
+    from tinyedge.models import resolve
+
+    manifest = find_export_info(model)
+    if manifest is None:
+        return name
+    params = manifest["parameters"]
+    return dataset_for(name, resolve(params.get("arch"), params.get("width")))
 
 
 def _user_data(args: argparse.Namespace):

@@ -78,3 +78,17 @@ def test_autoencoder_trains_on_normal_inputs_and_detects_anomalies(run_cli, tmp_
         m = result[runtime]
         assert m["task"] == "anomaly" and (m["n_normal"], m["n_anomalous"]) == (100, 100)
         assert m["auc"] > 0.9, (runtime, m["auc"])
+    # `--dataset synthetic` names the same data for the exported model; a 32×32×3 dataset
+    # is refused in one line.
+    model = str(tmp_path / "export" / "fcautoencoder-w128-s0" / TFLITE_NAME)
+    again = run_cli("evaluate", "--model", model, "--runtime", "tflm", "--dataset",
+                    "synthetic", "--out", "again")
+    assert again.code == 0, again.err
+    assert json.loads((tmp_path / "again" / METRICS_NAME).read_text())["auc"] == \
+        result["tflm"]["auc"]
+    refused = run_cli("evaluate", "--model", model, "--runtime", "tflm", "--dataset",
+                      "digits", "--out", "refused")
+    assert refused.code == 2 and len(refused.err.strip().splitlines()) == 1
+    assert "fcautoencoder-w128 takes 640 inputs but digits holds 32×32×3; use --dataset " \
+        "synthetic" in refused.err
+    assert not (tmp_path / "refused").exists()
