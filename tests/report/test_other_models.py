@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from report.results_tree import CLASS_NAMES, int8_logits
+from report.results_tree import CLASS_NAMES, device_json, int8_logits, memory_json
 
-from tinyedge.fileio import sha256_file, write_manifest
+from tinyedge.fileio import file_entry, sha256_file, write_json_atomic, write_manifest
 from tinyedge.records import (
     AnomalyRecord,
     image_set,
@@ -85,6 +85,9 @@ def test_evaluations_of_a_model_outside_the_zoo_are_reported(tmp_path, run_cli, 
     section = page[page.index('id="model-mine"'):page.index('id="audit"')]
     assert f'title="{model_sha}">{model_sha[:12]}…' in section
     assert "rows.npz (file)" in section and data_sha[:12] in section
+    # calibration and classes as for a variant: one reliability diagram per runtime
+    assert "<h4>Calibration</h4>" in section
+    assert section.count('alt="reliability diagram of mine, ') == 2
     summary = json.loads((results / "summary.json").read_text())
     assert summary["other_models"] == [{"name": "mine", "runtimes": ["tflm", "litert"]}]
     assert [v["name"] for v in summary["variants"]] == ["scalecnn-w8-s0"]
@@ -135,6 +138,30 @@ def test_runs_of_another_model_file_are_not_paired_and_warn(tmp_path):
     page = result.html.read_text()
     assert 'class="warning"' in page
     assert "bbbbbbbbbbbb…" in page and "aaaaaaaaaaaa…" in page
+
+
+def test_a_device_run_of_a_model_outside_the_zoo_shows_its_profile(tmp_path):
+    results = tmp_path / "results"
+    images = _images("a.npz", 0)
+    device = "device-nucleo-f746-qemu"
+    _write_run(results, "tflm", "a" * 64, images)
+    _write_run(results, device, "a" * 64, images)
+    write_json_atomic(results / "mine" / device / "device.json", device_json())
+    memory = tmp_path / "build" / "nucleo-f746.mps2-an500" / "mine-aaaaaaaaaaaa" / "memory.json"
+    write_json_atomic(memory, memory_json())
+    write_manifest(results / "mine" / device, "evaluate",
+                   inputs={"model": {"path": "mine/m.tflite", "sha256": "a" * 64},
+                           "dataset": images["dataset"], "images": images,
+                           "memory": file_entry(memory)})
+    result = build_report(results)
+    page = result.html.read_text()
+    section = page[page.index('id="model-mine"'):page.index('id="audit"')]
+    assert f"On the device: {device}" in section and "FULLY_CONNECTED" in section
+    assert "4.63 ms at 216 MHz (emulator model)" in section  # latency with its clock
+    row = next(r for r in read_csv(result.tables["models.csv"]) if r["runtime"] == device)
+    assert int(row["peak_ram_bytes"]) == device_json()["ram"]["peak_bytes"]
+    assert [(r["a"], r["b"], r["bytes_differ"]) for r in read_csv(result.tables["audit.csv"])
+            ] == [("tflm", device, "0")]
 
 
 def test_runs_on_other_data_are_not_paired(tmp_path):

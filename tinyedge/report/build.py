@@ -20,7 +20,7 @@ from tinyedge.layout import REPORT_HTML, REPORT_TABLES, SUMMARY_JSON, project_ro
 from tinyedge.report import deployment_html as dh
 from tinyedge.report import html as h
 from tinyedge.report import plots, sections
-from tinyedge.report.collect import Collection, Variant, collect, runtime_order
+from tinyedge.report.collect import Collection, RunGroup, Variant, collect, runtime_order
 from tinyedge.report.deployment import Images, build_memory, flip_view
 from tinyedge.report.tables import (
     AUDIT_COLUMNS,
@@ -263,6 +263,13 @@ def _render(col: Collection, rows, models, pairs, audit, seeds, archs, notes,
             _details(v, col, images, notes, figs))
         v_entries.append(e)
         v_body.append(html)
+    o_entries, o_body = [], []
+    for group in col.others:  # models from outside the zoo, also before the overview
+        e, html = sections.other_model_section(
+            group, [r for r in models if r["model"] == group.name],
+            _details(group, col, images, notes, figs))
+        o_entries.append(e)
+        o_body.append(html)
     entries, body = [h.TocEntry("overview", "Overview")], [_overview(col, notes)]
     if col.variants:  # the zoo's sections: nothing to show without a variant
         entries.append(h.TocEntry("costs", "Accuracy and cost"))
@@ -279,12 +286,6 @@ def _render(col: Collection, rows, models, pairs, audit, seeds, archs, notes,
         entries.append(h.TocEntry("widths", "Across widths", w_entries))
         body.append(h.section("widths", "Across widths", "".join(w_body)))
     if col.others:
-        o_entries, o_body = [], []
-        for group in col.others:
-            e, html = sections.other_model_section(
-                group, [r for r in models if r["model"] == group.name])
-            o_entries.append(e)
-            o_body.append(html)
         entries.append(h.TocEntry("others", "Other models", o_entries))
         body.append(h.section("others", "Other models", h.note(
             "Models from outside the zoo: results folders not named "
@@ -349,10 +350,10 @@ def _costs_html(col: Collection, rows: list[dict], figs: _Figures) -> str:
     return "".join(out)
 
 
-def _details(v: Variant, col: Collection, images: Images, notes: list[str],
+def _details(v: RunGroup, col: Collection, images: Images, notes: list[str],
              figs: _Figures) -> str:
     """Calibration, classes, which inputs flipped, and each device run's per-layer profile
-    and memory, as sub-sections of the variant."""
+    and memory, as sub-sections of the variant (or of a model from outside the zoo)."""
     parts = [dh.reliability_html(v, figs), dh.class_html(v)]
     view = flip_view(v)
     if view is not None:

@@ -31,7 +31,7 @@ from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import Fields, read_json_object, sha256_file
 from tinyedge.layout import MANIFEST_NAME, project_root_of, resolve_stored
 from tinyedge.records import image_set
-from tinyedge.report.collect import Run, Variant, aligned
+from tinyedge.report.collect import Run, RunGroup, Variant, aligned
 from tinyedge.report.tables import num_classes
 
 MAX_THUMBNAILS = 24  # per direction and variant
@@ -106,7 +106,7 @@ def class_names_of(run: Run) -> list[str]:
     return [str(i) for i in range(c)]
 
 
-def flip_view(v: Variant, top_flows: int = 10) -> FlipView | None:
+def flip_view(v: RunGroup, top_flows: int = 10) -> FlipView | None:
     """Float vs the deployed run of ``v`` on the images both hold; None when either is
     missing or the two are not comparable (another model or image set)."""
     f, d = v.float_run, v.deployed()

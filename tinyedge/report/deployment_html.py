@@ -14,7 +14,7 @@ from tinyedge.analysis import bottom_k_accuracy, reliability_curve
 from tinyedge.records import ECE_BINS
 from tinyedge.report import deployment_plots as dp
 from tinyedge.report import html as h
-from tinyedge.report.collect import Run, Variant
+from tinyedge.report.collect import Run, RunGroup, Variant
 from tinyedge.report.deployment import (
     MAX_THUMBNAILS,
     FlippedImage,
@@ -180,7 +180,7 @@ def memory_html(run: Run, memory: dict[str, Any] | None, figs: Embed) -> str:
 # --- calibration and classes --------------------------------------------------------------
 
 
-def reliability_html(v: Variant, figs: Embed) -> str:
+def reliability_html(v: RunGroup, figs: Embed) -> str:
     figures = []
     for rt, run in v.runs.items():
         probs = run.record.probabilities()
@@ -196,7 +196,7 @@ def reliability_html(v: Variant, figs: Embed) -> str:
                      "images in each bin."))
 
 
-def class_html(v: Variant) -> str:
+def class_html(v: RunGroup) -> str:
     """Per-class accuracy with its number of images (float and deployed side by side),
     hardest deployed class first, and bottom-k means for k = 5, 10, 20 below the number
     of classes."""

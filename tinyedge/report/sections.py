@@ -251,9 +251,10 @@ def data_cell(row: dict[str, Any]) -> str:
     return text
 
 
-def other_model_section(group: RunGroup, rows: Sequence[dict[str, Any]]
+def other_model_section(group: RunGroup, rows: Sequence[dict[str, Any]], details: str
                         ) -> tuple[h.TocEntry, str]:
-    """A model from outside the zoo: each run's accuracy, device cost and provenance."""
+    """A model from outside the zoo: each run's accuracy, device cost and provenance, then
+    ``details`` (calibration, classes, each device run's profile and memory)."""
     a = anchor("model", group.name)
     table = h.table(
         ["runtime", "images", "top-1 accuracy", "top-5 accuracy", "ECE (15 bins)",
@@ -268,4 +269,5 @@ def other_model_section(group: RunGroup, rows: Sequence[dict[str, Any]]
     if group.unpaired:
         body.append(h.note("Runs that ran another model file or other data are not "
                            "compared (see the notes)."))
+    body.append(details)
     return h.TocEntry(a, group.name), h.section(a, group.name, "".join(body), level=3)

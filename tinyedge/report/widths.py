@@ -16,7 +16,7 @@ import numpy as np
 from tinyedge.analysis import error_mask, jaccard, seed_pair_jaccard
 from tinyedge.analysis.scaling_table import ModelRow, scaling_report
 from tinyedge.errors import TinyedgeError
-from tinyedge.report.collect import Collection, Run, Variant, aligned, labels_agree
+from tinyedge.report.collect import Collection, Run, RunGroup, Variant, aligned, labels_agree
 from tinyedge.report.tables import class_accuracy
 
 Kind = Literal["float", "deployed"]
@@ -28,7 +28,7 @@ class WidthMatrix(NamedTuple):
     values: np.ndarray  # (len(widths), len(widths)) or (len(widths), classes)
 
 
-def run_of(v: Variant, kind: Kind) -> Run | None:
+def run_of(v: RunGroup, kind: Kind) -> Run | None:
     return v.float_run if kind == "float" else v.deployed()
 
 
