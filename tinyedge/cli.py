@@ -209,9 +209,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     output_bytes = f["verify_samples"] * f["output_shape"][-1]
     print(f"{result.tflite}  ({f['tflite_bytes']:,} bytes, TFLite Micro arena "
           f"{f['tflm_arena_bytes']:,} bytes)")
+    if "float_int8_top1_agreement" in f:
+        versus = f"float↔int8 top-1 agreement {f['float_int8_top1_agreement']:.4f}"
+    else:  # a reconstruction model: anomaly scores, not classes
+        versus = (f"float↔int8 anomaly score differs by "
+                  f"{100 * f['float_int8_score_relative_difference']:.1f}% (mean MSE "
+                  f"{f['float_mean_score']:.4g} vs {f['int8_mean_score']:.4g})")
     print(f"ONNX vs PyTorch max |logit diff| {f['onnx_max_abs_logit_diff']:.2e}; "
-          f"float↔int8 top-1 agreement {f['float_int8_top1_agreement']:.4f} on "
-          f"{f['verify_samples']} test images; LiteRT-ref ≡ TFLite Micro: "
+          f"{versus} on {f['verify_samples']} test images; LiteRT-ref ≡ TFLite Micro: "
           f"{'yes' if f['litert_ref_equals_tflm'] else 'no'} "
           f"({f['litert_ref_vs_tflm_differing_bytes']} of {output_bytes} output bytes differ)")
     return 0

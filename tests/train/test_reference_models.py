@@ -51,7 +51,7 @@ def _pipeline(run_cli, arch: str, width: str, *train_options: str) -> dict[str, 
     for runtime in ("float", "tflm"):
         assert stages[runtime]["inputs"]["images"]["dataset"] == name
         assert stages[runtime]["inputs"]["images"]["split"] == "test"
-    return {"name": name,
+    return {"name": name, "export": stages["export"], "export_said": exported.out,
             **{r: json.loads((Path("results") / run / r / METRICS_NAME).read_text())
                for r in ("float", "tflm")}}
 
@@ -78,6 +78,13 @@ def test_autoencoder_trains_on_normal_inputs_and_detects_anomalies(run_cli, tmp_
         m = result[runtime]
         assert m["task"] == "anomaly" and (m["n_normal"], m["n_anomalous"]) == (100, 100)
         assert m["auc"] > 0.9, (runtime, m["auc"])
+    # export verifies a reconstruction model by its anomaly scores, not by top-1
+    figures = result["export"]["figures"]
+    assert "float_int8_top1_agreement" not in figures and figures["verify_samples"] == 20
+    assert figures["float_mean_score"] > 0 and figures["int8_mean_score"] > 0
+    assert figures["float_int8_score_relative_difference"] < 0.25, figures
+    assert figures["float_auc"] > 0.9 and figures["int8_auc"] > 0.9, figures
+    assert "float↔int8 anomaly score differs by" in result["export_said"]
     # `--dataset synthetic` names the same data for the exported model; a 32×32×3 dataset
     # is refused in one line.
     model = str(tmp_path / "export" / "fcautoencoder-w128-s0" / TFLITE_NAME)
