@@ -179,9 +179,8 @@ def _export_into(
     progress.message(f"int8 TFLite written ({tflite_path.stat().st_size:,} bytes)")
 
     with _timed(timings, "verify_s"):
-        verify = _verify_reconstruction if spec.reconstructs else _verify
-        verification = verify(model, tflite_path, dataset, mean, std, signature,
-                              verify_samples, progress)
+        verification = _verify(model, tflite_path, dataset, mean, std, signature,
+                               verify_samples, progress, spec.reconstructs)
     figures = {
         "params": count_parameters(model),
         "macs": count_macs(model),
@@ -220,43 +219,48 @@ def _verify(
     signature: Any,
     samples: int,
     progress: Progress,
+    reconstructs: bool = False,
 ) -> dict[str, Any]:
-    """Float vs int8 top-1 agreement on a held-out slice of the test split, and whether
-    LiteRT's reference kernels equal TFLite Micro byte for byte."""
+    """Float vs int8 on a held-out slice of the test split — top-1 agreement for a
+    classifier, anomaly scores for a reconstruction model — and whether LiteRT's reference
+    kernels equal TFLite Micro byte for byte."""
     images, labels = dataset.test_images[:samples], dataset.test_labels[:samples]
-    float_pred = argmax_pred(float_logits(model, images, mean, std))
-    q, tflm, ref = _int8_runs(tflite_path, images, mean, std, signature, progress)
-    int8_pred = argmax_pred(tflm)
+    float_out = float_logits(model, images, mean, std)
+    q = quantize_images(images, mean, std, signature.input_scale, signature.input_zero_point)
+    tflm = run_int8(tflite_path, q, "tflm", progress=progress)
+    ref = run_int8(tflite_path, q, "litert-ref", progress=progress)
+    if reconstructs:
+        versus = _reconstruction_figures(images, labels, mean, std, signature, q, float_out,
+                                         tflm)
+    else:
+        float_pred, int8_pred = argmax_pred(float_out), argmax_pred(tflm)
+        versus = {
+            "float_int8_top1_agreement": float((float_pred == int8_pred).mean()),
+            "float_top1": float((float_pred == labels).mean()),
+            "int8_top1": float((int8_pred == labels).mean()),
+            "litert_ref_vs_tflm_top1_agreement": float(
+                (argmax_pred(ref) == int8_pred).mean()),
+        }
+    differ = tflm != ref
     return {
         "verify_samples": len(images),
-        "float_int8_top1_agreement": float((float_pred == int8_pred).mean()),
-        "float_top1": float((float_pred == labels).mean()),
-        "int8_top1": float((int8_pred == labels).mean()),
-        **_litert_vs_tflm(tflm, ref),
-        "litert_ref_vs_tflm_top1_agreement": float((argmax_pred(ref) == int8_pred).mean()),
+        **versus,
+        "litert_ref_equals_tflm": bool(not differ.any()),
+        # LiteRT's reference FULLY_CONNECTED rounds once, TFLite Micro's twice: rare ±1.
+        "litert_ref_vs_tflm_differing_bytes": int(differ.sum()),
+        "litert_ref_vs_tflm_max_abs_diff": int(np.abs(tflm.astype(int) - ref).max()),
     }
 
 
-def _verify_reconstruction(
-    model: Any,
-    tflite_path: Path,
-    dataset: ImageDataset,
-    mean: tuple[float, ...],
-    std: tuple[float, ...],
-    signature: Any,
-    samples: int,
-    progress: Progress,
-) -> dict[str, Any]:
+def _reconstruction_figures(images: np.ndarray, labels: np.ndarray, mean: tuple[float, ...],
+                            std: tuple[float, ...], signature: Any, q: np.ndarray,
+                            float_out: np.ndarray, tflm: np.ndarray) -> dict[str, Any]:
     """A reconstruction model (the autoencoder) has no top-1: the float and int8 anomaly
-    scores (reconstruction MSE, each against the input it was given) on a held-out slice of
-    the test split, how far apart they are, the ROC AUC of each where the slice holds
-    normal and anomalous inputs, and whether LiteRT's reference kernels equal TFLite
-    Micro byte for byte."""
-    images, labels = dataset.test_images[:samples], dataset.test_labels[:samples]
+    scores (reconstruction MSE, each against the input it was given), how far apart they
+    are, and the ROC AUC of each where the slice holds normal and anomalous inputs."""
     n = len(images)
     x = _normalized(images, mean, std).reshape(n, -1)
-    float_scores = reconstruction_error(x, float_logits(model, images, mean, std).reshape(n, -1))
-    q, tflm, ref = _int8_runs(tflite_path, images, mean, std, signature, progress)
+    float_scores = reconstruction_error(x, float_out.reshape(n, -1))
     x_q = signature.input_scale * (q.reshape(n, -1).astype(np.float64)
                                    - signature.input_zero_point)
     y_q = signature.output_scale * (tflm.reshape(n, -1).astype(np.float64)
@@ -264,7 +268,6 @@ def _verify_reconstruction(
     int8_scores = reconstruction_error(x_q, y_q)
     float_auc, int8_auc = roc_auc_score(labels, float_scores), roc_auc_score(labels, int8_scores)
     return {
-        "verify_samples": n,
         "float_mean_score": float(float_scores.mean()),
         "int8_mean_score": float(int8_scores.mean()),
         # mean |int8 score − float score| / mean float score
@@ -272,27 +275,6 @@ def _verify_reconstruction(
             np.abs(int8_scores - float_scores).mean() / max(float_scores.mean(), 1e-30)),
         "float_auc": None if np.isnan(float_auc) else float(float_auc),
         "int8_auc": None if np.isnan(int8_auc) else float(int8_auc),
-        **_litert_vs_tflm(tflm, ref),
-    }
-
-
-def _int8_runs(tflite_path: Path, images: np.ndarray, mean: tuple[float, ...],
-               std: tuple[float, ...], signature: Any, progress: Progress
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The quantised inputs and the outputs of TFLite Micro and LiteRT's reference kernels."""
-    q = quantize_images(images, mean, std, signature.input_scale, signature.input_zero_point)
-    tflm = run_int8(tflite_path, q, "tflm", progress=progress)
-    ref = run_int8(tflite_path, q, "litert-ref", progress=progress)
-    return q, tflm, ref
-
-
-def _litert_vs_tflm(tflm: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
-    differ = tflm != ref
-    return {
-        "litert_ref_equals_tflm": bool(not differ.any()),
-        # LiteRT's reference FULLY_CONNECTED rounds once, TFLite Micro's twice: rare ±1.
-        "litert_ref_vs_tflm_differing_bytes": int(differ.sum()),
-        "litert_ref_vs_tflm_max_abs_diff": int(np.abs(tflm.astype(int) - ref).max()),
     }
 
 
