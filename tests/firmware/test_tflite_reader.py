@@ -83,6 +83,11 @@ def _float_input(model) -> None:
     graph.tensors[graph.inputs[0]].type = schema().TensorType.FLOAT32
 
 
+def _float_output(model) -> None:
+    graph = model.subgraphs[0]
+    graph.tensors[graph.outputs[0]].type = schema().TensorType.FLOAT32
+
+
 def _bad_padding(model) -> None:
     _, op = _conv_op(model)
     op.builtinOptions.padding = 7
@@ -97,7 +102,10 @@ CRAFTED: list[tuple[str, Callable, str]] = [
     ("stride", _zero_stride, "stride_h=0 must be >= 1"),
     ("output_shape", _wrong_output_shape, "does not match the shape"),
     ("options", _missing_options, "lacks its Conv2DOptions"),
-    ("input_type", _float_input, "must be a non-constant int8 tensor"),
+    # float32 only at a model's edges: into a QUANTIZE, out of a DEQUANTIZE
+    ("input_type", _float_input, "is float32 and feeds operator 0 (CONV_2D); tinyedge runs "
+                                 "float only at the edges"),
+    ("output_type", _float_output, "is float32 and comes from operator 0 (CONV_2D)"),
     ("padding", _bad_padding, "padding UNKNOWN(7) is not supported"),
 ]
 
