@@ -114,15 +114,21 @@ def measure(name: str, model: Path, macs: int, work: Path) -> dict:
     return row
 
 
-def throughput(model: Path, work: Path, images: int) -> dict:
-    """Batch mode through the protocol firmware (tinyedge.device), images/s on this host."""
+def throughput(model: Path, work: Path, images: int, dataset) -> dict:
+    """Batch mode through the protocol firmware (tinyedge.device), images/s on this host.
+    The images are the 100-class synthetic test split the model was exported for, given as
+    --data (the name "synthetic" alone would re-create the 10-class set)."""
+    from tinyedge.data.user_data import load_user_data
     from tinyedge.device.evaluate import evaluate_on_device
     from tinyedge.device.target import device_target
 
+    path = work / "tp-images.npz"
+    np.savez(path, images=dataset.test_images[:images], labels=dataset.test_labels[:images])
+    data = load_user_data(path)
     target = device_target("nucleo-f746", model, build_root=work / "tp-build")
-    evaluate_on_device(model, target, work / "tp-warm", mode="batch", limit=8)
+    evaluate_on_device(model, target, work / "tp-warm", mode="batch", limit=8, data=data)
     started = time.perf_counter()
-    evaluate_on_device(model, target, work / "tp", mode="batch", limit=images)
+    evaluate_on_device(model, target, work / "tp", mode="batch", limit=images, data=data)
     seconds = time.perf_counter() - started
     rate = images / seconds
     return {"model": "scalecnn-w8 (untrained, 100 classes)", "images": images,
@@ -148,7 +154,7 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as tmp:
             model = export_untrained(resolve("scalecnn", 8), Path(tmp) / "tp", dataset).tflite
-            tp = throughput(model, Path(tmp), args.throughput_images)
+            tp = throughput(model, Path(tmp), args.throughput_images, dataset)
         data = json.loads(args.out.read_text())
         write_json_atomic(args.out, data | {"throughput": tp})
         print(f"throughput: {tp}")
@@ -178,7 +184,7 @@ def main() -> None:
                   f"{m7['peak_ram_bytes']:,} B  flash {m7['flash_bytes']:,} B", flush=True)
         tp = None
         if not args.no_throughput and tp_model is not None:
-            tp = throughput(tp_model, work, args.throughput_images)
+            tp = throughput(tp_model, work, args.throughput_images, dataset)
             print(f"throughput: {tp['images_per_s']} images/s, 10,000 images in "
                   f"{tp['extrapolated_10000_images_s']} s", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)

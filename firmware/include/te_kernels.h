@@ -259,6 +259,7 @@ te_status te_mean_s8(const te_context *ctx, const te_mean_params *params,
 /* Element-wise add of two tensors of `size` elements. output may alias either input. */
 te_status te_add_s8(const te_context *ctx, const te_add_params *params, int32_t size,
                     const int8_t *input1, const int8_t *input2, int8_t *output);
+int32_t te_add_s8_get_buffer_size(int32_t size);
 
 /* Constant pad. */
 te_status te_pad_s8(const te_context *ctx, const te_pad_params *params,

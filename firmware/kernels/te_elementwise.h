@@ -6,19 +6,29 @@
 #include "te_kernel_util.h"
 #include "te_quant.h"
 
+/* One ADD input rescaled to the common scale: ((x + offset) << left_shift) * multiplier. */
+static inline int32_t te_add_rescale(int8_t x, int32_t offset, int32_t left_shift,
+                                     int32_t multiplier, int32_t shift)
+{
+    return te_multiply_by_quantized_multiplier(((int32_t)x + offset) * (1 << left_shift),
+                                               multiplier, shift);
+}
+
+/* The output stage of one ADD element from the two rescaled inputs. */
+static inline int8_t te_add_output(const te_add_params *p, int32_t sum)
+{
+    const int32_t v = te_multiply_by_quantized_multiplier(sum, p->output_multiplier,
+                                                          p->output_shift) + p->output_offset;
+    return (int8_t)te_clamp_i32(v, p->act_min, p->act_max);
+}
+
 /* One ADD element (TFLM's int8 scheme, see te_add_params). */
 static inline int8_t te_add_element(const te_add_params *p, int8_t x1, int8_t x2)
 {
-    const int32_t a = ((int32_t)x1 + p->input1_offset) * (1 << p->left_shift);
-    const int32_t b = ((int32_t)x2 + p->input2_offset) * (1 << p->left_shift);
-    const int32_t sa = te_multiply_by_quantized_multiplier(a, p->input1_multiplier,
-                                                           p->input1_shift);
-    const int32_t sb = te_multiply_by_quantized_multiplier(b, p->input2_multiplier,
-                                                           p->input2_shift);
-    int32_t v = te_multiply_by_quantized_multiplier(sa + sb, p->output_multiplier,
-                                                    p->output_shift);
-    v += p->output_offset;
-    return (int8_t)te_clamp_i32(v, p->act_min, p->act_max);
+    return te_add_output(p, te_add_rescale(x1, p->input1_offset, p->left_shift,
+                                           p->input1_multiplier, p->input1_shift) +
+                                te_add_rescale(x2, p->input2_offset, p->left_shift,
+                                               p->input2_multiplier, p->input2_shift));
 }
 
 static inline int te_add_params_ok(const te_add_params *p)

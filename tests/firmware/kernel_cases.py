@@ -136,3 +136,12 @@ CASES += [
                                                                  "range": HUGE}),
     OpCase("relu_float_io_tiny_scale", "relu", (1, 3, 7), {"io": "float", "range": TINY}),
 ]
+
+# ADD from TE_DSP_ADD_TABLE_MIN (256) elements on: the cortexm_dsp kernel tabulates each
+# input's rescale over its 256 byte values (exactly 256, above it, extreme scales).
+CASES += [
+    OpCase("add_tabulated_256_relu6_huge", "add", (1, 8, 8, 4), {"act": "relu6",
+                                                                 "range": HUGE}),
+    OpCase("add_tabulated", "add", (1, 9, 8, 5), {}),
+    OpCase("add_tabulated_tiny_relu", "add", (1, 16, 16, 3), {"act": "relu", "range": TINY}),
+]

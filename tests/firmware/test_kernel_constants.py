@@ -28,7 +28,9 @@ def test_header_defines_every_constant(tmp_path: Path) -> None:
                         ("TE_HOST_WORD_TAPS", kernel_constants.HOST_WORD_TAPS),
                         ("TE_HOST_DW_BLOCK", kernel_constants.HOST_DW_BLOCK),
                         ("TE_DSP_K_GROUP", kernel_constants.DSP_K_GROUP),
-                        ("TE_DSP_COLUMNS", kernel_constants.DSP_COLUMNS)):
+                        ("TE_DSP_COLUMNS", kernel_constants.DSP_COLUMNS),
+                        ("TE_DSP_ADD_TABLE_MIN", kernel_constants.DSP_ADD_TABLE_MIN),
+                        ("TE_DSP_ADD_TABLE_BYTES", kernel_constants.DSP_ADD_TABLE_BYTES)):
         assert f"#define {name} {value}\n" in text
 
 
@@ -66,3 +68,17 @@ def test_compiler_scratch_equals_the_kernels(libraries, input_dims, filter_dims)
         _dsp_col_bytes(k)
     fc = Dims(1, 1, filter_dims[0], k)
     assert dsp.te_fully_connected_s8_get_buffer_size(ctypes.byref(fc)) == _dsp_col_bytes(k)
+
+
+@pytest.mark.parametrize("size", [1, 255, 256, 257, 16384])
+def test_compiler_add_scratch_equals_the_kernels(libraries, size: int) -> None:
+    """cortexm_dsp ADD tabulates its input rescales from DSP_ADD_TABLE_MIN elements on."""
+    from tinyedge.firmware.compiler import Arg, Layer, _dsp_add_table_bytes
+
+    layer = Layer(0, "ADD", "te_add_s8", "te_add_params", {},
+                  [Arg.ctx(), Arg.params(), Arg.int(size), Arg.tensor(0), Arg.tensor(1),
+                   Arg.tensor(2)], (0, 1), 2)
+    expected = kernel_constants.DSP_ADD_TABLE_BYTES if size >= 256 else 0
+    assert libraries["cortexm_dsp"].te_add_s8_get_buffer_size(size) == expected == \
+        _dsp_add_table_bytes(layer)
+    assert libraries["host_simd"].te_add_s8_get_buffer_size(size) == 0

@@ -205,12 +205,21 @@ def _dsp_fc_col_bytes(layer: Layer) -> int:
     return _dsp_col_bytes(layer.dims("filter")[3])
 
 
+def _dsp_add_table_bytes(layer: Layer) -> int:
+    """cortexm_dsp ADD: the two rescale tables, for tensors of at least
+    DSP_ADD_TABLE_MIN elements (te_add_s8_get_buffer_size)."""
+    (size,) = [a.value for a in layer.args if a.kind is ArgKind.INT]
+    return (kernel_constants.DSP_ADD_TABLE_BYTES if size >= kernel_constants.DSP_ADD_TABLE_MIN
+            else 0)
+
+
 # Python mirror of each variant's te_<op>_s8_get_buffer_size (reference kernels need none).
 _SCRATCH: dict[tuple[str, str], Callable[[Layer], int]] = {
     ("host_simd", "te_conv_2d_s8"): _conv_patch_bytes,
     ("host_simd", "te_depthwise_conv_2d_s8"): _dw_acc_bytes,
     ("cortexm_dsp", "te_conv_2d_s8"): _dsp_conv_col_bytes,
     ("cortexm_dsp", "te_fully_connected_s8"): _dsp_fc_col_bytes,
+    ("cortexm_dsp", "te_add_s8"): _dsp_add_table_bytes,
 }
 
 

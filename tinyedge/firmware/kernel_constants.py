@@ -22,6 +22,10 @@ HOST_DW_BLOCK = 16  # depthwise channels per vector
 # cortexm_dsp (firmware/kernels/cortexm_dsp/te_dsp_gemm.h, tinyedge/firmware/dsp_pack.py)
 DSP_K_GROUP = 4  # reduction values per SMLAD group (two int16 pairs)
 DSP_COLUMNS = 2  # im2col columns (output pixels) per GEMM pass
+# ADD (firmware/kernels/cortexm_dsp/add.c): from this many elements on, each input's
+# rescale is tabulated for its 256 byte values (two int32 tables in the scratch)
+DSP_ADD_TABLE_MIN = 256
+DSP_ADD_TABLE_BYTES = 2 * 256 * 4
 
 _CONSTANTS = {
     "TE_HOST_LANES": HOST_LANES,
@@ -31,6 +35,8 @@ _CONSTANTS = {
     "TE_HOST_DW_BLOCK": HOST_DW_BLOCK,
     "TE_DSP_K_GROUP": DSP_K_GROUP,
     "TE_DSP_COLUMNS": DSP_COLUMNS,
+    "TE_DSP_ADD_TABLE_MIN": DSP_ADD_TABLE_MIN,
+    "TE_DSP_ADD_TABLE_BYTES": DSP_ADD_TABLE_BYTES,
 }
 
 

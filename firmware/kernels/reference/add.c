@@ -2,6 +2,12 @@
  * headroom, rescaled to twice the larger input scale, summed, then rescaled to the output. */
 #include "te_elementwise.h"
 
+int32_t te_add_s8_get_buffer_size(int32_t size)
+{
+    (void)size;
+    return 0;
+}
+
 te_status te_add_s8(const te_context *ctx, const te_add_params *params, int32_t size,
                     const int8_t *input1, const int8_t *input2, int8_t *output)
 {
