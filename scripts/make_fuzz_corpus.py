@@ -4,8 +4,9 @@
 
 Seeds: ScaleCNN c=4 and MobileNetV2 m=0.10 exported untrained through tinyedge's own
 export stage (10 classes), plus one single-op model per runtime operator converted by
-TensorFlow's converter (two of them with float32 input and output). Every seed is small so that a sanitizer build of a mutant takes
-well under a second. The corpus README records the generator and versions.
+TensorFlow's converter (two of them with float32 input and output). Every seed is small
+so that a sanitizer build of a mutant takes well under a second. The corpus README
+records the generator and versions.
 """
 
 from __future__ import annotations
