@@ -172,13 +172,22 @@ def test_ctrl_c_is_one_line_exit_130(tmp_path, delay):
     import time
 
     exe = Path(sys.executable).with_name("tinyedge")
+    # A shell without job control starts background commands with SIGINT ignored, and the
+    # child would inherit that (e.g. this suite run as `cmd &` from a script): give it the
+    # default disposition, as a terminal's Ctrl-C meets it.
     proc = subprocess.Popen([str(exe), "--quiet", *TRAIN, "--epochs", "100000", "--out", "runs",
                              "--no-eval"], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    time.sleep(delay)
-    proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=120)
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:  # never leave a 100,000-epoch training behind
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert err.strip().splitlines() == ["tinyedge: interrupted; run the same command again "
