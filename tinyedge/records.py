@@ -277,6 +277,7 @@ def load_metrics(folder: str | Path, record: Record | None = None) -> dict[str, 
 # --- anomaly detection: a reconstruction model's record ---------------------------------
 
 ANOMALY_TASK = "anomaly"  # metrics.json "task" of an anomaly record; absent = classifier
+ANOMALY_CLASSES = ("normal", "anomalous")  # what anomaly labels 0 and 1 stand for
 ANOMALY_SCORE = "mse"  # the score: mean squared reconstruction error per input
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from tinyedge.data.dataset import ImageDataset
 from tinyedge.errors import DatasetError
 from tinyedge.models import ARCHITECTURES, ModelSpec
+from tinyedge.records import ANOMALY_CLASSES
 
 SYNTHETIC = "synthetic"  # the --dataset word, and the scaling zoo's 32×32×3 dataset
 
@@ -81,7 +82,6 @@ def make_synthetic_dataset(
 TRAIN_INPUTS, MIN_TRAIN_PER_CLASS = 1200, 100  # test split: a quarter of the train split
 NORMAL_STATES, TRAIN_PER_STATE, TEST_PER_STATE = 4, 500, 25
 NOISE = 30.0
-ANOMALY_CLASSES = ("normal", "anomalous")
 MAX_VALUES = 64 * 1024 * 1024  # values of all inputs of a named dataset (64 MB of uint8)
 _NAME = re.compile(r"synthetic-(?:(?P<anomaly>anomaly)-)?(?P<shape>\d+(?:x\d+)*)"
                    r"(?:-(?P<classes>\d+)cls)?-seed(?P<seed>\d+)")

@@ -354,7 +354,7 @@ def _check_io(graph: Graph) -> None:
                 "input at a time: export the model with batch 1")
         t = graph.tensors[idx]
         if t.dtype == "FLOAT32" and not t.is_constant:
-            _check_float_edge(graph, role, t)
+            float_edge(graph, role)
             continue
         if t.dtype != "INT8" or t.is_constant:
             raise ModelError(
@@ -365,26 +365,31 @@ def _check_io(graph: Graph) -> None:
         _activation_quant(t, f"model {role}")
 
 
-def _check_float_edge(graph: Graph, role: str, t: Tensor) -> None:
-    """A float32 model input must feed exactly one operator, a QUANTIZE; a float32 model
-    output must come out of a DEQUANTIZE: tinyedge runs float only at a model's edges."""
+def float_edge(graph: Graph, role: str) -> tuple[Operator, Tensor]:
+    """The operator at a float32 model ``role`` ("input" or "output") and the int8 tensor on
+    its other side: the one QUANTIZE the input feeds and its output, or the DEQUANTIZE the
+    output comes from and its input. tinyedge runs float only at these edges; anything
+    else is refused naming the operator."""
+    t = graph.tensors[graph.inputs[0] if role == "input" else graph.outputs[0]]
     if role == "input":
         readers = [op for op in graph.operators if t.index in op.inputs]
-        if [op.opcode for op in readers] != ["QUANTIZE"]:
-            wrong = [op for op in readers if op.opcode != "QUANTIZE"] or readers[1:]
-            where = wrong[0].describe() if wrong else "no operator"
-            raise ModelError(
-                f"model input {t.describe()} is float32 and feeds {where}; tinyedge runs "
-                "float only at the edges (a QUANTIZE right after the input): export with "
-                "int8 input (full-integer quantization) or a quantizing input")
-    else:
-        writer = [op for op in graph.operators if t.index in op.outputs]
-        if [op.opcode for op in writer] != ["DEQUANTIZE"]:
-            where = writer[0].describe() if writer else "no operator"
-            raise ModelError(
-                f"model output {t.describe()} is float32 and comes from {where}; tinyedge "
-                "runs float only at the edges (a DEQUANTIZE right before the output): export "
-                "with int8 output (full-integer quantization) or a dequantizing output")
+        if [op.opcode for op in readers] == ["QUANTIZE"] and len(readers[0].outputs) == 1:
+            return readers[0], graph.tensors[readers[0].outputs[0]]
+        wrong = [op for op in readers if op.opcode != "QUANTIZE"] or readers[1:]
+        where = wrong[0].describe() if wrong else "no operator"
+        raise ModelError(
+            f"model input {t.describe()} is float32 and feeds {where}; tinyedge runs "
+            "float only at the edges (a QUANTIZE right after the input): export with "
+            "int8 input (full-integer quantization) or a quantizing input")
+    writers = [op for op in graph.operators if t.index in op.outputs]
+    if [op.opcode for op in writers] == ["DEQUANTIZE"] and writers[0].inputs and \
+            writers[0].inputs[0] >= 0:
+        return writers[0], graph.tensors[writers[0].inputs[0]]
+    where = writers[0].describe() if writers else "no operator"
+    raise ModelError(
+        f"model output {t.describe()} is float32 and comes from {where}; tinyedge "
+        "runs float only at the edges (a DEQUANTIZE right before the output): export "
+        "with int8 output (full-integer quantization) or a dequantizing output")
 
 
 def _activation_quant(t: Tensor, where: str) -> tuple[float, int]:

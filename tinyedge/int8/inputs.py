@@ -23,7 +23,7 @@ from tinyedge.int8.preprocess import model_input
 from tinyedge.int8.signature import Int8Signature
 from tinyedge.layout import MANIFEST_NAME
 from tinyedge.models import ARCHITECTURES
-from tinyedge.records import image_set
+from tinyedge.records import ANOMALY_CLASSES, image_set
 
 # Below this a scale cannot be inverted (1/scale overflows float32) or requantized.
 MIN_SCALE = 1e-30
@@ -111,7 +111,6 @@ Normalization = tuple[tuple[float, ...], tuple[float, ...]]
 # score; labels say normal 0 / anomalous 1).
 Task = Literal["classify", "anomaly"]
 TASKS: tuple[Task, ...] = ("classify", "anomaly")
-ANOMALY_CLASSES = ("normal", "anomalous")
 
 
 @dataclass(frozen=True)

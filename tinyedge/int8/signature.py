@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from tinyedge.errors import ModelError
-from tinyedge.firmware.compiler import SUPPORTED_OPS
+from tinyedge.firmware.compiler import SUPPORTED_OPS, float_edge
 from tinyedge.firmware.tflite_reader import Graph, Tensor, read_model
 from tinyedge.records import Record, make_record
 
@@ -86,25 +86,21 @@ def check_int8_model(path: str | Path) -> Int8Signature:
 
 def _int8_side(graph: Graph, path: str | Path, role: str, tensor: Tensor) -> Tensor:
     """The int8 tensor whose quantization the model's ``role`` tensor stands for: itself,
-    or across its float edge the QUANTIZE output (input) / DEQUANTIZE input (output)."""
+    or across its float edge the QUANTIZE output (input) / DEQUANTIZE input (output), as
+    the compiler finds it (:func:`tinyedge.firmware.compiler.float_edge`)."""
     fix = "export with full-integer quantization"
     if tensor.dtype == "INT8" and tensor.scales:
         return tensor
     if tensor.dtype != "FLOAT32":
         raise ModelError(f"{path}: the {role} is {tensor.dtype}, not quantized int8; {fix}")
-    if role == "input":
-        edge = [op for op in graph.operators if tensor.index in op.inputs]
-        other = [graph.tensors[op.outputs[0]] for op in edge
-                 if op.opcode == "QUANTIZE" and len(op.outputs) == 1]
-    else:
-        edge = [op for op in graph.operators if tensor.index in op.outputs]
-        other = [graph.tensors[op.inputs[0]] for op in edge
-                 if op.opcode == "DEQUANTIZE" and op.inputs and op.inputs[0] >= 0]
-    if len(edge) != 1 or len(other) != 1 or other[0].dtype != "INT8" or not other[0].scales:
-        step = "a QUANTIZE right after it" if role == "input" else "a DEQUANTIZE right before it"
-        raise ModelError(f"{path}: the {role} is float32 without {step} (tinyedge runs float "
-                         f"only at a model's edges); {fix}")
-    return other[0]
+    try:
+        _, other = float_edge(graph, role)
+    except ModelError as exc:
+        raise ModelError(f"{path}: {exc}") from exc
+    if other.dtype != "INT8" or not other.scales:
+        raise ModelError(f"{path}: the {role}'s {other.describe()} across its float edge is "
+                         f"not quantized int8; {fix}")
+    return other
 
 
 def _check_ops(graph: Graph, path: str | Path) -> tuple[str, ...]:

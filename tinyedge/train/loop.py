@@ -283,17 +283,16 @@ def _train_epoch(
     if images.device.type == "cuda":
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - started
-    stats = {
+    # A reconstruction model has no classes: its loss is the reconstruction MSE.
+    accuracy = {} if reconstruct else {"train_acc": float(total_correct) / max(1, seen)}
+    return {
         "epoch": epoch + 1,
         "lr": lr,
         "loss": float(total_loss) / max(1, seen),
-        "train_acc": float(total_correct) / max(1, seen),
+        **accuracy,
         "seconds": elapsed,
         "images_per_s": seen / elapsed if elapsed > 0 else 0.0,
     }
-    if reconstruct:  # no classes: the loss is the reconstruction MSE
-        del stats["train_acc"]
-    return stats
 
 
 def _augment(
