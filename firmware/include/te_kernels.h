@@ -330,6 +330,30 @@ te_status te_transpose_s8(const te_context *ctx, const te_transpose_params *para
                           const te_dims *input_dims, const int8_t *input,
                           const te_dims *output_dims, int8_t *output);
 
+/* Element-wise subtract, input1 - input2, with broadcasting (as te_add_broadcast_s8, with
+ * ADD's parameters: TFLite's SUB rescales as ADD does). */
+te_status te_sub_s8(const te_context *ctx, const te_add_params *params,
+                    const te_dims *input1_dims, const int8_t *input1,
+                    const te_dims *input2_dims, const int8_t *input2,
+                    const te_dims *output_dims, int8_t *output);
+
+/* Element-wise maximum / minimum of the raw values, with broadcasting; both inputs and the
+ * output share one scale and zero point. */
+te_status te_maximum_s8(const te_context *ctx, const te_dims *input1_dims,
+                        const int8_t *input1, const te_dims *input2_dims,
+                        const int8_t *input2, const te_dims *output_dims, int8_t *output);
+te_status te_minimum_s8(const te_context *ctx, const te_dims *input1_dims,
+                        const int8_t *input1, const te_dims *input2_dims,
+                        const int8_t *input2, const te_dims *output_dims, int8_t *output);
+
+/* Nearest-neighbour resize of NHWC height and width: output pixel (y, x) copies input pixel
+ * (rows[y], cols[x]) of the same batch; rows has output h entries in [0, input h), cols
+ * output w entries in [0, input w). */
+te_status te_resize_nearest_neighbor_s8(const te_context *ctx, const te_dims *input_dims,
+                                        const int8_t *input, const int32_t *rows,
+                                        const int32_t *cols, const te_dims *output_dims,
+                                        int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

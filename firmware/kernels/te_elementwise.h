@@ -1,5 +1,6 @@
-/* Helpers of the element-wise kernels (ADD, MUL): one element's arithmetic, shared by the
- * same-shape and broadcasting kernels, and the broadcast walk over 4-D dims. */
+/* Helpers of the element-wise kernels (ADD, SUB, MUL, MINIMUM, MAXIMUM): one element's
+ * arithmetic, shared by the same-shape and broadcasting kernels, and the broadcast walk over
+ * 4-D dims. */
 #ifndef TE_ELEMENTWISE_H
 #define TE_ELEMENTWISE_H
 
@@ -62,8 +63,8 @@ static inline int te_broadcast_strides(const te_dims *in, const te_dims *out, in
 /* One element of a binary op from its two int8 inputs. */
 typedef int8_t (*te_binary_element)(const void *params, int8_t a, int8_t b);
 
-/* The whole of a broadcasting binary kernel (ADD, MUL): TE_ERROR_ARG unless the op's own
- * parameter check passed (`params_ok`), the three buffers are present and each input's dims
+/* The whole of a broadcasting binary kernel (ADD, SUB, MUL, MINIMUM, MAXIMUM): TE_ERROR_ARG
+ * unless the op's own parameter check passed (`params_ok`), the three buffers are present and each input's dims
  * broadcast to the output's; then out[i] = element(params, in1[...], in2[...]) over the
  * output's 4-D extents, each input read through its broadcast strides. Inlined with a
  * constant element function, so the call costs nothing. */

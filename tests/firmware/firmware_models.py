@@ -102,6 +102,23 @@ def _graph(case: OpCase, rng: np.random.Generator):
         axes = o.get("reduce", [1, 2])  # an activation operand: the mean over these axes
         return lambda x: _activation(fn(x, tf.reduce_mean(x, axis=axes, keepdims=True)),
                                      o.get("act"))
+    if case.op in ("sub", "minimum", "maximum"):
+        fn = {"sub": tf.subtract, "minimum": tf.minimum, "maximum": tf.maximum}[case.op]
+        if "const" in o:  # a constant operand of that shape (() for a scalar)
+            k = tf.constant(rng.uniform(-2.0, 2.0, size=o["const"]), dtype=tf.float32)
+            return lambda x: _activation(fn(x, k), o.get("act"))
+        if o.get("conv"):  # a 1x1 convolution of x, on its own scale, against x
+            w = weights(1, 1, c, c)
+            return lambda x: _activation(fn(tf.nn.conv2d(x, w, 1, "SAME"), x), o.get("act"))
+        axes = o.get("reduce", [1, 2])  # an activation operand: the mean over these axes
+        return lambda x: _activation(fn(x, tf.reduce_mean(x, axis=axes, keepdims=True)),
+                                     o.get("act"))
+    if case.op == "resize_nearest":
+        if o.get("v1"):  # the TF1 op exposes both options
+            return lambda x: tf.compat.v1.image.resize_nearest_neighbor(
+                x, o["size"], align_corners=o.get("align", False),
+                half_pixel_centers=o.get("half", False))
+        return lambda x: tf.image.resize(x, o["size"], method="nearest")  # half-pixel centers
     if case.op == "strided_slice":
         return lambda x: x[o["slices"]]
     if case.op == "transpose":
@@ -112,8 +129,29 @@ def _graph(case: OpCase, rng: np.random.Generator):
     raise ValueError(f"unknown op {case.op}")
 
 
+def _crafted_alias(case: OpCase) -> bytes:
+    """SQUEEZE / EXPAND_DIMS of the input on ``axis``: the converter writes both as RESHAPE,
+    so these one-operator models are written directly (crafted_models)."""
+    from crafted_models import Act, Const, one_op, pack
+
+    shape, axis = case.shape, case.opts["axis"]
+    quant = {"scale": 0.04, "zero_point": -3}
+    if case.op == "squeeze":
+        out = tuple(d for i, d in enumerate(shape) if i != axis)
+        return pack(one_op("SQUEEZE", {"input": Act(shape, **quant)}, Act(out, **quant),
+                           ("SqueezeOptions", {"squeezeDims": [axis]})))
+    out = (*shape[:axis], 1, *shape[axis:])
+    return pack(one_op("EXPAND_DIMS", {"input": Act(shape, **quant),
+                                       "axis": Const(np.asarray([axis], np.int32))},
+                       Act(out, **quant), ("ExpandDimsOptions", {})))
+
+
 def build_op_model(case: OpCase, path: Path, seed: int = 0) -> Path:
-    """Convert the case's graph to a full-integer int8 TFLite model at ``path``."""
+    """Convert the case's graph to a full-integer int8 TFLite model at ``path`` (SQUEEZE and
+    EXPAND_DIMS, which the converter never writes, are crafted: :func:`_crafted_alias`)."""
+    if case.op in ("squeeze", "expand_dims"):
+        path.write_bytes(_crafted_alias(case))
+        return path
     import tensorflow as tf
 
     rng = np.random.default_rng(seed)

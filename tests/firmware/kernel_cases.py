@@ -42,7 +42,9 @@ EXPECTED_OP = {
     "relu": "RELU", "relu6": "RELU6",
     "leaky_relu": "LEAKY_RELU", "logistic": "LOGISTIC", "hard_swish": "HARD_SWISH",
     "add_bcast": "ADD", "mul": "MUL", "strided_slice": "STRIDED_SLICE",
-    "transpose": "TRANSPOSE",
+    "transpose": "TRANSPOSE", "sub": "SUB", "minimum": "MINIMUM", "maximum": "MAXIMUM",
+    "squeeze": "SQUEEZE", "expand_dims": "EXPAND_DIMS",
+    "resize_nearest": "RESIZE_NEAREST_NEIGHBOR",
 }
 
 # Cases for the Cortex-M DSP kernels' edges (issue 13): odd channel counts (1, 3, 5, 17,
@@ -144,4 +146,35 @@ CASES += [
                                                                  "range": HUGE}),
     OpCase("add_tabulated", "add", (1, 9, 8, 5), {}),
     OpCase("add_tabulated_tiny_relu", "add", (1, 16, 16, 3), {"act": "relu", "range": TINY}),
+]
+
+# Issue 22's operators. SUB: ADD's scheme with multipliers formed in single precision (two
+# activations on their own scales, a broadcast constant, a broadcast activation, extreme
+# scales, fused activations); MINIMUM / MAXIMUM: raw int8 comparisons on one shared scale
+# (a requantized operand, constants incl. a scalar, broadcast activations); SQUEEZE and
+# EXPAND_DIMS: aliases of their input; RESIZE_NEAREST_NEIGHBOR: plain, align_corners and
+# half-pixel centers (TF refuses both at once), up and down, integer and fractional ratios.
+CASES += [
+    OpCase("sub_conv_minus_input", "sub", (1, 6, 5, 4), {"conv": True}),
+    OpCase("sub_const_vector", "sub", (1, 3, 5, 4), {"const": (4,)}),
+    OpCase("sub_bcast_rows_relu", "sub", (1, 4, 6, 3), {"reduce": [2], "act": "relu"}),
+    OpCase("sub_huge_scale_relu6", "sub", (1, 3, 3, 5), {"range": HUGE, "act": "relu6",
+                                                         "conv": True}),
+    OpCase("sub_tiny_scale_odd", "sub", (1, 17), {"range": TINY, "reduce": [1]}),
+    OpCase("minimum_const_vector", "minimum", (1, 5, 5, 4), {"const": (4,)}),
+    OpCase("minimum_conv", "minimum", (1, 4, 5, 3), {"conv": True}),
+    OpCase("maximum_bcast_mean", "maximum", (1, 5, 5, 4), {}),
+    OpCase("maximum_scalar", "maximum", (1, 3, 7), {"const": ()}),
+    OpCase("maximum_huge_scale_rows", "maximum", (1, 4, 3, 2), {"range": HUGE,
+                                                               "reduce": [2]}),
+    OpCase("squeeze_width", "squeeze", (1, 5, 1, 4), {"axis": 2}),
+    OpCase("expand_dims_middle", "expand_dims", (1, 5, 3), {"axis": 2}),
+    OpCase("resize_nearest_up2", "resize_nearest", (1, 3, 4, 3), {"size": (6, 8), "v1": True}),
+    OpCase("resize_nearest_half_pixel", "resize_nearest", (1, 3, 5, 2), {"size": (7, 4)}),
+    OpCase("resize_nearest_align", "resize_nearest", (1, 3, 5, 2),
+           {"size": (7, 11), "v1": True, "align": True}),
+    OpCase("resize_nearest_half_pixel_down", "resize_nearest", (1, 5, 7, 3),
+           {"size": (2, 3), "v1": True, "half": True}),
+    OpCase("resize_nearest_down", "resize_nearest", (1, 7, 9, 3),
+           {"size": (3, 4), "v1": True}),
 ]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from tinyedge.errors import ModelError
-from tinyedge.firmware import dsp_pack, host_pack, kernel_constants, limits, quant
+from tinyedge.firmware import dsp_pack, fold, host_pack, kernel_constants, limits, quant
 from tinyedge.firmware.planner import Buffer, GreedyBySizePlanner, MemoryPlanner, arena_size
 from tinyedge.firmware.tflite_reader import Graph, Operator, Tensor, schema
 
@@ -161,6 +161,12 @@ SUPPORTED_OPS = (
     "DEQUANTIZE",
     "STRIDED_SLICE",
     "TRANSPOSE",
+    "SUB",
+    "SQUEEZE",
+    "EXPAND_DIMS",
+    "MINIMUM",
+    "MAXIMUM",
+    "RESIZE_NEAREST_NEIGHBOR",
 )
 
 
@@ -272,11 +278,14 @@ def _specialise(layer: Layer, variant: str) -> None:
 def compile_graph(
     graph: Graph, planner: MemoryPlanner | None = None, variant: str = "reference"
 ) -> CompiledModel:
-    """Validate every operator, lower it to a kernel call for the given kernel variant and
-    plan the arena (tensors and per-layer scratch)."""
+    """Evaluate the static shape arithmetic (:func:`fold.fold_constants`), validate every
+    remaining operator, lower it to a kernel call for the given kernel variant and plan the
+    arena (tensors and per-layer scratch)."""
     if variant not in KERNEL_VARIANTS:
         raise ModelError(f"unknown kernel variant {variant!r}; choose {KERNEL_VARIANTS}")
+    graph = fold.fold_constants(graph)
     _check_io(graph)
+    check_operators(graph)
     produced = set(graph.inputs)
     layers = []
     work = 0
@@ -336,6 +345,56 @@ def _layer_work(layer: Layer) -> int:
 
 
 # ---------------------------------------------------------------- graph-level checks
+
+# How to change a model so that tinyedge compiles it, for the operators where one is known.
+_SHAPE_HINT = ("shape arithmetic that is not static, as a Keras Flatten or a tf.reshape on an "
+               "input without a fixed batch size writes: fix the batch size to 1 (e.g. "
+               "keras.Input(shape, batch_size=1)) before converting")
+_HINTS = {
+    "RESIZE_BILINEAR": "upsample with nearest neighbour instead "
+                       "(UpSampling2D(interpolation='nearest'))",
+    "BATCH_MATMUL": "a Dense layer or matmul on a tensor of rank 3 or more: flatten it to 2-D "
+                    "first",
+    "SPLIT": "take the parts with slices (x[..., a:b]) instead",
+    "SPLIT_V": "take the parts with slices (x[..., a:b]) instead",
+    "RELU_N1_TO_1": "use clip_by_value, or relu6",
+    "GELU": "use relu or hard swish",
+}
+
+
+def unsupported_operators(graph: Graph) -> list[Operator]:
+    """The operators of a (folded) graph that no kernel runs: an operator tinyedge has no
+    kernel for, or one computing int32/int64 values that were not known ahead of time."""
+    return [op for op in graph.operators
+            if op.opcode not in _LOWERINGS
+            or any(fold.is_shape_value(graph.tensors[t]) for t in op.outputs)]
+
+
+def check_operators(graph: Graph) -> None:
+    """Refuse a (folded) graph with operators tinyedge cannot compile, naming every one of
+    them in one line (:func:`unsupported_message`)."""
+    bad = unsupported_operators(graph)
+    if bad:
+        verb = "is" if len(bad) == 1 else "are"
+        raise ModelError(unsupported_message(graph, bad,
+                                             f"{verb} not supported by the tinyedge compiler"))
+
+
+def unsupported_message(graph: Graph, bad: list[Operator], verb: str) -> str:
+    """One line naming every operator of ``bad`` (``verb`` says what is wrong with them),
+    with a hint how to change the model where one is known, and the operators that work."""
+    hints: dict[str, str] = {}
+    for op in bad:
+        if any(fold.is_shape_value(graph.tensors[t]) for t in op.outputs):
+            hints.setdefault("shape", f"{op.describe()} is {_SHAPE_HINT}")
+        elif op.opcode in _HINTS:
+            hints.setdefault(op.opcode, f"{op.opcode}: {_HINTS[op.opcode]}")
+    names = ", ".join(op.describe() for op in bad)
+    hint = f" ({'; '.join(hints.values())})" if hints else ""
+    them = "them" if len(bad) > 1 else "it"
+    return (f"{names} {verb}{hint}; tinyedge compiles {', '.join(SUPPORTED_OPS)}, and "
+            f"evaluates static shape arithmetic ahead of time: change the model to avoid "
+            f"{them} (TFLite Micro and LiteRT can still evaluate the model: --runtime tflm)")
 
 
 def _check_io(graph: Graph) -> None:
@@ -410,7 +469,7 @@ def _lifetimes(graph: Graph, layers: list[Layer]) -> tuple[list[Buffer], dict[in
     for layer in layers:
         for t in layer.inputs:
             last_read[t] = layer.index
-    last_read[graph.outputs[0]] = len(layers)
+    last_read[graph.outputs[0]] = layers[-1].index + 1  # folded operators leave gaps
     produced_at = {graph.inputs[0]: 0} | {layer.output: layer.index for layer in layers}
     group: dict[int, int] = {graph.inputs[0]: graph.inputs[0]}
     members: dict[int, list[int]] = {graph.inputs[0]: [graph.inputs[0]]}
@@ -437,13 +496,7 @@ def _lifetimes(graph: Graph, layers: list[Layer]) -> tuple[list[Buffer], dict[in
 
 
 def _lower(graph: Graph, op: Operator) -> Layer:
-    lower = _LOWERINGS.get(op.opcode)
-    if lower is None:
-        raise ModelError(
-            f"{op.describe()} is not supported by the tinyedge runtime; supported operators: "
-            f"{', '.join(SUPPORTED_OPS)}"
-        )
-    return lower(graph, op)
+    return _LOWERINGS[op.opcode](graph, op)  # check_operators refused any other opcode
 
 
 def _tensor(graph: Graph, op: Operator, position: int, role: str, kind: str) -> Tensor:
@@ -833,14 +886,16 @@ def _broadcast_dims(op: Operator, a: Tensor, b: Tensor, out: Tensor) -> tuple[Di
     return da, db, do
 
 
-def _binary(op: Operator, kernel: str, params_type: str, params: dict[str, Any],
+def _binary(op: Operator, kernel: str, params_type: str | None, params: dict[str, Any],
             operands: tuple[tuple[Tensor, Arg], tuple[Tensor, Arg]], out: Tensor,
             consts: dict[str, np.ndarray]) -> Layer:
-    """A broadcasting element-wise kernel call (ADD, MUL)."""
+    """A broadcasting element-wise kernel call (ADD, SUB, MUL; MINIMUM and MAXIMUM, which
+    have no parameters: ``params_type`` None)."""
     (a, arg_a), (b, arg_b) = operands
     da, db, do = _broadcast_dims(op, a, b, out)
-    args = [Arg.ctx(), Arg.params(), Arg.dims("input1", da), arg_a, Arg.dims("input2", db),
-            arg_b, Arg.dims("output", do), Arg.tensor(out.index)]
+    args = [Arg.ctx(), *([Arg.params()] if params_type else []), Arg.dims("input1", da),
+            arg_a, Arg.dims("input2", db), arg_b, Arg.dims("output", do),
+            Arg.tensor(out.index)]
     reads = tuple(t.index for t, arg in operands if arg.kind is ArgKind.TENSOR)
     return Layer(op.index, op.opcode, kernel, params_type, params, args, reads, out.index,
                  consts)
@@ -879,6 +934,31 @@ def _lower_add(graph: Graph, op: Operator) -> Layer:
                   (a.index, b.index), out.index)
     layer.alias_input = a.index
     return layer
+
+
+def _lower_sub(graph: Graph, op: Operator) -> Layer:
+    """SUB: ADD's scheme with the difference of the rescaled inputs, its multipliers
+    computed in single precision (quant.sub_multipliers); broadcasting."""
+    consts, operands, out, common = _binary_inputs(graph, op, "SubOptionsT")
+    (a, _), (b, _) = operands
+    params = {k: common[k] for k in ("input1_offset", "input2_offset", "output_offset")}
+    params |= quant.sub_multipliers(a.scale, b.scale, out.scale)
+    params |= {"act_min": common["act_min"], "act_max": common["act_max"]}
+    return _binary(op, "te_sub_s8", "te_add_params", params, operands, out, consts)
+
+
+def _lower_min_max(graph: Graph, op: Operator) -> Layer:
+    """MINIMUM / MAXIMUM: TFLite Micro compares the raw int8 values, which is the real
+    minimum / maximum only when both inputs and the output share one quantization (what
+    the converter writes); anything else is refused. Broadcasting."""
+    _n_inputs(op, (2,))
+    consts: dict[str, np.ndarray] = {}
+    operands = (_operand(graph, op, 0, "input1", consts), _operand(graph, op, 1, "input2", consts))
+    out = _output(graph, op)
+    for t, _ in operands:
+        _same_quant(op, t, out)
+    kernel = "te_maximum_s8" if op.opcode == "MAXIMUM" else "te_minimum_s8"
+    return _binary(op, kernel, None, {}, operands, out, consts)
 
 
 def _lower_mul(graph: Graph, op: Operator) -> Layer:
@@ -1094,28 +1174,10 @@ def _lower_strided_slice(graph: Graph, op: Operator) -> Layer:
                          "axis mask, or offset mode; TFLite Micro does not support them")
     begin, end, strides = (_const_ints(graph, op, i, role, rank)
                            for i, role in ((1, "begin"), (2, "end"), (3, "strides")))
-    starts, steps, kept, counts = [], [], [], []
-    for a, size in enumerate(x.shape):
-        if strides[a] == 0:
-            raise ModelError(f"{op.describe()} has stride 0 on axis {a}")
-        if opts.shrinkAxisMask >> a & 1:
-            start = begin[a] + size if begin[a] < 0 else begin[a]
-            if not 0 <= start < size:
-                raise ModelError(f"{op.describe()} index {begin[a]} is out of range on axis {a}")
-            starts.append(start)
-            steps.append(1)
-            counts.append(1)
-            continue
-        lo = None if opts.beginMask >> a & 1 else begin[a]
-        hi = None if opts.endMask >> a & 1 else end[a]
-        start, stop, step = slice(lo, hi, strides[a]).indices(size)
-        count = len(range(start, stop, step))
-        if count == 0:
-            raise ModelError(f"{op.describe()} selects nothing on axis {a}")
-        starts.append(start)
-        steps.append(step)
-        counts.append(count)
-        kept.append(count)
+    axes = fold.slice_axes(op, opts, x.shape, begin, end, strides)
+    starts, steps = [a[0] for a in axes], [a[1] for a in axes]
+    counts = [a[2] for a in axes]
+    kept = [count for _, _, count, shrunk in axes if not shrunk]
     _expect_shape(op, out, tuple(kept))
     _activation_quant(x, op.describe())
     _same_quant(op, x, out)
@@ -1194,6 +1256,31 @@ def _lower_reshape(graph: Graph, op: Operator) -> Layer:
     return layer
 
 
+def _lower_resize_nearest(graph: Graph, op: Operator) -> Layer:
+    """RESIZE_NEAREST_NEIGHBOR: each output row and column copies the input row / column
+    TFLite Micro picks (quant.nearest_indices, tabulated here); no requantization."""
+    _n_inputs(op, (2,))
+    opts = _options(op, "ResizeNearestNeighborOptionsT")
+    x = _tensor(graph, op, 0, "input", "act")
+    out = _output(graph, op)
+    in_dims = _dims4(x, op, "input")
+    height, width = _const_ints(graph, op, 1, "size", 2)
+    if height < 1 or width < 1:
+        raise ModelError(f"{op.describe()} size {[height, width]} must be positive")
+    _expect_shape(op, out, (in_dims[0], height, width, in_dims[3]))
+    _activation_quant(x, op.describe())
+    _same_quant(op, x, out)
+    align, half = bool(opts.alignCorners), bool(opts.halfPixelCenters)
+    consts = {"rows": np.asarray(quant.nearest_indices(in_dims[1], height, align, half),
+                                 dtype=np.int32),
+              "cols": np.asarray(quant.nearest_indices(in_dims[2], width, align, half),
+                                 dtype=np.int32)}
+    args = [Arg.ctx(), Arg.dims("input", in_dims), Arg.tensor(x.index), Arg.const("rows"),
+            Arg.const("cols"), Arg.dims("output", _as_dims(out.shape)), Arg.tensor(out.index)]
+    return Layer(op.index, op.opcode, "te_resize_nearest_neighbor_s8", None, {}, args,
+                 (x.index,), out.index, consts)
+
+
 _LOWERINGS: dict[str, Callable[[Graph, Operator], Layer]] = {
     "CONV_2D": _lower_conv,
     "DEPTHWISE_CONV_2D": _lower_depthwise,
@@ -1217,4 +1304,10 @@ _LOWERINGS: dict[str, Callable[[Graph, Operator], Layer]] = {
     "HARD_SWISH": _lower_hard_swish,
     "STRIDED_SLICE": _lower_strided_slice,
     "TRANSPOSE": _lower_transpose,
+    "SUB": _lower_sub,
+    "SQUEEZE": _lower_reshape,  # SQUEEZE and EXPAND_DIMS only rename the dims: an alias
+    "EXPAND_DIMS": _lower_reshape,
+    "MINIMUM": _lower_min_max,
+    "MAXIMUM": _lower_min_max,
+    "RESIZE_NEAREST_NEIGHBOR": _lower_resize_nearest,
 }
