@@ -144,6 +144,41 @@ def test_truncated_model_is_refused(conv_model: bytes) -> None:
         compile_model_bytes(conv_model[: len(conv_model) // 3], "truncated.tflite")
 
 
+CORPUS = Path(__file__).resolve().parents[1] / "fuzz" / "corpus"
+
+
+@pytest.mark.parametrize("name", ["op_conv.tflite", "zoo_scalecnn_4.tflite"])
+def test_every_cut_of_a_model_says_it_is_truncated(name: str) -> None:
+    """Cut anywhere past the identifier (40 places, the last byte included), a real model
+    is refused in one line that says it is truncated, never with the struct message."""
+    whole = (CORPUS / name).read_bytes()
+    cuts = sorted({*np.linspace(8, len(whole) - 1, 40).astype(int).tolist(), len(whole) - 1})
+    for cut in cuts:
+        with pytest.raises(ModelError) as info:
+            parse_model(whole[:cut], source="cut.tflite")
+        message = str(info.value)
+        assert message.startswith("cut.tflite is truncated: it ends after "
+                                  f"{cut} bytes"), (cut, message)
+        assert "\n" not in message and "unpack" not in message, message
+    assert parse_model(whole).operators  # the whole file reads
+
+
+def test_a_cut_short_model_is_refused_as_truncated_by_evaluate(tmp_path: Path,
+                                                               run_cli) -> None:
+    whole = (CORPUS / "zoo_scalecnn_4.tflite").read_bytes()
+    cut = tmp_path / "cut.tflite"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    data = tmp_path / "d.npz"
+    np.savez(data, images=np.zeros((2, 32, 32, 3), np.uint8), labels=np.array([0, 1]))
+    for runtime in ("tflm", "native"):
+        result = run_cli("evaluate", "--model", str(cut), "--runtime", runtime, "--data",
+                         str(data), "--normalize", "0.5,0.25", "--out", str(tmp_path / "o"))
+        assert result.code == 2, result.err
+        lines = result.err.strip().splitlines()
+        assert len(lines) == 1 and "cut.tflite is truncated" in lines[0], result.err
+        assert "unpack" not in lines[0] and "Traceback" not in result.err
+
+
 def test_refusal_writes_nothing(conv_model: bytes, tmp_path: Path) -> None:
     model = schema().ModelT.InitFromPackedBuf(bytearray(conv_model), 0)
     _tanh_activation(model)

@@ -10,6 +10,8 @@ The flatbuffer schema comes from an installed package (ai-edge-litert, else Tens
 from __future__ import annotations
 
 import math
+import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -130,13 +132,27 @@ def parse_model(data: bytes, source: str = "<bytes>") -> Graph:
     try:
         model = sch.ModelT.InitFromPackedBuf(data, 0)
     except Exception as exc:  # malformed flatbuffers raise anything from struct to index errors
-        raise ModelError(f"{source} is corrupt: {type(exc).__name__}: {exc}") from exc
+        raise _damaged(source, data, exc) from exc
     try:
         return _build_graph(sch, model, data, source)
     except ModelError:
         raise
     except Exception as exc:  # a malformed table that only fails on access
-        raise ModelError(f"{source} is corrupt: {type(exc).__name__}: {exc}") from exc
+        raise _damaged(source, data, exc) from exc
+
+
+def _damaged(source: str, data: bytes, exc: Exception) -> ModelError:
+    """The one-line refusal of a flatbuffer that failed to parse: a read past the end of
+    the data (what a file cut short gives) says the file is truncated; anything else that
+    it is corrupt."""
+    text = str(exc)
+    if isinstance(exc, struct.error) or "buffer is smaller than requested" in text:
+        need = re.search(r"at least (\d+) bytes", text)
+        reach = f" (it needs at least {need.group(1)})" if need else ""
+        return ModelError(f"{source} is truncated: it ends after {len(data)} bytes, but its "
+                          f"contents reach past the end{reach}; the file was cut short (an "
+                          "interrupted copy or download?): copy or export it again")
+    return ModelError(f"{source} is corrupt: {type(exc).__name__}: {exc}")
 
 
 def _build_graph(sch: ModuleType, model: Any, data: bytes, source: str) -> Graph:
@@ -221,7 +237,9 @@ def _read_buffer(buffer_index: int, buffers: list, data: bytes, where: str) -> b
     if buf.offset and buf.offset > 1:  # data stored outside the flatbuffer (>2 GB layout)
         end = int(buf.offset) + int(buf.size)
         if end > len(data):
-            raise ModelError(f"{where} buffer extends past the end of the file")
+            raise ModelError(f"the model is truncated: {where} buffer extends past the end of "
+                             f"the file ({len(data)} bytes, the buffer ends at {end}); copy or "
+                             "export it again")
         return bytes(data[int(buf.offset) : end])
     if buf.data is None or len(buf.data) == 0:
         return None
