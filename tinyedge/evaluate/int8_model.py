@@ -46,7 +46,7 @@ def evaluate_tflite(
                               or limit < 1):
         raise ModelError(f"limit must be a whole number ≥ 1, got {limit!r}; pass --limit N")
     check_stage_folder(out_dir, "evaluate")
-    signature = check_int8_model(model_path)
+    signature = check_int8_model(model_path, compiled=(runtime == "native"))
     m = model_inputs(model_path, signature, dataset=dataset, data=data, normalize=normalize,
                      data_root=data_root, limit=limit, task=task)
     started = time.perf_counter()

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from tinyedge.errors import ModelError
-from tinyedge.firmware.compiler import SUPPORTED_OPS, float_edge
+from tinyedge.firmware.compiler import float_edge, unsupported_message, unsupported_operators
+from tinyedge.firmware.fold import fold_constants
 from tinyedge.firmware.tflite_reader import Graph, Tensor, read_model
 from tinyedge.records import Record, make_record
 
@@ -65,10 +66,12 @@ class Int8Signature:
         }
 
 
-def check_int8_model(path: str | Path) -> Int8Signature:
+def check_int8_model(path: str | Path, *, compiled: bool = True) -> Int8Signature:
     """Read ``path`` and refuse it, naming the problem, unless it has one input and one
-    output, each int8 or a float32 edge the model converts itself, and only operators the
-    int8 runtimes and firmware support."""
+    output, each int8 or a float32 edge the model converts itself, and — when it is to be
+    ``compiled`` by tinyedge (the native runtime, the firmware) — only operators tinyedge's
+    compiler supports once the static shape arithmetic is evaluated (naming every other
+    one). TFLite Micro and LiteRT run any operator they have (``compiled=False``)."""
     graph = read_model(path)
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise ModelError(f"{path}: expected one input and one output, found "
@@ -79,7 +82,7 @@ def check_int8_model(path: str | Path) -> Int8Signature:
     return Int8Signature(
         input_shape=inp.shape, input_scale=q_in.scale, input_zero_point=q_in.zero_point,
         output_shape=out.shape, output_scale=q_out.scale, output_zero_point=q_out.zero_point,
-        ops=_check_ops(graph, path), input_dtype=EDGE_DTYPES[inp.dtype],
+        ops=_check_ops(graph, path, compiled), input_dtype=EDGE_DTYPES[inp.dtype],
         output_dtype=EDGE_DTYPES[out.dtype],
     )
 
@@ -103,17 +106,16 @@ def _int8_side(graph: Graph, path: str | Path, role: str, tensor: Tensor) -> Ten
     return other
 
 
-def _check_ops(graph: Graph, path: str | Path) -> tuple[str, ...]:
-    names: list[str] = []
-    for op in graph.operators:
-        if op.opcode not in SUPPORTED_OPS:
-            raise ModelError(
-                f"{path}: {op.describe()} cannot run on the int8 path (supported: "
-                f"{', '.join(SUPPORTED_OPS)}); change the model to avoid it"
-            )
-        if op.opcode not in names:
-            names.append(op.opcode)
-    return tuple(names)
+def _check_ops(graph: Graph, path: str | Path, compiled: bool) -> tuple[str, ...]:
+    """The model's operator names; with ``compiled``, refuse it naming every operator
+    tinyedge's compiler cannot compile (after folding the static shape arithmetic)."""
+    if compiled:
+        folded = fold_constants(graph)
+        bad = unsupported_operators(folded)
+        if bad:
+            message = unsupported_message(folded, bad, "cannot run on the int8 path")
+            raise ModelError(f"{path}: {message}")
+    return tuple(dict.fromkeys(op.opcode for op in graph.operators))
 
 
 def output_record(labels: np.ndarray, outputs: np.ndarray, signature: Int8Signature,
