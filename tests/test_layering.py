@@ -16,7 +16,7 @@ LAYERS = [
     {"fileio", "progress", "protocol", "layout", "resources", "tool_args", "qemu", "models",
      "analysis", "clocktree"},
     {"data", "boards", "records"},
-    {"train", "firmware", "report"},
+    {"train", "firmware", "report", "floatmodel"},
     {"int8"},
     {"evaluate", "export", "device"},
     {"sweep"},

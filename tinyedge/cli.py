@@ -61,6 +61,34 @@ _checkpoint_file = input_file("checkpoint", "train one with `tinyedge train` or 
                               "path of its checkpoint.pt")
 _model_file = input_file("model", f"create it with `tinyedge export` and pass its "
                          f"{TFLITE_NAME}")
+_data_file = input_file("data file", "pass an .npz file with images (or inputs) and labels")
+
+
+def _export_name(text: str) -> str:
+    """An export folder name: letters, digits, ``._-``, not starting with a dot."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}", text):
+        raise argparse.ArgumentTypeError(f"--name {text!r} is not a folder name; use letters, "
+                                         "digits, '.', '_' and '-' (no '/', no leading '.')")
+    return text
+
+
+def _model_spec(text: str) -> Path | str:
+    """A model: an existing file or SavedModel folder, or ``module:factory`` (PyTorch)."""
+    from tinyedge.floatmodel.formats import FACTORY
+
+    if FACTORY.match(text) and not Path(text).exists():
+        return text
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(
+            f"model {path} does not exist; pass an int8 .tflite, or your float model (.tflite, "
+            ".keras, .h5, SavedModel folder, .onnx, TorchScript, .pt2, or module:factory)")
+    if not (path.is_file() or path.is_dir()):
+        raise argparse.ArgumentTypeError(f"model {path} is not a regular file; pass a model "
+                                         "file or SavedModel folder")
+    return path
 _scaling_table = input_file("scaling table", "pass --table with a CSV file (columns "
                             "arch,width,params,seed,accuracy or top1), e.g. results/results.csv "
                             "or results/variants.csv")
@@ -198,6 +226,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     from tinyedge.export import default_checkpoint, export_model
     from tinyedge.models import resolve
 
+    if args.model is not None:
+        return _export_user_model(args)
+    for name in ("calib", "verify", "normalize", "outputs", "weights", "name"):
+        if getattr(args, name) is not None:
+            raise TinyedgeError(f"--{name} goes with --model (exporting your own float model); "
+                                "a zoo model's export takes --arch/--width")
+    if args.arch is None or args.width is None:
+        raise TinyedgeError("export needs --arch and --width (a zoo model), or --model "
+                            "FLOAT_MODEL --calib CALIB.npz (your own float model)")
+    args.calib_samples = args.calib_samples or 500
+    args.verify_samples = args.verify_samples or 500
     spec = resolve(args.arch, args.width)
     checkpoint = args.checkpoint or default_checkpoint(spec, args.seed, args.runs)
     dataset = (load_dataset(dataset_for(args.dataset, spec), args.data_root) if args.dataset
@@ -222,19 +261,57 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-# `evaluate` has three modes, chosen by one option each; every other option belongs to
+def _export_user_model(args: argparse.Namespace) -> int:
+    from tinyedge.data.user_data import load_user_data
+    from tinyedge.export.user_model import export_user_model
+    from tinyedge.floatmodel import load_float_model
+
+    for name in ("arch", "width", "checkpoint", "calib_samples", "verify_samples", "dataset",
+                 "data_root"):
+        if getattr(args, name) is not None:
+            option = "--" + name.replace("_", "-")
+            raise TinyedgeError(f"{option} is for zoo models; exporting --model {args.model} "
+                                "takes --calib CALIB.npz [--verify DATA.npz] [--normalize …]")
+    if args.calib is None:
+        raise TinyedgeError(f"exporting {args.model} needs calibration data: --calib FILE.npz "
+                            "with images (uint8 N×H×W×C, plus --normalize) or float32 inputs, "
+                            "a few hundred typical rows")
+    calib = load_user_data(args.calib, labelled=False)
+    verify = load_user_data(args.verify) if args.verify is not None else None
+    model = load_float_model(args.model, args.weights)
+    result = export_user_model(model, calib, args.out, normalize=args.normalize,
+                               verify=verify, output_kind=args.outputs, name=args.name,
+                               progress=_progress(args))
+    f = result.manifest["figures"]
+    print(f"{result.tflite}  ({f['tflite_bytes']:,} bytes, TFLite Micro arena "
+          f"{f['tflm_arena_bytes']:,} bytes; from {model.format} {model.spec})")
+    on = (f"{f['verify_samples']} rows of --verify" if f["verify_data"] == "verify"
+          else f"{f['verify_samples']} calibration rows")
+    top1 = (f"; top-1 float {f['float_top1']:.4f}, int8 {f['int8_top1']:.4f}"
+            if "float_top1" in f else "")
+    print(f"float↔int8 top-1 agreement {f['float_int8_top1_agreement']:.4f} on {on}{top1}; "
+          f"LiteRT-ref ≡ TFLite Micro: {'yes' if f['litert_ref_equals_tflm'] else 'no'}")
+    return 0
+
+
+# `evaluate` has four modes, chosen by one option each; every other option belongs to
 # the modes listed here and is refused elsewhere instead of being silently ignored.
+_PAIRING = {"float_model", "weights", "outputs"}
 EVALUATE_MODES = {
     "device": ("--board", {"board", "model", "port", "power_monitor", "emulate", "mode", "jobs",
-                           "limit", "data_root", "data", "normalize", "task", "out"}),
+                           "limit", "data_root", "data", "normalize", "task", "out",
+                           *_PAIRING}),
     "host int8": ("--model with --runtime", {"model", "runtime", "dataset", "data_root",
-                                             "data", "normalize", "task", "limit", "out"}),
+                                             "data", "normalize", "task", "limit", "out",
+                                             *_PAIRING}),
+    "float model": ("--model with a float model", {"model", "weights", "data", "normalize",
+                                                   "outputs", "limit", "out"}),
     "float": ("--checkpoint", {"checkpoint", "dataset", "data_root", "device", "limit",
                                "out"}),
 }
 _EVALUATE_OPTIONS = ("checkpoint", "model", "board", "port", "power_monitor", "emulate", "mode",
                      "jobs", "runtime", "dataset", "data_root", "data", "normalize", "task",
-                     "device", "limit", "out")
+                     "device", "limit", "out", "float_model", "weights", "outputs")
 
 
 def evaluate_mode(args: argparse.Namespace) -> str:
@@ -242,7 +319,8 @@ def evaluate_mode(args: argparse.Namespace) -> str:
     if args.board is not None:
         mode = "device"
     elif args.model is not None:
-        mode = "host int8"
+        mode = ("float model" if args.runtime is None and _float_model(args.model)
+                else "host int8")
     elif args.checkpoint is not None:
         mode = "float"
     else:
@@ -264,6 +342,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return _evaluate_device(args)
     if mode == "host int8":
         return _evaluate_int8(args)
+    if mode == "float model":
+        return _evaluate_float_model(args)
     from tinyedge.data import dataset_for, load_dataset
     from tinyedge.evaluate import evaluate_checkpoint
     from tinyedge.models import resolve
@@ -287,15 +367,66 @@ def _evaluate_int8(args: argparse.Namespace) -> int:
 
     if args.runtime is None:
         raise TinyedgeError("--model needs --runtime tflm, litert, litert-ref or native")
-    if not args.model.is_file():
-        raise TinyedgeError(f"model {args.model} does not exist; create it with `tinyedge export`")
+    _require_int8(args.model, "--runtime")
     data = _user_data(args)
     dataset = (load_dataset(_dataset_for_model(args.dataset, args.model), args.data_root)
                if args.dataset else None)
-    out = args.out or args.results / args.model.parent.name / args.runtime
+    out = args.out or _results_folder(args, args.runtime)
     metrics = evaluate_tflite(args.model, args.runtime, out, dataset=dataset, data=data,
                               normalize=args.normalize, data_root=args.data_root,
-                              limit=args.limit, progress=_progress(args), task=args.task)
+                              limit=args.limit, progress=_progress(args), task=args.task,
+                              float_model=_spec_text(args.float_model), weights=args.weights,
+                              output_kind=args.outputs)
+    _print_metrics(out, metrics)
+    return 0
+
+
+def _float_model(spec: Path | str) -> bool:
+    """Whether ``spec`` is a float model (any format but an int8 .tflite)."""
+    from tinyedge.firmware.tflite_reader import read_model
+    from tinyedge.floatmodel import detect_format, is_float_graph
+
+    fmt = detect_format(spec)
+    return fmt != "tflite" or is_float_graph(read_model(spec))
+
+
+def _require_int8(spec: Path | str, option: str) -> None:
+    """Refuse a float model where an int8 .tflite is needed, with both ways forward."""
+    if isinstance(spec, Path) and spec.is_file() and not _float_model(spec):
+        return
+    if isinstance(spec, Path) and not spec.is_file() and not spec.is_dir():
+        raise TinyedgeError(f"model {spec} does not exist; pass an int8 .tflite")
+    raise TinyedgeError(
+        f"{spec} is a float model, and {option} runs int8 models: evaluate it without "
+        f"{option} (its float reference), or quantize it first with `tinyedge export --model "
+        f"{spec} --calib CALIB.npz` and evaluate export/<name>/{TFLITE_NAME}")
+
+
+def _spec_text(spec: Path | str | None) -> str | None:
+    return None if spec is None else str(spec)
+
+
+def _results_folder(args: argparse.Namespace, runtime: str) -> Path:
+    """``--results``/<the model's results name>/<runtime> (:func:`results_name`)."""
+    from tinyedge.fileio import sha256_file
+    from tinyedge.layout import results_name
+
+    return args.results / results_name(args.model, sha256_file(args.model)) / runtime
+
+
+def _evaluate_float_model(args: argparse.Namespace) -> int:
+    from tinyedge.evaluate.user_float import evaluate_float_model
+    from tinyedge.floatmodel import load_float_model
+
+    if args.data is None:
+        raise TinyedgeError(f"{args.model} is a float model: evaluate it on your data with "
+                            "--data FILE.npz (images and labels)")
+    data = _user_data(args)
+    model = load_float_model(args.model, args.weights)
+    out = args.out or args.results / f"{model.name}-{model.sha256[:8]}" / FLOAT_RUNTIME
+    metrics = evaluate_float_model(model, data, out, normalize=args.normalize,
+                                   limit=args.limit, output_kind=args.outputs,
+                                   progress=_progress(args))
     _print_metrics(out, metrics)
     return 0
 
@@ -345,6 +476,7 @@ def _evaluate_device(args: argparse.Namespace) -> int:
 
     if args.model is None:
         raise TinyedgeError("--board needs --model PATH.tflite (from `tinyedge export`)")
+    _require_int8(args.model, "--board")
     if args.port is not None and args.emulate is not None:
         raise TinyedgeError("pass either --port (a real board) or --emulate, not both")
     if args.power_monitor is not None and args.port is None:
@@ -365,12 +497,13 @@ def _evaluate_device(args: argparse.Namespace) -> int:
     data = _user_data(args)  # a bad --data file: one line before the firmware is built
     target = device_target(args.board, args.model, port=args.port)
     where = device_runtime(target.board.name, target.reach)
-    out = args.out or args.results / args.model.parent.name / where
+    out = args.out or _results_folder(args, where)
     metrics = evaluate_on_device(args.model, target, out, mode=args.mode or "stream",
                                  limit=args.limit, jobs=args.jobs or 1, data_root=args.data_root,
                                  data=data, normalize=args.normalize,
                                  progress=_progress(args), power_monitor=monitor,
-                                 task=args.task)
+                                 task=args.task, float_model=_spec_text(args.float_model),
+                                 weights=args.weights, output_kind=args.outputs)
     _print_metrics(out, metrics)
     d = metrics["device"]
     print(f"{d['counter']} per inference: median {d['per_inference']['median']:,.0f} "
@@ -407,13 +540,13 @@ def _evaluate_renode(args: argparse.Namespace) -> int:
     script, robot = write_renode_files(target.board, target.elf, target.elf.parent)
     print(f"Renode files: {script}, {robot}")
     run_robot_test(robot)
-    out = args.out or args.results / args.model.parent.name / device_runtime(
-        target.board.name, "renode")
+    out = args.out or _results_folder(args, device_runtime(target.board.name, "renode"))
     with renode_uart(target.board, target.elf, target.elf.parent) as url:
         metrics = evaluate_on_device(
             args.model, with_fields(target, port=url), out,
             limit=args.limit, data_root=args.data_root, data=data, normalize=args.normalize,
-            progress=_progress(args), task=args.task)
+            progress=_progress(args), task=args.task, float_model=_spec_text(args.float_model),
+            weights=args.weights, output_kind=args.outputs)
     _print_metrics(out, metrics)
     return 0
 
@@ -575,15 +708,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="discard an existing run and retrain")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("export", help="export a trained model to int8 TFLite (via ONNX)")
-    _add_model_options(p)
+    p = sub.add_parser("export", help="export a trained zoo model, or your own float model, "
+                       "to int8 TFLite")
+    _add_model_options(p, required=False)
     p.add_argument("--checkpoint", type=_checkpoint_file, default=None,
                    help="default: runs/<arch>-w<width>-s<seed>/checkpoint.pt")
     p.add_argument("--calib-samples", type=positive_int("a number of images ≥ 1, e.g. 500"),
-                   default=500,
+                   default=None,
                    help="training images used to calibrate the quantization (default 500)")
     p.add_argument("--verify-samples", type=positive_int("a number of images ≥ 1, e.g. 500"),
-                   default=500, help="test images used to verify the int8 model (default 500)")
+                   default=None, help="test images used to verify the int8 model (default 500)")
+    p.add_argument("--model", type=_model_spec, default=None, metavar="FLOAT_MODEL",
+                   help="your own float model instead of a zoo one: .keras/.h5, SavedModel "
+                        "folder, .onnx, TorchScript, torch.export .pt2, or module:factory "
+                        "with --weights")
+    p.add_argument("--weights", type=input_file("weights", "pass the state dict file"),
+                   default=None, metavar="STATE_DICT.pt",
+                   help="the state dict of a --model module:factory (loaded weights_only)")
+    p.add_argument("--calib", type=_data_file, default=None, metavar="CALIB.npz",
+                   help="calibration rows for --model: images (uint8 N×H×W×C) or float32 "
+                        "inputs (labels optional)")
+    p.add_argument("--verify", type=_data_file, default=None, metavar="DATA.npz",
+                   help="labelled data to compare the float and int8 models on (--model)")
+    p.add_argument("--normalize", type=normalization, default=None,
+                   metavar="MEAN,STD|M1,M2,M3:S1,S2,S3",
+                   help="how --model expects images normalised (pixel/255 scale); recorded "
+                        "in the export manifest for every later evaluation")
+    p.add_argument("--outputs", choices=["logits", "probabilities"], default=None,
+                   help="what --model outputs, where its graph does not show it")
+    p.add_argument("--name", default=None, type=_export_name,
+                   help="export folder name for --model (default: the model file's stem)")
     _add_dataset_option(p, None)
     p.add_argument("--runs", type=Path, default=Path(RUNS_DIR), help="runs folder (default runs/)")
     p.add_argument("--out", type=output_folder, default=Path(EXPORT_DIR),
@@ -595,8 +749,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="evaluate a model on the test split")
     p.add_argument("--checkpoint", type=_checkpoint_file, default=None,
                    help="float PyTorch checkpoint")
-    p.add_argument("--model", type=_model_file, default=None,
-                   help="int8 .tflite from tinyedge export, or any int8 .tflite with --data")
+    p.add_argument("--model", type=_model_spec, default=None,
+                   help="int8 .tflite from tinyedge export, or any int8 .tflite with --data; "
+                        "or your own float model (float .tflite, .keras/.h5, SavedModel, .onnx, "
+                        "TorchScript, .pt2, module:factory) evaluated on --data")
+    p.add_argument("--float-model", type=_model_spec, default=None, metavar="FLOAT_MODEL",
+                   help="the float model an int8 --model was made from: evaluated on the same "
+                        "rows into results/<model>/float/, and compared with (float_similarity "
+                        "and the report's float-vs-deployed sections)")
+    p.add_argument("--weights", type=input_file("weights", "pass the state dict file"),
+                   default=None, metavar="STATE_DICT.pt",
+                   help="the state dict of a module:factory float model (weights_only)")
+    p.add_argument("--outputs", choices=["logits", "probabilities"], default=None,
+                   help="what the model outputs, where its graph does not show it (a final "
+                        "SOFTMAX/LOGISTIC, or int8 scale 1/256 zero point -128, means "
+                        "probabilities)")
     p.add_argument("--board", default=None,
                    help="evaluate on this board (emulated unless --port is given)")
     p.add_argument("--port", default=None, help="serial port of a real board, e.g. /dev/ttyACM0")
@@ -616,8 +783,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(optimized kernels), litert-ref (reference kernels), native "
                         "(tinyedge's C runtime built for the host)")
     _add_dataset_option(p, None)
-    p.add_argument("--data", type=input_file("data file", "pass an .npz file with images "
-                                             "(or inputs) and labels"), default=None,
+    p.add_argument("--data", type=_data_file, default=None,
                    metavar="FILE.npz",
                    help="evaluate on your own data instead of the test split: an .npz with "
                         "images (uint8 N×H×W×C) or inputs (int8, already quantised), labels "

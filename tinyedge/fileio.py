@@ -9,6 +9,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -273,3 +274,23 @@ def _bounds(low: float | None, high: float | None) -> str:
     if high is not None:
         return f" ≤ {high:g}"
     return ""
+
+
+def set_aside(folder: str | Path, key: str, sha256: str) -> Path | None:
+    """Move ``folder`` aside when its manifest says it holds the results of another model
+    than ``sha256`` (the manifest's ``inputs[key].sha256``): results are never overwritten
+    by another model's. The folder becomes the hidden sibling ``.<name>-<its sha256[:12]>``
+    (readers skip hidden folders); returns where it went, or None when nothing moved."""
+    folder = Path(folder)
+    manifest = read_manifest(folder) if folder.is_dir() else None
+    if manifest is None or manifest.get("stage") != "evaluate":
+        return None
+    entry = (manifest.get("inputs") or {}).get(key)
+    old = entry.get("sha256") if isinstance(entry, dict) else None
+    if not isinstance(old, str) or old == sha256:
+        return None
+    target = folder.with_name(f".{folder.name}-{old[:12]}")
+    if target.exists():
+        shutil.rmtree(target)
+    folder.rename(target)
+    return target

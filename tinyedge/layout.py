@@ -114,6 +114,16 @@ def model_name(model_path: str | Path) -> str:
     return path.parent.name if path.name == TFLITE_NAME else path.stem
 
 
+def results_name(model_path: str | Path, sha256: str) -> str:
+    """The results folder of a model: ``export/<name>/model_int8.tflite`` → ``<name>`` (the
+    export manifest holds its identity); any other model file → ``<stem>-<sha256[:8]>``,
+    so two files of one name, or two models in one folder, never share results."""
+    path = Path(model_path)
+    if path.name == TFLITE_NAME:
+        return path.parent.name
+    return f"{path.stem}-{sha256[:8]}"
+
+
 def build_folder(board: str, model: str, model_sha256: str = "", *,
                  emulator: str | None = None, root: str | Path = BUILD_DIR) -> Path:
     """``build/<board>[.<emulator machine>]/<model>-<sha256[:12]>``: keyed by the model's

@@ -10,10 +10,14 @@ the device all produce the same two files, so analyses never care where results 
                              tensor's quantization, real = scale · (q − zero_point)
     ``indices`` int64 (N,)   each row's index in the split (``--limit N``: 0 … N−1);
                              absent in older records, read as 0 … N−1
+    ``outputs`` str scalar   what the model's outputs are: ``logits`` (confidences are
+                             their softmax) or ``probabilities`` (a model that ends in
+                             SOFTMAX/LOGISTIC: confidences are the outputs themselves);
+                             absent in older records, read as ``logits``
 ``metrics.json``
     ``runtime``, ``n``, ``num_classes``, ``top1``, ``top5``, ``ece`` (15 bins),
     ``mean_confidence_correct``, ``mean_confidence_wrong``, ``per_class_accuracy``,
-    ``class_names``
+    ``class_names``, ``outputs`` (``logits`` or ``probabilities``, as above)
 
 Which images a record covers is part of its identity: the evaluating stage writes
 :func:`image_set` (dataset, split, hash of the whole split) into its manifest's
@@ -33,7 +37,7 @@ import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -51,6 +55,12 @@ from tinyedge.layout import METRICS_NAME, PREDICTIONS_NAME
 
 ECE_BINS = 15
 
+# What a classifier's outputs are: logits (confidence = softmax of them) or probabilities
+# (the model ends in SOFTMAX or LOGISTIC; confidence = the outputs as they are). Applying
+# softmax to probabilities would flatten every confidence towards 1/C.
+OutputKind = Literal["logits", "probabilities"]
+OUTPUT_KINDS: tuple[OutputKind, ...] = ("logits", "probabilities")
+
 
 @dataclass(frozen=True)
 class Record:
@@ -60,6 +70,7 @@ class Record:
     output_scale: float | None = None
     output_zero_point: int | None = None
     indices: np.ndarray | None = None  # index in the split of each row; None = 0 … N−1
+    output_kind: OutputKind = "logits"
 
     def image_indices(self) -> np.ndarray:
         """Each row's index in the evaluated split (0 … N−1 unless recorded otherwise)."""
@@ -79,6 +90,10 @@ class Record:
         return self.output_scale * (self.logits.astype(np.float64) - self.output_zero_point)
 
     def probabilities(self) -> np.ndarray:
+        """Class probabilities: the softmax of the logits, or for a model whose outputs
+        are probabilities already, those outputs (clipped to [0, 1] against rounding)."""
+        if self.output_kind == "probabilities":
+            return np.clip(self.real_logits(), 0.0, 1.0)
         return softmax(self.real_logits())
 
 
@@ -92,9 +107,13 @@ def make_record(
     output_scale: float | None = None,
     output_zero_point: int | None = None,
     indices: np.ndarray | None = None,
+    output_kind: OutputKind = "logits",
 ) -> Record:
     """A validated record; ``indices`` (each row's index in the split) defaults to
-    0 … N−1, the first N images (``--limit N``)."""
+    0 … N−1, the first N images (``--limit N``); ``output_kind`` says whether the outputs
+    are logits or probabilities."""
+    if output_kind not in OUTPUT_KINDS:
+        raise ValueError(f"output_kind must be one of {OUTPUT_KINDS}, got {output_kind!r}")
     labels = np.asarray(labels, dtype=np.int64)
     logits = np.asarray(logits)
     if logits.dtype != np.int8:
@@ -115,7 +134,7 @@ def make_record(
                 or len(np.unique(indices)) != len(indices)):
             raise ValueError(f"indices must be {len(labels)} distinct indices ≥ 0")
     return Record(labels, logits, argmax_pred(logits), output_scale, output_zero_point,
-                  indices)
+                  indices, output_kind)
 
 
 def image_set(dataset: str, split: str, images: np.ndarray, labels: np.ndarray
@@ -151,6 +170,7 @@ def compute_metrics(record: Record, class_names: tuple[str, ...] | list[str]) ->
         "mean_confidence_wrong": None if np.isnan(split.wrong) else split.wrong,
         "per_class_accuracy": [None if np.isnan(a) else float(a) for a in per_class],
         "class_names": list(class_names),
+        "outputs": record.output_kind,
     }
 
 
@@ -169,6 +189,7 @@ def write_record(
         "logits": record.logits,
         "pred": record.pred,
         "indices": record.image_indices(),
+        "outputs": np.array(record.output_kind),
     }
     if record.is_quantized:
         arrays["output_scale"] = np.float64(record.output_scale)
@@ -203,7 +224,7 @@ def load_record(folder: str | Path) -> Record:
                                     f"{_RECORD_FIX}")
             arrays = {k: data[k] for k in data.files
                       if k in ("labels", "logits", "pred", "output_scale", "output_zero_point",
-                               "indices")}
+                               "indices", "outputs")}
     except TinyedgeError:
         raise
     except (OSError, ValueError, KeyError, EOFError, TypeError, MemoryError,
@@ -246,8 +267,13 @@ def _checked_record(path: Path, a: dict[str, np.ndarray]) -> Record:
             indices.ndim != 1 or indices.shape[0] != n or indices.dtype.kind not in "iu"
             or (n and indices.min() < 0) or len(np.unique(indices)) != n):
         raise bad("indices", f"{n} distinct integers ≥ 0 (one per row of logits)")
+    kind = a.get("outputs")
+    if kind is not None and (kind.shape != () or kind.dtype.kind != "U"
+                             or str(kind) not in OUTPUT_KINDS):
+        raise bad("outputs", f"one of {', '.join(OUTPUT_KINDS)}")
     return Record(labels.astype(np.int64), logits, pred.astype(np.int64), scale, zero,
-                  None if indices is None else indices.astype(np.int64))
+                  None if indices is None else indices.astype(np.int64),
+                  "logits" if kind is None else str(kind))  # type: ignore[arg-type]
 
 
 def load_metrics(folder: str | Path, record: Record | None = None) -> dict[str, Any]:

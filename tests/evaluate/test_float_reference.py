@@ -12,7 +12,6 @@ from tinyedge.records import make_record, write_record
 
 CKPT = "a" * 64
 IMAGES = {"dataset": "digits", "split": "test", "size": 4, "sha256": "b" * 64}
-EXPORT = {"stage": "export", "inputs": {"checkpoint": {"sha256": CKPT}}}
 FLOAT_LOGITS = np.array([[2.0, 0.0], [0.0, 2.0], [1.0, 0.0], [0.0, 1.0]], np.float32)
 LABELS = np.array([0, 1, 0, 1])
 
@@ -36,7 +35,7 @@ def _int8(q, indices=None):
 def test_figures_against_the_float_logits_on_common_images(variant):
     # images 1 and 3 only (a --limit elsewhere); real logits [[0, 2], [1, 1]]
     record = _int8([[0, 4], [2, 2]], indices=np.array([1, 3]))
-    s = float_similarity(record, variant / "tflm", IMAGES, EXPORT)
+    s = float_similarity(record, variant / "tflm", IMAGES, CKPT)
     assert s is not None and s["reference"] == "float" and s["n"] == 2
     # reference [[0, 2], [0, 1]], candidate [[0, 2], [1, 1]]: d = [[0, 0], [1, 0]]
     assert s["l2_relative_error"] == pytest.approx(1 / np.sqrt(5))
@@ -47,11 +46,10 @@ def test_figures_against_the_float_logits_on_common_images(variant):
 
 def test_no_figures_without_a_matching_float_record(variant, tmp_path):
     record = _int8([[4, 0], [0, 4]])
-    assert float_similarity(record, variant / "tflm", IMAGES, None) is None  # no export
-    other = {"stage": "export", "inputs": {"checkpoint": {"sha256": "c" * 64}}}
-    assert float_similarity(record, variant / "tflm", IMAGES, other) is None
+    assert float_similarity(record, variant / "tflm", IMAGES, None) is None  # no float model
+    assert float_similarity(record, variant / "tflm", IMAGES, "c" * 64) is None
     assert float_similarity(record, variant / "tflm", {**IMAGES, "sha256": "d" * 64},
-                            EXPORT) is None
-    assert float_similarity(record, tmp_path / "elsewhere" / "tflm", IMAGES, EXPORT) is None
+                            CKPT) is None
+    assert float_similarity(record, tmp_path / "elsewhere" / "tflm", IMAGES, CKPT) is None
     disjoint = make_record([0], np.array([[4, 0]], np.int8), 0.5, 0, np.array([7]))
-    assert float_similarity(disjoint, variant / "tflm", IMAGES, EXPORT) is None
+    assert float_similarity(disjoint, variant / "tflm", IMAGES, CKPT) is None

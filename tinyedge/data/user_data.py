@@ -75,8 +75,10 @@ def _fail(path: Path, problem: str, fix: str = "") -> DatasetError:
     return DatasetError(f"--data {path}: {problem}; {fix}")
 
 
-def load_user_data(path: str | Path, max_bytes: int = MAX_DATA_BYTES) -> UserData:
-    """Read and check ``path`` (see the module docstring); raise :class:`DatasetError`."""
+def load_user_data(path: str | Path, max_bytes: int = MAX_DATA_BYTES, *,
+                   labelled: bool = True) -> UserData:
+    """Read and check ``path`` (see the module docstring); raise :class:`DatasetError`.
+    Calibration data (``labelled=False``) may leave out ``labels`` (then all 0)."""
     path = Path(path)
     if not path.is_file():
         raise _fail(path, "is not a regular file" if path.exists() else "does not exist",
@@ -85,10 +87,12 @@ def load_user_data(path: str | Path, max_bytes: int = MAX_DATA_BYTES) -> UserDat
     if size > max_bytes:
         raise _fail(path, f"is {size:,} bytes, more than the {max_bytes:,} tinyedge reads",
                     "evaluate a subset (split the file) or pass fewer images")
-    arrays = _read_members(path, max_bytes)
+    arrays = _read_members(path, max_bytes, labelled)
     names = arrays.get("class_names")
-    labels = _labels(path, arrays.get("labels"))
     rows = _rows(path, arrays)
+    if not labelled and "labels" not in arrays:
+        arrays["labels"] = np.zeros(len(rows), np.int64)
+    labels = _labels(path, arrays.get("labels"))
     if len(rows) != len(labels):
         kind = "inputs" if "inputs" in arrays else "images"
         raise _fail(path, f"holds {len(rows)} rows of {kind} but {len(labels)} labels",
@@ -105,7 +109,8 @@ def load_user_data(path: str | Path, max_bytes: int = MAX_DATA_BYTES) -> UserDat
                     class_names=class_names)
 
 
-def _read_members(path: Path, max_bytes: int) -> dict[str, np.ndarray]:
+def _read_members(path: Path, max_bytes: int, labelled: bool = True
+                  ) -> dict[str, np.ndarray]:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -125,7 +130,7 @@ def _read_members(path: Path, max_bytes: int) -> dict[str, np.ndarray]:
         raise _fail(path, "must hold exactly one of 'images' (uint8 pixels) and 'inputs' "
                     "(int8, already quantised)" + (", it holds both" if "images" in members
                                                    else ""))
-    if "labels" not in members:
+    if labelled and "labels" not in members:
         raise _fail(path, "has no 'labels' array", "add labels=int array of N class ids")
     try:
         with np.load(path, allow_pickle=False) as data:

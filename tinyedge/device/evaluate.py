@@ -41,10 +41,12 @@ from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import (
     check_stage_folder,
     file_entry,
+    set_aside,
     sha256_file,
     write_json_atomic,
     write_manifest,
 )
+from tinyedge.floatmodel import FloatModel
 from tinyedge.int8 import (
     Int8Signature,
     ModelInputs,
@@ -55,6 +57,7 @@ from tinyedge.int8 import (
     record_extra,
 )
 from tinyedge.int8.anomaly import write_anomaly_outputs
+from tinyedge.int8.float_partner import pair_float, paired_inputs
 from tinyedge.int8.inputs import Task
 from tinyedge.layout import (
     DEVICE_JSON,
@@ -65,7 +68,7 @@ from tinyedge.layout import (
     device_runtime,
 )
 from tinyedge.progress import Progress, SilentProgress
-from tinyedge.records import headline_figures, write_record
+from tinyedge.records import OutputKind, headline_figures, write_record
 
 Mode = Literal["stream", "batch"]
 LOG_NAME = DEVICE_LOG
@@ -166,7 +169,14 @@ def evaluate_on_device(
     progress: Progress | None = None,
     power_monitor: PowerMonitor | None = None,
     task: Task | None = None,
+    float_model: str | None = None,
+    weights: str | Path | None = None,
+    output_kind: OutputKind | None = None,
 ) -> dict[str, Any]:
+    """Run ``model_path`` on ``target`` over the test split or ``data`` and write the
+    device record into ``out_dir``; a float model (``float_model``, or the one the export
+    manifest names) is evaluated on the same rows beside it first, as on the host
+    (:func:`tinyedge.int8.float_partner.pair_float`)."""
     progress = progress or SilentProgress()
     out_dir = Path(out_dir)
     if limit is not None and limit < 1:
@@ -177,6 +187,9 @@ def evaluate_on_device(
     signature = check_int8_model(model_path)
     m = model_inputs(model_path, signature, data=data, normalize=normalize,
                      data_root=data_root, limit=limit, task=task)
+    partner = pair_float(model_path, m, signature, out_dir, float_model=float_model,
+                         weights=weights, output_kind=output_kind, progress=progress)
+    set_aside(out_dir, "model", sha256_file(model_path))
     # The input set is keyed by the whole set as the model sees it (and, for --data, the
     # file's sha256), so a run with another --limit resumes from the same results while
     # other data never reuses them.
@@ -218,7 +231,7 @@ def evaluate_on_device(
         raise TinyedgeError(f"{len(missing)} images have no result; run the same command "
                             "again to finish")
     return _write_outputs(model_path, target, out_dir, labels, results, reports, signature,
-                          m, mode, measured, unmeasured)
+                          m, mode, measured, unmeasured, partner, output_kind)
 
 
 def result_key(target: DeviceTarget, model_sha256: str, input_key: dict[str, Any]
@@ -373,7 +386,8 @@ def _ranges(indices: list[int], chunk: int) -> Iterator[tuple[int, int]]:
 
 def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, results,
                    reports, signature, m: ModelInputs, mode: Mode,
-                   measured: EnergyMeasurement | None = None, unmeasured: str = ""
+                   measured: EnergyMeasurement | None = None, unmeasured: str = "",
+                   partner: FloatModel | None = None, output_kind: OutputKind | None = None,
                    ) -> dict[str, Any]:
     n = len(labels)
     outputs = signature.decode_outputs(b"".join(results[i][1] for i in range(n)), n)
@@ -381,9 +395,10 @@ def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, resu
     if m.task == "anomaly":
         metrics = write_anomaly_outputs(model_path, m, outputs, signature, out_dir, runtime)
     else:
-        record = output_record(labels, outputs, signature)
+        record = output_record(labels, outputs, signature, output_kind)
         metrics = write_record(out_dir, record, m.class_names, runtime=runtime,
-                               extra=record_extra(model_path, m, record, out_dir))
+                               extra=record_extra(model_path, m, record, out_dir,
+                                                  partner and partner.sha256))
     device = device_report(target, [results[i][0] for i in range(n)], reports, mode, measured,
                            unmeasured)
     write_json_atomic(out_dir / DEVICE_JSON, device)
@@ -394,7 +409,8 @@ def _write_outputs(model_path, target: DeviceTarget, out_dir: Path, labels, resu
                            **({"memory": file_entry(memory_json)} if memory_json.is_file()
                               else {}),
                            "dataset": m.dataset, "images": m.images,
-                           **({"data": file_entry(m.data_path)} if m.data_path else {})},
+                           **({"data": file_entry(m.data_path)} if m.data_path else {}),
+                           **paired_inputs(partner)},
                    parameters={"runtime": runtime, "board": target.board.name,
                                "emulated": target.emulated, "mode": mode, "n": n,
                                "normalization": m.normalization},

@@ -24,22 +24,40 @@ def onnx_to_int8_tflite(
     out_path: str | Path,
     *,
     timeout: float = 1800,
+    fix_batch: bool = False,
 ) -> Path:
     """Convert ``onnx_path`` to an int8-in/int8-out TFLite model with per-channel weights,
     calibrated on ``calibration_nhwc`` (already-normalized float images, N×H×W×C, or
-    feature vectors, N×F)."""
+    feature vectors, N×F); ``fix_batch`` fixes a dynamic batch dimension to 1."""
+    return _convert({"source": "onnx", "onnx": str(Path(onnx_path).resolve()),
+                     "fix_batch": fix_batch}, onnx_path, calibration_nhwc, out_path, timeout)
+
+
+def tensorflow_to_int8_tflite(
+    source: str,
+    model_path: str | Path,
+    calibration_nhwc: np.ndarray,
+    out_path: str | Path,
+    *,
+    timeout: float = 1800,
+) -> Path:
+    """Convert a Keras file (``source`` ``keras``, loaded with ``safe_mode``, traced at
+    batch 1) or a SavedModel folder (``savedmodel``) to int8 TFLite as
+    :func:`onnx_to_int8_tflite` does."""
+    return _convert({"source": source, "model": str(Path(model_path).resolve())},
+                    model_path, calibration_nhwc, out_path, timeout)
+
+
+def _convert(job: dict, model_path: str | Path, calibration_nhwc: np.ndarray,
+             out_path: str | Path, timeout: float) -> Path:
     with tempfile.TemporaryDirectory(prefix="tinyedge-onnx2tf-") as scratch:
         work = Path(scratch)
         calib = work / "calibration.npy"
         np.save(calib, calibration_nhwc.astype(np.float32))
         _write_onnx2tf_sample(work / ONNX2TF_SAMPLE, calibration_nhwc)
         produced = work / TFLITE_NAME
-        job = {
-            "onnx": str(Path(onnx_path).resolve()),
-            "out_dir": str(work / "out"),
-            "calibration": str(calib),
-            "tflite": str(produced),
-        }
+        job = {**job, "out_dir": str(work / "out"), "calibration": str(calib),
+               "tflite": str(produced)}
         (work / "job.json").write_text(json.dumps(job))
         proc = subprocess.run(
             [sys.executable, "-m", "tinyedge.export.onnx2tf_worker", str(work / "job.json")],
@@ -47,7 +65,8 @@ def onnx_to_int8_tflite(
         )
         if proc.returncode != 0 or not produced.is_file():
             tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
-            raise ModelError(f"onnx2tf could not convert {onnx_path} to int8 TFLite: {tail}")
+            tool = "onnx2tf" if job["source"] == "onnx" else "TensorFlow's converter"
+            raise ModelError(f"{tool} could not convert {model_path} to int8 TFLite: {tail}")
         with atomic_path(out_path) as tmp:
             shutil.copyfile(produced, tmp)
     return Path(out_path)

@@ -19,7 +19,7 @@ from tinyedge.data import ImageDataset, load_dataset
 from tinyedge.data.user_data import UserData, check_fits
 from tinyedge.errors import DatasetError, ModelError
 from tinyedge.fileio import Fields, read_manifest, sha256_file
-from tinyedge.int8.preprocess import model_input
+from tinyedge.int8.preprocess import model_input, quantize_values
 from tinyedge.int8.signature import Int8Signature
 from tinyedge.layout import MANIFEST_NAME
 from tinyedge.models import ARCHITECTURES
@@ -53,14 +53,27 @@ def export_info(model_path: str | Path) -> dict[str, Any]:
     num_classes = params.integer("num_classes", low=2)
     params.array("class_names", num_classes, item="string")
     # One mean and std per input channel of the exported architecture (3 for images of
-    # the scaling zoo, 1 for DS-CNN's MFCC features and the autoencoder's vector).
+    # the scaling zoo, 1 for DS-CNN's MFCC features and the autoencoder's vector); a
+    # user's own model (exported with --model) has its input's channels, and no
+    # normalisation when it was calibrated on float features.
     known = ARCHITECTURES.get(params.data.get("arch"))
-    channels = known.channels if known is not None else 3
-    norm = params.object("normalization")
-    norm.array("mean", channels, item="number")
-    std = norm.array("std", channels, item="number")
-    if min(std) <= 0:
-        raise norm.fail("std", f"{channels} numbers > 0")
+    user = user_export(manifest)
+    if known is not None:
+        channels = known.channels
+    elif user:
+        figures = f.object("figures")
+        shape = figures.array("input_shape", item="integer", low=1)
+        if not shape:
+            raise figures.fail("input_shape", "the model's input shape")
+        channels = int(shape[-1])
+    else:
+        channels = 3
+    norm = params.object("normalization", optional=user)
+    if norm is not None:
+        norm.array("mean", channels, item="number")
+        std = norm.array("std", channels, item="number")
+        if min(std) <= 0:
+            raise norm.fail("std", f"{channels} numbers > 0")
     tflite = f.object("outputs").object("tflite")
     recorded = tflite.string("sha256")
     if recorded != sha256_file(model_path):
@@ -69,6 +82,12 @@ def export_info(model_path: str | Path) -> dict[str, Any]:
             "one recorded at export: an interrupted or mixed-up export); "
             + _EXPORT_FIX)
     return manifest
+
+
+def user_export(manifest: dict[str, Any] | None) -> bool:
+    """Whether an export manifest is of the user's own float model (``tinyedge export
+    --model``) rather than a zoo checkpoint."""
+    return isinstance(((manifest or {}).get("inputs") or {}).get("float_model"), dict)
 
 
 def check_model_io(model_path: str | Path, signature: Int8Signature,
@@ -130,6 +149,9 @@ class ModelInputs:
     normalization: dict[str, Any] | None  # mean, std and where they came from
     data_path: Path | None = None  # the --data file
     task: Task = "classify"
+    # the rows as the data holds them (uint8 images, float32 or int8 inputs), for a float
+    # model evaluated beside the int8 one (tinyedge.int8.float_partner)
+    raw: np.ndarray | None = None
 
 
 def model_task(model_path: str | Path, signature: Int8Signature,
@@ -194,8 +216,13 @@ def model_inputs(model_path: str | Path, signature: Int8Signature, *,
             raise ModelError(
                 f"no export {MANIFEST_NAME} beside {model_path}, so tinyedge does not know its "
                 "data or normalisation; pass --data FILE.npz (and --normalize MEAN,STD "
-                "unless the file holds quantised `inputs`), or use a model written by "
+                "unless the file holds `inputs`), or use a model written by "
                 "`tinyedge export`")
+        if user_export(manifest):
+            raise ModelError(
+                f"{model_path} was exported from your own model "
+                f"({manifest['inputs']['float_model'].get('path')}); pass the data to "
+                "evaluate it on with --data FILE.npz")
         return _dataset_inputs(model_path, signature, manifest, dataset, data_root, limit,
                                kind)
     if dataset is not None:
@@ -218,13 +245,19 @@ def model_inputs(model_path: str | Path, signature: Int8Signature, *,
         if normalize is not None:
             raise DatasetError(f"--data {data.path} holds `inputs` already in the model's "
                                "input type; drop --normalize")
-        if data.inputs.dtype != np.dtype(signature.input_dtype):
+        if data.inputs.dtype == np.float32 and signature.input_dtype == "int8":
+            # float features (e.g. spectrograms): the int8 model gets them quantized with
+            # its input scale and zero point, a float model as they are
+            inputs = quantize_values(data.inputs, signature.input_scale,
+                                     signature.input_zero_point)
+        elif data.inputs.dtype != np.dtype(signature.input_dtype):
             raise DatasetError(
                 f"--data {data.path} holds {data.inputs.dtype} `inputs`, but {model_path} "
                 f"takes {signature.input_dtype}; save them as numpy.{signature.input_dtype}"
                 + (" quantised with the model's input scale and zero point"
                    if signature.input_dtype == "int8" else " (the model quantizes them)"))
-        inputs = data.inputs
+        else:
+            inputs = data.inputs
     else:
         norm = _data_normalization(model_path, data, manifest, normalize, shape[-1])
         assert data.images is not None
@@ -236,8 +269,9 @@ def model_inputs(model_path: str | Path, signature: Int8Signature, *,
     names = names or tuple(str(c) for c in range(classes))
     if kind == "anomaly":
         names = ANOMALY_CLASSES
+    raw = data.inputs if data.inputs is not None else data.images
     return _limited(ModelInputs(inputs, data.labels, names, data.name, data.image_set(),
-                                _sha(inputs), manifest, norm, data.path, kind), limit)
+                                _sha(inputs), manifest, norm, data.path, kind, raw), limit)
 
 
 def _data_normalization(model_path: str | Path, data: UserData,
@@ -247,7 +281,11 @@ def _data_normalization(model_path: str | Path, data: UserData,
         if normalize is not None:
             raise DatasetError(f"{model_path} has an export manifest, whose normalisation "
                                "applies to --data images; drop --normalize")
-        norm = manifest["parameters"]["normalization"]
+        norm = manifest["parameters"].get("normalization")
+        if norm is None:
+            raise DatasetError(f"{model_path} was calibrated on float32 `inputs`, not images; "
+                               f"give --data {data.path} float32 `inputs` of the model's "
+                               "input shape")
         if channels != len(norm["mean"]):
             raise ModelError(f"{model_path} takes {channels} channels but its export "
                              f"manifest normalises {len(norm['mean'])}; {_EXPORT_FIX}")
@@ -288,7 +326,7 @@ def _dataset_inputs(model_path: str | Path, signature: Int8Signature,
         inputs, labels, ANOMALY_CLASSES if anomaly else tuple(dataset.class_names),
         dataset.name, image_set(dataset.name, "test", images, labels), _sha(inputs), manifest,
         {"mean": list(norm["mean"]), "std": list(norm["std"]), "source": "export manifest"},
-        task=task), limit)
+        task=task, raw=images), limit)
 
 
 def _sha(inputs: np.ndarray) -> str:
@@ -298,6 +336,7 @@ def _sha(inputs: np.ndarray) -> str:
 def _limited(m: ModelInputs, limit: int | None) -> ModelInputs:
     if limit is None:
         return m
-    return replace(m, inputs=m.inputs[:limit], labels=m.labels[:limit])
+    return replace(m, inputs=m.inputs[:limit], labels=m.labels[:limit],
+                   raw=None if m.raw is None else m.raw[:limit])
 
 

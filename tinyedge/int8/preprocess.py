@@ -36,6 +36,13 @@ def quantize_images(
     """uint8 NHWC images → the model's int8 input: q = clamp(round(x / scale) + zero_point)
     with x the training normalisation (pixel/255 − mean) / std, rounding half away from
     zero as TFLite's QUANTIZE does. Every runtime, the device included, gets these bytes."""
-    scaled = normalize_images(images, mean, std) / scale
+    return quantize_values(normalize_images(images, mean, std), scale, zero_point)
+
+
+def quantize_values(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
+    """Real values → int8: q = clamp(round(x / scale) + zero_point, −128, 127), rounding
+    half away from zero as TFLite's QUANTIZE does (float features a user gives an int8
+    model go through here, images through :func:`quantize_images`)."""
+    scaled = np.asarray(x, dtype=np.float64) / scale
     rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)
     return np.clip(rounded + zero_point, -128, 127).astype(np.int8)

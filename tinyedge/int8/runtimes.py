@@ -3,17 +3,15 @@ reference kernels, and tinyedge's own C runtime built for the host."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from tinyedge.errors import ModelError, TinyedgeError
+from tinyedge.floatmodel.model import captured_stderr_fd as _captured_stderr_fd
 from tinyedge.progress import Progress, SilentProgress
 
 Runtime = Literal["tflm", "litert", "litert-ref", "native"]
@@ -114,22 +112,6 @@ def _litert(model_path: str | Path, runtime: str) -> Callable[[np.ndarray], np.n
         return interpreter.get_tensor(out).copy()
 
     return invoke
-
-
-@contextlib.contextmanager
-def _captured_stderr_fd() -> Iterator[list[str]]:
-    """Capture what C code writes to file descriptor 2 (Python's sys.stderr is bypassed)."""
-    captured: list[str] = []
-    with tempfile.TemporaryFile(mode="w+b") as sink:
-        saved = os.dup(2)
-        try:
-            os.dup2(sink.fileno(), 2)
-            yield captured
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            captured.append(sink.read().decode(errors="replace"))
 
 
 def _first_line(captured: list[str]) -> str:

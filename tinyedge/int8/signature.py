@@ -12,7 +12,8 @@ from tinyedge.errors import ModelError
 from tinyedge.firmware.compiler import float_edge, unsupported_message, unsupported_operators
 from tinyedge.firmware.fold import fold_constants
 from tinyedge.firmware.tflite_reader import Graph, Tensor, read_model
-from tinyedge.records import Record, make_record
+from tinyedge.floatmodel.head import graph_output_kind
+from tinyedge.records import OutputKind, Record, make_record
 
 # The element types a model's input and output may have: int8, or float32 at an edge the
 # model converts itself (a QUANTIZE after a float input, a DEQUANTIZE before a float output).
@@ -34,6 +35,8 @@ class Int8Signature:
     ops: tuple[str, ...]
     input_dtype: str = "int8"
     output_dtype: str = "int8"
+    # logits or probabilities (a final SOFTMAX/LOGISTIC), see tinyedge.floatmodel.head
+    output_kind: OutputKind = "logits"
 
     @property
     def input_bytes(self) -> int:
@@ -63,6 +66,7 @@ class Int8Signature:
             "ops": list(self.ops),
             "input_dtype": self.input_dtype,
             "output_dtype": self.output_dtype,
+            "output_kind": self.output_kind,
         }
 
 
@@ -83,7 +87,7 @@ def check_int8_model(path: str | Path, *, compiled: bool = True) -> Int8Signatur
         input_shape=inp.shape, input_scale=q_in.scale, input_zero_point=q_in.zero_point,
         output_shape=out.shape, output_scale=q_out.scale, output_zero_point=q_out.zero_point,
         ops=_check_ops(graph, path, compiled), input_dtype=EDGE_DTYPES[inp.dtype],
-        output_dtype=EDGE_DTYPES[out.dtype],
+        output_dtype=EDGE_DTYPES[out.dtype], output_kind=graph_output_kind(graph),
     )
 
 
@@ -119,9 +123,12 @@ def _check_ops(graph: Graph, path: str | Path, compiled: bool) -> tuple[str, ...
 
 
 def output_record(labels: np.ndarray, outputs: np.ndarray, signature: Int8Signature,
-                  ) -> Record:
+                  output_kind: OutputKind | None = None) -> Record:
     """The record of a classifier's outputs on any runtime or the device: int8 logits with
-    the output quantization, or the float32 logits a dequantizing model returns."""
+    the output quantization, or the float32 logits a dequantizing model returns; logits or
+    probabilities as ``output_kind`` (``--outputs``) says, else as the graph shows."""
+    kind = output_kind or signature.output_kind
     if signature.output_dtype == "float32":
-        return make_record(labels, outputs)
-    return make_record(labels, outputs, signature.output_scale, signature.output_zero_point)
+        return make_record(labels, outputs, output_kind=kind)
+    return make_record(labels, outputs, signature.output_scale, signature.output_zero_point,
+                       output_kind=kind)
