@@ -114,3 +114,80 @@ def test_float_edge_saturates_where_tflite_micro_is_undefined(model_dir: Path,
         got, want = native.run(undefined), native.run(defined)
         assert byte_mismatches(got, want).size == 0, variant
     np.testing.assert_array_equal(tflm_outputs(path, defined), want)  # the defined side
+
+
+def _crafted_sub(path: Path) -> Path:
+    """SUB of every int8 value of the input (1×256×1) and of a constant (the 256 values):
+    all 65,536 operand pairs, with scales and zero points for which multipliers formed in
+    double precision (ADD's, quant.add_multipliers) and in single precision (as some TFLite
+    Micro sources write SUB's) give different output bytes."""
+    from crafted_models import Act, Const, one_op, pack
+
+    every = np.arange(-128, 128).astype(np.int8)
+    model = one_op("SUB", {"input": Act((1, 256, 1), 0.03097819723188877, -12),
+                           "other": Const(every, 0.133976012468338, 3)},
+                   Act((1, 256, 256), 0.03821885958313942, -2), ("SubOptions", {}))
+    path.write_bytes(pack(model))
+    return path
+
+
+def _single_precision_multipliers(scale1: float, scale2: float, output_scale: float,
+                                  left_shift: int = 20) -> dict[str, int]:
+    """ADD's constants with every ratio a float32 result (twice the larger scale, each
+    quotient, the output product): what the TFLite Micro interpreter does NOT do."""
+    from tinyedge.firmware import quant
+
+    s1, s2, so = np.float32(scale1), np.float32(scale2), np.float32(output_scale)
+    twice = np.float32(2.0) * max(s1, s2)
+    pairs = [quant.quantize_multiplier_smaller_than_one(float(r)) for r in
+             (s1 / twice, s2 / twice, twice / (np.float32(1 << left_shift) * so))]
+    return {"left_shift": left_shift, "input1_multiplier": pairs[0][0],
+            "input1_shift": pairs[0][1], "input2_multiplier": pairs[1][0],
+            "input2_shift": pairs[1][1], "output_multiplier": pairs[2][0],
+            "output_shift": pairs[2][1]}
+
+
+def test_sub_multipliers_as_the_tflite_micro_interpreter(
+        model_dir: Path, native_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SUB takes ADD's multipliers (double precision): bit-exact on all 65,536 operand
+    pairs for every variant, where single-precision ones differ."""
+    from tinyedge.firmware import quant
+    from tinyedge.int8 import run_int8
+
+    path = _crafted_sub(model_dir / "sub_every_pair.tflite")
+    inputs = np.arange(-128, 128).astype(np.int8).reshape(1, 256, 1)
+    expected = run_int8(path, inputs, "tflm").reshape(1, -1)  # TFLM with an arena that fits
+    for variant in BUILDS:
+        assert byte_mismatches(build(path, native_cache, variant).run(inputs),
+                               expected).size == 0, variant
+    # the case can fail: single-precision multipliers differ from TFLite Micro here
+    monkeypatch.setattr(quant, "add_multipliers", _single_precision_multipliers)
+    wrong = build(path, native_cache, "reference").run(inputs)
+    assert byte_mismatches(wrong, expected).size > 0
+
+
+def test_resize_nearest_indices_as_tflite_micro(model_dir: Path) -> None:
+    """quant.nearest_indices against TFLite Micro itself: a one-column input holding its
+    own row numbers, resized along its height, returns the rows TFLite Micro picks — for
+    plain, align_corners and half-pixel sampling, input sizes 1 to 31, up and down."""
+    from crafted_models import Act, Const, one_op, pack
+
+    from tinyedge.firmware.quant import nearest_indices
+
+    checked = 0
+    for align, half in ((False, False), (True, False), (False, True)):
+        for size in (1, 2, 3, 5, 7, 10, 13, 17, 31):
+            for out in (1, 2, 3, 4, 6, 9, 11, 16, 25, 40):
+                model = one_op("RESIZE_NEAREST_NEIGHBOR",
+                               {"input": Act((1, size, 1, 1), 1.0, 0),
+                                "size": Const(np.asarray([out, 1], np.int32))},
+                               Act((1, out, 1, 1), 1.0, 0),
+                               ("ResizeNearestNeighborOptions",
+                                {"alignCorners": align, "halfPixelCenters": half}))
+                path = model_dir / "resize_rows.tflite"
+                path.write_bytes(pack(model))
+                rows = tflm_outputs(path, np.arange(size, dtype=np.int8).reshape(1, size, 1, 1))
+                assert rows.reshape(-1).tolist() == nearest_indices(size, out, align, half), \
+                    (size, out, align, half)
+                checked += 1
+    assert checked == 270

@@ -937,12 +937,12 @@ def _lower_add(graph: Graph, op: Operator) -> Layer:
 
 
 def _lower_sub(graph: Graph, op: Operator) -> Layer:
-    """SUB: ADD's scheme with the difference of the rescaled inputs, its multipliers
-    computed in single precision (quant.sub_multipliers); broadcasting."""
+    """SUB: ADD's scheme (the same multipliers, as the TFLite Micro interpreter computes
+    them) with the difference of the rescaled inputs; broadcasting."""
     consts, operands, out, common = _binary_inputs(graph, op, "SubOptionsT")
     (a, _), (b, _) = operands
     params = {k: common[k] for k in ("input1_offset", "input2_offset", "output_offset")}
-    params |= quant.sub_multipliers(a.scale, b.scale, out.scale)
+    params |= quant.add_multipliers(a.scale, b.scale, out.scale)
     params |= {"act_min": common["act_min"], "act_max": common["act_max"]}
     return _binary(op, "te_sub_s8", "te_add_params", params, operands, out, consts)
 

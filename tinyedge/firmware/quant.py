@@ -126,29 +126,6 @@ def add_multipliers(
     }
 
 
-def sub_multipliers(
-    scale1: float, scale2: float, output_scale: float, left_shift: int = 20
-) -> dict[str, int]:
-    """SUB's five constants: ADD's scheme, but TFLite Micro's SUB forms the three ratios in
-    single precision (twice the larger scale, each quotient and the output product are
-    float32 results) before widening them to double."""
-    s1, s2, so = np.float32(scale1), np.float32(scale2), np.float32(output_scale)
-    twice_max = np.float32(2.0) * max(s1, s2)
-    m1, sh1 = quantize_multiplier_smaller_than_one(float(s1 / twice_max), "SUB input1 scale")
-    m2, sh2 = quantize_multiplier_smaller_than_one(float(s2 / twice_max), "SUB input2 scale")
-    mo, sho = quantize_multiplier_smaller_than_one(
-        float(twice_max / (np.float32(1 << left_shift) * so)), "SUB output scale")
-    return {
-        "left_shift": left_shift,
-        "input1_multiplier": m1,
-        "input1_shift": sh1,
-        "input2_multiplier": m2,
-        "input2_shift": sh2,
-        "output_multiplier": mo,
-        "output_shift": sho,
-    }
-
-
 def nearest_indices(in_size: int, out_size: int, align_corners: bool,
                     half_pixel_centers: bool) -> list[int]:
     """The input index RESIZE_NEAREST_NEIGHBOR reads for each of ``out_size`` outputs along
