@@ -12,8 +12,9 @@ def test_float_record_round_trip(tmp_path):
     labels = np.array([0, 1, 1, 2])
     metrics = write_record(tmp_path, make_record(labels, logits), NAMES, runtime="float")
     with np.load(tmp_path / "predictions.npz") as npz:
-        assert sorted(npz.files) == ["indices", "labels", "logits", "pred"]
+        assert sorted(npz.files) == ["indices", "labels", "logits", "outputs", "pred"]
         assert npz["indices"].tolist() == [0, 1, 2, 3]  # the first 4 images of the split
+        assert str(npz["outputs"]) == "logits"
         assert npz["labels"].dtype == np.int64 and npz["pred"].dtype == np.int64
         assert npz["logits"].dtype == np.float32 and npz["logits"].shape == (4, 3)
         assert npz["pred"].tolist() == [0, 1, 2, 0]
@@ -35,6 +36,38 @@ def test_int8_record_keeps_raw_output_and_quantization(tmp_path):
     expected = np.exp(6.0) / np.exp([6.0, -1.5, -63.0]).sum()
     assert metrics["mean_confidence_correct"] == pytest.approx(expected)
     assert metrics["runtime"] == "tflm" and metrics["top1"] == 0.5
+
+
+def test_probability_outputs_are_confidences_as_they_are(tmp_path):
+    # An int8 model ending in SOFTMAX: scale 1/256, zero point -128 → real = (q + 128) / 256.
+    # Row 0: [0.75, 0.25] (correct, confidence 0.75); row 1: [0.5, 0.5] (tie → class 0,
+    # wrong, confidence 0.5). Softmax of those values would say 0.622 and 0.5 instead.
+    q = np.array([[64, -64], [0, 0]], dtype=np.int8)
+    record = make_record(np.array([0, 1]), q, 1 / 256, -128, output_kind="probabilities")
+    metrics = write_record(tmp_path, record, ("a", "b"), runtime="tflm")
+    assert metrics["outputs"] == "probabilities"
+    assert metrics["mean_confidence_correct"] == pytest.approx(0.75)
+    assert metrics["mean_confidence_wrong"] == pytest.approx(0.5)
+    # ECE over 15 bins: |1 − 0.75|·½ + |0 − 0.5|·½ = 0.375
+    assert metrics["ece"] == pytest.approx(0.375)
+    loaded = load_record(tmp_path)
+    assert loaded.output_kind == "probabilities"
+    np.testing.assert_allclose(loaded.probabilities(), [[0.75, 0.25], [0.5, 0.5]])
+    as_logits = make_record(np.array([0, 1]), q, 1 / 256, -128)
+    assert as_logits.probabilities()[0, 0] == pytest.approx(1 / (1 + np.exp(-0.5)))
+
+
+def test_record_output_kind_is_validated(tmp_path):
+    with pytest.raises(ValueError, match="output_kind"):
+        make_record(np.array([0]), np.zeros((1, 2), np.float32), output_kind="scores")
+    write_record(tmp_path, make_record(np.array([0]), np.zeros((1, 2), np.float32)), ("a", "b"),
+                 runtime="float")
+    with np.load(tmp_path / "predictions.npz") as npz:
+        arrays = dict(npz)
+    arrays["outputs"] = np.array("scores")
+    np.savez(tmp_path / "predictions.npz", **arrays)
+    with pytest.raises(TinyedgeError, match="'outputs' must be one of logits, probabilities"):
+        load_record(tmp_path)
 
 
 def test_int8_record_without_quantization_is_refused():

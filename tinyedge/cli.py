@@ -391,11 +391,18 @@ def _float_model(spec: Path | str) -> bool:
 
 
 def _require_int8(spec: Path | str, option: str) -> None:
-    """Refuse a float model where an int8 .tflite is needed, with both ways forward."""
-    if isinstance(spec, Path) and spec.is_file() and not _float_model(spec):
+    """Refuse a float model where an int8 .tflite is needed, with both ways forward (a
+    file of no known format is left to the int8 reader, which says what is wrong)."""
+    from tinyedge.floatmodel import detect_format
+
+    try:
+        fmt = detect_format(spec)
+    except TinyedgeError:
+        if isinstance(spec, Path) and spec.is_file():
+            return
+        raise
+    if fmt == "tflite" and not _float_model(spec):
         return
-    if isinstance(spec, Path) and not spec.is_file() and not spec.is_dir():
-        raise TinyedgeError(f"model {spec} does not exist; pass an int8 .tflite")
     raise TinyedgeError(
         f"{spec} is a float model, and {option} runs int8 models: evaluate it without "
         f"{option} (its float reference), or quantize it first with `tinyedge export --model "
@@ -476,7 +483,6 @@ def _evaluate_device(args: argparse.Namespace) -> int:
 
     if args.model is None:
         raise TinyedgeError("--board needs --model PATH.tflite (from `tinyedge export`)")
-    _require_int8(args.model, "--board")
     if args.port is not None and args.emulate is not None:
         raise TinyedgeError("pass either --port (a real board) or --emulate, not both")
     if args.power_monitor is not None and args.port is None:
@@ -494,6 +500,7 @@ def _evaluate_device(args: argparse.Namespace) -> int:
 
         power = load_board(args.board).power
         monitor = open_monitor(args.power_monitor, power.supply_v if power else 3.3)
+    _require_int8(args.model, "--board")
     data = _user_data(args)  # a bad --data file: one line before the firmware is built
     target = device_target(args.board, args.model, port=args.port)
     where = device_runtime(target.board.name, target.reach)

@@ -37,7 +37,8 @@ def read_csv(path) -> list[dict[str, str]]:
 def test_evaluations_of_a_model_outside_the_zoo_are_reported(tmp_path, run_cli, monkeypatch,
                                                              results_tree):
     """Through the CLI: two host runtimes evaluate a 1×12 → 5 classifier on a --data file
-    into results/mine/<runtime>/, beside a zoo variant."""
+    into results/<file stem>-<sha256[:8]>/<runtime>/ (a name another file cannot share),
+    beside a zoo variant."""
     model = tmp_path / "mine" / "features.tflite"
     model.parent.mkdir()
     shutil.copy(CORPUS / "op_fc.tflite", model)
@@ -51,23 +52,24 @@ def test_evaluations_of_a_model_outside_the_zoo_are_reported(tmp_path, run_cli, 
                          str(data))
         assert result.code == 0, result.err
 
+    mine = f"features-{sha256_file(model)[:8]}"
     col = collect(tmp_path / "results")
     assert [v.name for v in col.variants] == ["scalecnn-w8-s0"]  # the zoo grouping as before
-    assert [g.name for g in col.others] == ["mine"]
-    assert not isinstance(col.others[0], Variant) and "mine" not in col.archs()
+    assert [g.name for g in col.others] == [mine]
+    assert not isinstance(col.others[0], Variant) and mine not in col.archs()
     assert list(col.others[0].runs) == ["tflm", "litert"]
 
     result = run_cli("report", "results")
     assert result.code == 0, result.err
     assert result.out.splitlines()[1].startswith(
-        "1 variant, 1 other model (mine), 3 runtimes (float, tflm, litert), 5 records, ")
+        f"1 variant, 1 other model ({mine}), 3 runtimes (float, tflm, litert), 5 records, ")
     results = tmp_path / "results"
     rows = {r["runtime"]: r for r in read_csv(results / "models.csv")}
     assert set(rows) == {"tflm", "litert"}
     model_sha, data_sha = sha256_file(model), sha256_file(data)
     for runtime, row in rows.items():
-        record = load_record(results / "mine" / runtime)
-        assert row["model"] == "mine" and int(row["n"]) == 6
+        record = load_record(results / mine / runtime)
+        assert row["model"] == mine and int(row["n"]) == 6
         assert float(row["top1"]) == pytest.approx(np.mean(record.pred == record.labels))
         assert row["model_sha256"] == model_sha
         assert (row["dataset"], row["split"]) == ("rows.npz", "file")
@@ -75,24 +77,24 @@ def test_evaluations_of_a_model_outside_the_zoo_are_reported(tmp_path, run_cli, 
     # the zoo's own table holds the variant only (analyze scaling reads it)
     assert {r["variant"] for r in read_csv(results / "variants.csv")} == {"scalecnn-w8-s0"}
     # the two runtimes of the model are audited against each other, byte by byte
-    audit = [r for r in read_csv(results / "audit.csv") if r["variant"] == "mine"]
-    tflm, litert = load_record(results / "mine" / "tflm"), load_record(results / "mine" / "litert")
+    audit = [r for r in read_csv(results / "audit.csv") if r["variant"] == mine]
+    tflm, litert = load_record(results / mine / "tflm"), load_record(results / mine / "litert")
     assert len(audit) == 1 and int(audit[0]["n"]) == 6
     assert int(audit[0]["bytes_differ"]) == int((tflm.logits != litert.logits).sum())
 
     page = (results / "report.html").read_text()
-    assert 'id="others"' in page and 'href="#model-mine"' in page and 'id="model-mine"' in page
-    section = page[page.index('id="model-mine"'):page.index('id="audit"')]
+    assert 'id="others"' in page and f'href="#model-{mine}"' in page
+    section = page[page.index(f'id="model-{mine}"'):page.index('id="audit"')]
     assert f'title="{model_sha}">{model_sha[:12]}…' in section
     assert "rows.npz (file)" in section and data_sha[:12] in section
     # calibration and classes as for a variant: one reliability diagram per runtime
     assert "<h4>Calibration</h4>" in section
-    assert section.count('alt="reliability diagram of mine, ') == 2
+    assert section.count(f'alt="reliability diagram of {mine}, ') == 2
     summary = json.loads((results / "summary.json").read_text())
-    assert summary["other_models"] == [{"name": "mine", "runtimes": ["tflm", "litert"]}]
+    assert summary["other_models"] == [{"name": mine, "runtimes": ["tflm", "litert"]}]
     assert [v["name"] for v in summary["variants"]] == ["scalecnn-w8-s0"]
     assert summary["warnings"] == []
-    assert not any("skipped mine" in n for n in summary["notes"])
+    assert not any(f"skipped {mine}" in n for n in summary["notes"])
 
 
 LABELS = np.arange(40) % len(CLASS_NAMES)

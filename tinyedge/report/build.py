@@ -267,7 +267,8 @@ def _render(col: Collection, rows, models, pairs, audit, seeds, archs, notes,
     for group in col.others:  # models from outside the zoo, also before the overview
         e, html = sections.other_model_section(
             group, [r for r in models if r["model"] == group.name],
-            _details(group, col, images, notes, figs))
+            _details(group, col, images, notes, figs),
+            {rt: pair_key[(group.name, rt)] for rt in group.runs if (group.name, rt) in pair_key})
         o_entries.append(e)
         o_body.append(html)
     entries, body = [h.TocEntry("overview", "Overview")], [_overview(col, notes)]
@@ -290,8 +291,9 @@ def _render(col: Collection, rows, models, pairs, audit, seeds, archs, notes,
         body.append(h.section("others", "Other models", h.note(
             "Models from outside the zoo: results folders not named "
             "<arch>-w<width>-s<seed>, as `tinyedge evaluate --model any.tflite --data F.npz` "
-            "writes them. Each run says which model file (sha256) and which data it "
-            "evaluated; they are not part of the scaling analyses.") + "".join(o_body)))
+            "writes them; a model paired with its float model (`tinyedge export --model` or "
+            "--float-model) is compared with it as a zoo variant is. Each run says which "
+            "model file (sha256) and which data it evaluated.") + "".join(o_body)))
     if col.anomaly:
         entries.append(h.TocEntry("anomaly", "Anomaly detection"))
         body.append(h.section("anomaly", "Anomaly detection",

@@ -72,7 +72,9 @@ class Provenance:
     """What a run evaluated, from its manifest (None where it does not say)."""
 
     model_sha256: str | None = None  # the int8 model file (int8 runs only)
-    checkpoint_sha256: str | None = None  # the float checkpoint (for int8: the export's)
+    # the float model: a zoo checkpoint or the user's float model (for int8: the export's,
+    # or the --float-model it was paired with)
+    checkpoint_sha256: str | None = None
     dataset: str | None = None
     images: tuple[str, str, str] | None = None  # (dataset, split, sha256 of the split)
     data_path: str | None = None  # the --data file, as the manifest stores it
@@ -294,7 +296,7 @@ def provenance(folder: Path, metrics: dict[str, Any], root: Path) -> Provenance:
     run is compared on its labels alone)."""
     inputs = (_read_json(folder / MANIFEST_NAME) or {}).get("inputs")
     inputs = inputs if isinstance(inputs, dict) else {}
-    model, checkpoint = _sha(inputs.get("model")), _sha(inputs.get("checkpoint"))
+    model, checkpoint = _sha(inputs.get("model")), _float_source(inputs)
     if model is not None and checkpoint is None:
         checkpoint = _export_checkpoint(root, inputs["model"], model)
     images = inputs.get("images")
@@ -319,7 +321,16 @@ def _export_checkpoint(root: Path, entry: dict[str, Any], model_sha: str) -> str
     tflite = (manifest.get("outputs") or {}).get("tflite")
     if manifest.get("stage") != "export" or _sha(tflite) != model_sha:
         return None
-    return _sha((manifest.get("inputs") or {}).get("checkpoint"))
+    return _float_source(manifest.get("inputs"))
+
+
+def _float_source(inputs: Any) -> str | None:
+    """The sha256 of the float model a manifest's inputs name: a zoo checkpoint, or the
+    user's own float model (``float_model``: ``tinyedge export --model`` or
+    ``--float-model``)."""
+    if not isinstance(inputs, dict):
+        return None
+    return _sha(inputs.get("checkpoint")) or _sha(inputs.get("float_model"))
 
 
 def incomparable(a: Run, b: Run) -> str | None:

@@ -58,7 +58,7 @@ def anchor(*parts: str) -> str:
     return "-".join(p.replace(".", "_") for p in parts)
 
 
-def variant_table(v: Variant, rows: dict[str, dict], pairs: dict[str, dict]) -> str:
+def variant_table(v: RunGroup, rows: dict[str, dict], pairs: dict[str, dict]) -> str:
     """Metrics as rows, runtimes as columns (float first), so runtimes sit side by side."""
     runtimes = list(v.runs)
 
@@ -251,11 +251,20 @@ def data_cell(row: dict[str, Any]) -> str:
     return text
 
 
-def other_model_section(group: RunGroup, rows: Sequence[dict[str, Any]], details: str
-                        ) -> tuple[h.TocEntry, str]:
-    """A model from outside the zoo: each run's accuracy, device cost and provenance, then
-    ``details`` (calibration, classes, each device run's profile and memory)."""
+def other_model_section(group: RunGroup, rows: Sequence[dict[str, Any]], details: str,
+                        pairs: dict[str, dict] | None = None) -> tuple[h.TocEntry, str]:
+    """A model from outside the zoo: with a float record (the user's float model), its
+    runtimes side by side with every float-vs-deployed figure a zoo variant gets
+    (``pairs``: float vs each int8 run); then each run's accuracy, device cost and
+    provenance, then ``details`` (calibration, classes, flipped inputs, each device run's
+    profile and memory)."""
     a = anchor("model", group.name)
+    side_by_side = ""
+    if group.float_run is not None and pairs:
+        by_runtime = {r["runtime"]: r for r in rows}
+        side_by_side = (h.note("Float (your float model) vs each int8 runtime, on the images "
+                               "both records hold:")
+                        + variant_table(group, by_runtime, pairs))
     table = h.table(
         ["runtime", "images", "top-1 accuracy", "top-5 accuracy", "ECE (15 bins)",
          "Gini of per-class accuracy", "latency per inference", "peak RAM", "flash used",
@@ -265,7 +274,7 @@ def other_model_section(group: RunGroup, rows: Sequence[dict[str, Any]], details
           kib(r["flash_bytes"]), energy(r), short_sha(r), data_cell(r)] for r in rows],
         raw=True)
     body = [h.note(f"Results folder {group.name}/; runtimes: {', '.join(group.runs)}."),
-            table]
+            side_by_side, table]
     if group.unpaired:
         body.append(h.note("Runs that ran another model file or other data are not "
                            "compared (see the notes)."))

@@ -40,7 +40,7 @@ from tinyedge.analysis import (
 )
 from tinyedge.analysis.similarity import logit_similarity
 from tinyedge.records import ECE_BINS
-from tinyedge.report.collect import Collection, Provenance, Run, Variant, aligned
+from tinyedge.report.collect import Collection, Provenance, Run, RunGroup, Variant, aligned
 
 BOTTOM_KS = (5, 10, 20)  # SPEC §7
 
@@ -65,7 +65,8 @@ PAIR_COLUMNS = (
 PROVENANCE_COLUMNS = ("model_sha256", "dataset", "split", "images_sha256", "data_path")
 MODEL_COLUMNS = (
     "model", "runtime", "n", "top1", "top5", "ece", "mean_confidence_correct",
-    "mean_confidence_wrong", "gini", "latency_s", "latency_basis", "counter", "median_count",
+    "mean_confidence_wrong", "gini", "gini_null_mean", "gini_null_high",
+    *(f"bottom{k}" for k in BOTTOM_KS), "latency_s", "latency_basis", "counter", "median_count",
     "peak_ram_bytes", "flash_bytes", "energy_j", "energy_method", "emulated", "clock_hz",
     "clock_reported_by", *PROVENANCE_COLUMNS,
 )
@@ -157,7 +158,11 @@ def model_rows(collection: Collection) -> list[dict[str, Any]]:
     return rows
 
 
-def _ident(v: Variant) -> dict[str, Any]:
+def _ident(v: RunGroup) -> dict[str, Any]:
+    """A pair row's model columns: a zoo variant's, or a model from outside the zoo's name
+    (arch, width and seed empty)."""
+    if not isinstance(v, Variant):
+        return {"variant": v.name}
     return {"variant": v.name, "arch": v.arch, "width": v.width, "seed": v.seed,
             "params": v.params}
 
@@ -205,8 +210,10 @@ def logit_figures(a: Run, b: Run) -> dict[str, Any]:
 
 
 def pair_rows(collection: Collection) -> list[dict[str, Any]]:
+    """Float vs every comparable int8 run of each zoo variant and each other model that
+    has a float record (the user's float model paired by ``--float-model`` or export)."""
     rows = []
-    for v in collection.variants:
+    for v in (*collection.variants, *collection.others):
         if v.float_run is None:
             continue
         for run in v.int8_runs:
