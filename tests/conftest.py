@@ -60,6 +60,7 @@ MODULE_MARKERS = {
     "device/test_result_keys.py": ("tensorflow", "cross", "qemu"),
     "device/test_build_keys.py": ("cross",),
     "export/test_pipeline.py": ("tensorflow",),
+    "evaluate/test_user_models.py": ("tensorflow", "cross", "qemu"),
     "export/test_export_safety.py": ("tensorflow",),
     "firmware/test_kernels.py": ("tensorflow",),
     "firmware/test_kernels_device.py": ("tensorflow", "cross", "qemu"),
