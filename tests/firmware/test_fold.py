@@ -192,3 +192,30 @@ def test_int8_operators_of_constants_are_left_to_the_compiler() -> None:
     graph = b.graph([x], [y])
     assert fold_constants(graph) is graph
     assert [layer.kernel for layer in compile_graph(graph).layers] == ["te_add_broadcast_s8"]
+
+
+def test_float_computation_inside_the_model_is_named_with_the_quantization_hint() -> None:
+    """What the converter writes around a layer it cannot quantize: DEQUANTIZE -> float
+    ELU -> QUANTIZE in the middle of an int8 graph. All three are named."""
+    b = Builder()
+    x = b.act((1, 4, 4, 2))
+    inner = b._add((1, 4, 4, 2), "FLOAT32", (), (), None)
+    elu = b._add((1, 4, 4, 2), "FLOAT32", (), (), None)
+    back, out = b.act((1, 4, 4, 2)), b.act((1, 4, 4, 2))
+    b.op("DEQUANTIZE", [x], inner)
+    b.op("ELU", [inner], elu)
+    b.op("QUANTIZE", [elu], back)
+    b.op("RELU", [back], out)
+    with pytest.raises(ModelError) as info:
+        compile_graph(b.graph([x], [out]))
+    message = str(info.value)
+    assert message.startswith("operator 0 (DEQUANTIZE), operator 1 (ELU), operator 2 "
+                              "(QUANTIZE) are not supported by the tinyedge compiler")
+    assert "operator 0 (DEQUANTIZE) computes in float32 inside the model" in message
+    assert "full-integer quantization" in message and "\n" not in message
+
+
+def test_supported_ops_are_the_lowered_ones() -> None:
+    from tinyedge.firmware.compiler import _LOWERINGS, SUPPORTED_OPS
+
+    assert sorted(SUPPORTED_OPS) == sorted(_LOWERINGS)

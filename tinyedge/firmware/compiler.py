@@ -362,12 +362,31 @@ _HINTS = {
 }
 
 
+_FLOAT_HINT = ("computes in float32 inside the model, and tinyedge runs int8 only (float32 "
+               "only at the model's input and output): convert with full-integer "
+               "quantization (TFLITE_BUILTINS_INT8), replacing any layer the converter "
+               "leaves in float")
+
+
+def _float_inside(graph: Graph, op: Operator) -> bool:
+    """``op`` reads or writes a float32 tensor other than the model's input and output."""
+    edges = {*graph.inputs, *graph.outputs}
+    return any(graph.tensors[t].dtype == "FLOAT32" and t not in edges
+               for t in (*op.inputs, *op.outputs) if t >= 0)
+
+
+def _shape_arithmetic(graph: Graph, op: Operator) -> bool:
+    """``op`` computes int32/int64 values (that were not known ahead of time)."""
+    return any(fold.is_shape_value(graph.tensors[t]) for t in op.outputs)
+
+
 def unsupported_operators(graph: Graph) -> list[Operator]:
     """The operators of a (folded) graph that no kernel runs: an operator tinyedge has no
-    kernel for, or one computing int32/int64 values that were not known ahead of time."""
+    kernel for, one computing int32/int64 values that were not known ahead of time, or one
+    computing in float32 inside the model."""
     return [op for op in graph.operators
-            if op.opcode not in _LOWERINGS
-            or any(fold.is_shape_value(graph.tensors[t]) for t in op.outputs)]
+            if op.opcode not in _LOWERINGS or _shape_arithmetic(graph, op)
+            or _float_inside(graph, op)]
 
 
 def check_operators(graph: Graph) -> None:
@@ -385,8 +404,10 @@ def unsupported_message(graph: Graph, bad: list[Operator], verb: str) -> str:
     with a hint how to change the model where one is known, and the operators that work."""
     hints: dict[str, str] = {}
     for op in bad:
-        if any(fold.is_shape_value(graph.tensors[t]) for t in op.outputs):
+        if _shape_arithmetic(graph, op):
             hints.setdefault("shape", f"{op.describe()} is {_SHAPE_HINT}")
+        elif _float_inside(graph, op):
+            hints.setdefault("float", f"{op.describe()} {_FLOAT_HINT}")
         elif op.opcode in _HINTS:
             hints.setdefault(op.opcode, f"{op.opcode}: {_HINTS[op.opcode]}")
     names = ", ".join(op.describe() for op in bad)
