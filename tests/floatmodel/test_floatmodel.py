@@ -92,7 +92,7 @@ def test_formats_are_told_from_content(tmp_path: Path) -> None:
     assert detect_format(script) == "torchscript"
     saved = tmp_path / "saved"
     saved.mkdir()
-    with pytest.raises(ModelError, match="without saved_model.pb"):
+    with pytest.raises(ModelError, match=r"without saved_model\.pb"):
         detect_format(saved)
     (saved / "saved_model.pb").write_bytes(b"")
     assert detect_format(saved) == "savedmodel"
