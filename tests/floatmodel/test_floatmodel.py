@@ -19,6 +19,7 @@ from tinyedge.floatmodel import (
     detect_format,
     graph_macs,
     graph_output_kind,
+    graph_params,
     is_float_graph,
     load_float_model,
 )
@@ -233,6 +234,14 @@ def test_macs_from_the_graph_equal_the_zoo_count() -> None:
         build_model(resolve("mobilenetv2", 0.1), 10))
     # op_fc: one FULLY_CONNECTED 12 → 5: 60 MACs
     assert graph_macs(read_model(CORPUS / "op_fc.tflite")) == 60
+
+
+def test_params_of_the_deployed_graph() -> None:
+    # ScaleCNN c=4, 10 classes: conv weights 3·3·(3·4 + 4·4 + 4·8 + 8·8 + 8·16 + 16·16
+    # + 16·32 + 32·32) = 18,396, one folded bias per channel 120, FC 32·10 + 10 = 330:
+    # 18,846 (PyTorch counts 18,966: two BatchNorm numbers per channel, no conv bias)
+    assert graph_params(read_model(CORPUS / "zoo_scalecnn_4.tflite")) == 18_846
+    assert graph_params(read_model(CORPUS / "op_fc.tflite")) == 12 * 5 + 5
 
 
 # --- results of another model are moved aside, never overwritten ---------------------------

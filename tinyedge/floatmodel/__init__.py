@@ -5,7 +5,7 @@ that ``tinyedge export --model`` quantizes). Sits beside ``firmware`` (whose TFL
 it uses), below ``int8``."""
 
 from tinyedge.floatmodel.formats import FORMATS, FloatFormat, detect_format
-from tinyedge.floatmodel.head import graph_macs, graph_output_kind, is_float_graph
+from tinyedge.floatmodel.head import graph_macs, graph_output_kind, graph_params, is_float_graph
 from tinyedge.floatmodel.model import FloatModel, folder_sha256, load_float_model
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "folder_sha256",
     "graph_macs",
     "graph_output_kind",
+    "graph_params",
     "is_float_graph",
     "load_float_model",
 ]

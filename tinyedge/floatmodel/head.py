@@ -68,3 +68,27 @@ def graph_macs(graph: Graph) -> int:
         else:
             total += out.size * w.shape[-1]
     return int(total)
+
+
+_WEIGHTED = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")
+
+
+def graph_params(graph: Graph) -> int:
+    """Parameters of the deployed graph: the elements of the constant weight and bias
+    tensors of its conv, depthwise, fully-connected and transposed-conv layers, after
+    BatchNorm folding (a folded BatchNorm leaves one bias per channel, not two numbers).
+
+    Example: a 3×3 conv from 3 to 4 channels with a bias is 3·3·3·4 + 4 = 112."""
+    seen: set[int] = set()
+    total = 0
+    for op in graph.operators:
+        if op.opcode not in _WEIGHTED:
+            continue
+        for index in op.inputs[1:]:
+            if index < 0 or index in seen:
+                continue
+            tensor = graph.tensors[index]
+            if tensor.is_constant and tensor.dtype in ("INT8", "INT32", "FLOAT32", "INT16"):
+                seen.add(index)
+                total += tensor.size
+    return int(total)

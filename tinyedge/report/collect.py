@@ -493,7 +493,8 @@ def labels_agree(runs: list[Run]) -> bool:
 
 def find_params(root: Path, runs, arch: str, width: float) -> int | None:
     """Parameter count: from the checkpoint's or export's manifest (``figures.params``)
-    that a run's manifest names; else by rebuilding the model for the record's classes.
+    that a run's manifest names; else by rebuilding the zoo model for the record's
+    classes; else (a model from outside the zoo) from the int8 model's graph.
     Manifest paths are resolved against the project root of ``root`` (the folder holding
     the results folder, :func:`tinyedge.layout.project_root_of`)."""
     project = project_root_of(root)
@@ -505,9 +506,33 @@ def find_params(root: Path, runs, arch: str, width: float) -> int | None:
             params = _params_beside(project, entry)
             if params is not None:
                 return params
-    if num_classes is None:
+    if num_classes is not None and (params := _zoo_params(arch, width, int(num_classes))):
+        return params
+    for run in runs:  # a model from outside the zoo: count its deployed graph
+        params = _graph_params_of(project, run)
+        if params is not None:
+            return params
+    return None
+
+
+def _graph_params_of(project: Path, run: Run) -> int | None:
+    """Parameters of the int8 model file a run's manifest names (weights and biases of the
+    deployed graph, :func:`tinyedge.floatmodel.graph_params`), when that file is still the
+    one evaluated (same sha256)."""
+    from tinyedge.fileio import sha256_file
+    from tinyedge.firmware.tflite_reader import read_model
+    from tinyedge.floatmodel import graph_params
+
+    entry = ((_read_json(run.folder / MANIFEST_NAME) or {}).get("inputs") or {}).get("model")
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
         return None
-    return _zoo_params(arch, width, int(num_classes))
+    path = resolve_stored(entry["path"], project)
+    try:
+        if not path.is_file() or sha256_file(path) != entry.get("sha256"):
+            return None
+        return graph_params(read_model(path)) or None
+    except (TinyedgeError, OSError):
+        return None
 
 
 def _params_beside(project: Path, entry: Any) -> int | None:
