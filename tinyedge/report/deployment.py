@@ -81,7 +81,7 @@ class FlippedImage:
     index: int  # index in the evaluated split
     label: int
     float_pred: int
-    float_confidence: float  # max softmax probability
+    float_confidence: float  # max class probability (softmax of logits, or the output)
     deployed_pred: int
     deployed_confidence: float
 

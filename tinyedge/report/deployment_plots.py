@@ -40,7 +40,7 @@ def reliability_panel(title: str, curve: ReliabilityCurve, ece: float) -> bytes:
     for x, w, c in zip(left, width, curve.count, strict=True):
         if c:
             bottom.text(x + w / 2, c, str(int(c)), ha="center", va="bottom", fontsize=6)
-    bottom.set(xlabel="confidence (max softmax)", ylabel="images")
+    bottom.set(xlabel="confidence (max class probability)", ylabel="images")
     bottom.set_ylim(0, max(1, int(curve.count.max())) * 1.3)
     return to_png(fig)
 

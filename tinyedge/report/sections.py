@@ -185,7 +185,9 @@ E_B|; "if independent" is the Jaccard expected if the two models erred independe
 error rates, "if nested" the largest possible (the smaller error set inside the larger).
 <b>Flips</b> count images that change from right to wrong and wrong to right between two
 models. <b>ECE</b>: expected calibration error over 15 equal-width bins of the maximum
-softmax probability (int8: softmax of the dequantized logits). <b>Gini</b> of the per-class
+class probability: the softmax of the logits (int8: of the dequantized logits), or the
+outputs themselves for a model that outputs probabilities (a final SOFTMAX or LOGISTIC,
+never softmaxed twice). <b>Gini</b> of the per-class
 accuracy vector: 0 = all classes equally accurate; the noise-only value is the Gini expected
 if every class had the model's accuracy and only sampling varied. <b>Logits vs float</b>
 (r = float logits, x = dequantized int8 logits, over all images × classes): L2 relative
