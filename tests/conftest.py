@@ -61,6 +61,7 @@ MODULE_MARKERS = {
     "device/test_build_keys.py": ("cross",),
     "export/test_pipeline.py": ("tensorflow",),
     "evaluate/test_user_models.py": ("tensorflow", "cross", "qemu"),
+    "floatmodel/test_keras_safety.py": ("tensorflow",),
     "export/test_export_safety.py": ("tensorflow",),
     "firmware/test_kernels.py": ("tensorflow",),
     "firmware/test_kernels_device.py": ("tensorflow", "cross", "qemu"),
