@@ -102,6 +102,8 @@ def test_ppk2_through_ppk2_api_measures_the_known_profile() -> None:
             wait(sim.drained)
             wait(lambda: rec.samples >= sim.sent)
         m = rec.measurement()
+        # The stop is sent as the recorder closes; the simulator reads it on its own thread.
+        wait(lambda: AVERAGE_STOP in [c[0] for c in sim.commands])
     # The adapter configured the PPK2 as the library requires: metadata, ampere meter,
     # the board's supply voltage, then start and stop.
     kinds = [c[0] for c in sim.commands]
