@@ -126,8 +126,8 @@ def make_record(
         broken = int((~np.isfinite(logits)).any(axis=1).sum())
         raise TinyedgeError(
             f"the model's outputs are NaN or infinite for {broken}"
-            f" of {len(logits)} images (an untrained or diverged model); retrain it with a "
-            "lower --lr and `--force`")
+            f" of {len(logits)} images (an untrained, diverged or broken model); fix the "
+            "model (a zoo model: retrain it with a lower --lr and `--force`)")
     if indices is not None:
         indices = np.asarray(indices, dtype=np.int64)
         if (indices.shape != labels.shape or (len(indices) and indices.min() < 0)

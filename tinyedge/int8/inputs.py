@@ -115,12 +115,17 @@ def check_model_io(model_path: str | Path, signature: Int8Signature,
     check_scales(model_path, signature)
 
 
-def check_scales(model_path: str | Path, signature: Int8Signature) -> None:
+_QUANTIZE_FIX = ("quantize the model again (full-integer, calibrated on typical inputs), "
+                 "e.g. with `tinyedge export --model FLOAT_MODEL --calib CALIB.npz`")
+
+
+def check_scales(model_path: str | Path, signature: Int8Signature,
+                 fix: str = _EXPORT_FIX) -> None:
     """Refuse an input or output scale that cannot be inverted or requantized."""
     for role, scale in (("input", signature.input_scale), ("output", signature.output_scale)):
         if not (math.isfinite(scale) and scale >= MIN_SCALE):
             raise ModelError(f"{model_path}: the {role} scale {scale:g} is not a usable "
-                             f"quantization scale (must be ≥ {MIN_SCALE:g}); {_EXPORT_FIX}")
+                             f"quantization scale (must be ≥ {MIN_SCALE:g}); {fix}")
 
 
 Normalization = tuple[tuple[float, ...], tuple[float, ...]]
@@ -239,7 +244,7 @@ def model_inputs(model_path: str | Path, signature: Int8Signature, *,
     if kind == "anomaly":
         check_anomaly_labels(data.labels, f"--data {data.path}")
     check_fits(data, shape[1:], classes, model_path)
-    check_scales(model_path, signature)
+    check_scales(model_path, signature, _EXPORT_FIX if manifest is not None else _QUANTIZE_FIX)
     norm = None
     if data.inputs is not None:
         if normalize is not None:
