@@ -203,3 +203,25 @@ def test_anomaly_records_of_a_model_outside_the_zoo_carry_their_provenance(tmp_p
         (rt, "c" * 64, "machine.npz", "data/machine.npz") for rt in ("tflm", "native")}
     page = result.html.read_text()
     assert "data/machine.npz" in page and "cccccccccccc…" in page
+
+
+def test_flipped_image_thumbnails_come_from_the_data_file(tmp_path, run_cli, monkeypatch):
+    """A run on a --data file shows its flipped inputs from that file, while it is the
+    file evaluated (same sha256); a changed file gives a note instead."""
+    from tinyedge.report.deployment import Images
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(CORPUS / "zoo_scalecnn_4.tflite", "m.tflite")
+    images = np.random.default_rng(9).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    np.savez("d.npz", images=images, labels=np.array([0, 1, 2]))
+    result = run_cli("evaluate", "--model", "m.tflite", "--runtime", "tflm", "--data", "d.npz",
+                     "--normalize", "0.5,0.25")
+    assert result.code == 0, result.err
+    (group,) = collect(tmp_path / "results").others
+    run = group.runs["tflm"]
+    found, why = Images(tmp_path).lookup(run, [0, 2])
+    assert why is None and sorted(found) == [0, 2]
+    np.testing.assert_array_equal(found[2], images[2])
+    np.savez("d.npz", images=images[::-1], labels=np.array([0, 1, 2]))
+    found, why = Images(tmp_path).lookup(run, [0])
+    assert found == {} and "changed since it was evaluated" in why

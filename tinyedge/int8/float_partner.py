@@ -24,7 +24,7 @@ import numpy as np
 
 from tinyedge.data.user_data import UserData
 from tinyedge.errors import DatasetError, ModelError, TinyedgeError
-from tinyedge.fileio import read_manifest, set_aside, write_manifest
+from tinyedge.fileio import file_entry, read_manifest, set_aside, write_manifest
 from tinyedge.floatmodel import FloatModel, load_float_model
 from tinyedge.int8.inputs import ModelInputs, Normalization
 from tinyedge.int8.preprocess import normalize_images
@@ -128,7 +128,8 @@ def float_partner_record(partner: FloatModel, m: ModelInputs, signature: Int8Sig
                            extra={"model": partner.name, "dataset": m.dataset})
     write_manifest(folder, "evaluate",
                    inputs={FLOAT_MODEL_KEY: partner.identity, "dataset": m.dataset,
-                           "images": m.images},
+                           "images": m.images,
+                           **({"data": file_entry(m.data_path)} if m.data_path else {})},
                    parameters=parameters, figures=headline_figures(metrics))
     return record
 

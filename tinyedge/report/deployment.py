@@ -27,6 +27,8 @@ from tinyedge.analysis import (
     pareto_front,
 )
 from tinyedge.data import load_dataset
+from tinyedge.data.user_data import SPLIT as DATA_FILE_SPLIT
+from tinyedge.data.user_data import load_user_data
 from tinyedge.errors import TinyedgeError
 from tinyedge.fileio import Fields, read_json_object, sha256_file
 from tinyedge.layout import MANIFEST_NAME, project_root_of, resolve_stored
@@ -153,6 +155,8 @@ class Images:
         name = prov.dataset or run.metrics.get("dataset")
         if not isinstance(name, str):
             return {}, "the runs do not name their dataset, so the images cannot be shown"
+        if prov.images is not None and prov.images[1] == DATA_FILE_SPLIT:
+            return self._from_data_file(run, indices)
         split = prov.images[1] if prov.images else "test"
         data = self._dataset(name)
         if isinstance(data, TinyedgeError):
@@ -173,6 +177,31 @@ class Images:
             return {}, (f"the {name} {split} images on disk do not match the records' "
                         "labels (another version of the dataset?); no thumbnails")
         return {i: images[i] for i in wanted}, None
+
+    def _from_data_file(self, run: Run, indices: list[int]
+                        ) -> tuple[dict[int, np.ndarray], str | None]:
+        """Thumbnails from the ``--data`` file a run evaluated, when it is still the same
+        file (its sha256 is the image set's) and holds images."""
+        prov = run.provenance
+        assert prov.images is not None
+        if prov.data_path is None:
+            return {}, "the run does not name its --data file; no thumbnails"
+        path = resolve_stored(prov.data_path, self.project)
+        key = f"file:{path}"
+        if key not in self._loaded:
+            try:
+                if sha256_file(path) != prov.images[2]:
+                    raise TinyedgeError(f"{path} changed since it was evaluated")
+                self._loaded[key] = load_user_data(path)
+            except (TinyedgeError, OSError) as exc:
+                self._loaded[key] = exc
+        data = self._loaded[key]
+        if isinstance(data, (TinyedgeError, OSError)):
+            return {}, f"the --data file is not usable here ({data}); no thumbnails"
+        if data.images is None:
+            return {}, "the --data file holds inputs, not images; no thumbnails"
+        wanted = [i for i in indices if 0 <= i < len(data.labels)]
+        return {i: data.images[i] for i in wanted}, None
 
 
 # --- per-layer profile and memory ---------------------------------------------------------

@@ -143,7 +143,9 @@ def provenance_fields(p: Provenance) -> dict[str, Any]:
     """What a run evaluated, as row fields: the int8 model file's sha256 and the image set
     (dataset — the file's name for ``--data`` —, split, sha256, the ``--data`` path)."""
     dataset, split, sha = p.images or (p.dataset, None, None)
-    return {"model_sha256": p.model_sha256, "dataset": dataset, "split": split,
+    # a float run of the user's own float model shows that model's sha256
+    return {"model_sha256": p.model_sha256 or p.checkpoint_sha256, "dataset": dataset,
+            "split": split,
             "images_sha256": sha, "data_path": p.data_path}
 
 
