@@ -47,6 +47,18 @@ def _add_model_options(parser: argparse.ArgumentParser, required: bool = True) -
                         help="training seed (default 0)")
 
 
+def _add_float_model_options(parser: argparse.ArgumentParser) -> None:
+    """--weights and --outputs: what a user's float model may need (export and evaluate)."""
+    parser.add_argument("--weights", type=input_file("weights", "pass the state dict file"),
+                        default=None, metavar="STATE_DICT.pt",
+                        help="the state dict of a module:factory PyTorch model (loaded with "
+                             "weights_only=True)")
+    parser.add_argument("--outputs", choices=["logits", "probabilities"], default=None,
+                        help="what the model outputs, where its graph does not show it (a "
+                             "final SOFTMAX/LOGISTIC, or int8 scale 1/256 zero point -128, "
+                             "means probabilities)")
+
+
 def _add_dataset_option(parser: argparse.ArgumentParser, default: str | None) -> None:
     from tinyedge.data import DATASETS
 
@@ -729,9 +741,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="your own float model instead of a zoo one: .keras/.h5, SavedModel "
                         "folder, .onnx, TorchScript, torch.export .pt2, or module:factory "
                         "with --weights")
-    p.add_argument("--weights", type=input_file("weights", "pass the state dict file"),
-                   default=None, metavar="STATE_DICT.pt",
-                   help="the state dict of a --model module:factory (loaded weights_only)")
+    _add_float_model_options(p)
     p.add_argument("--calib", type=_data_file, default=None, metavar="CALIB.npz",
                    help="calibration rows for --model: images (uint8 N×H×W×C) or float32 "
                         "inputs (labels optional)")
@@ -741,8 +751,6 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="MEAN,STD|M1,M2,M3:S1,S2,S3",
                    help="how --model expects images normalised (pixel/255 scale); recorded "
                         "in the export manifest for every later evaluation")
-    p.add_argument("--outputs", choices=["logits", "probabilities"], default=None,
-                   help="what --model outputs, where its graph does not show it")
     p.add_argument("--name", default=None, type=_export_name,
                    help="export folder name for --model (default: the model file's stem)")
     _add_dataset_option(p, None)
@@ -764,13 +772,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the float model an int8 --model was made from: evaluated on the same "
                         "rows into results/<model>/float/, and compared with (float_similarity "
                         "and the report's float-vs-deployed sections)")
-    p.add_argument("--weights", type=input_file("weights", "pass the state dict file"),
-                   default=None, metavar="STATE_DICT.pt",
-                   help="the state dict of a module:factory float model (weights_only)")
-    p.add_argument("--outputs", choices=["logits", "probabilities"], default=None,
-                   help="what the model outputs, where its graph does not show it (a final "
-                        "SOFTMAX/LOGISTIC, or int8 scale 1/256 zero point -128, means "
-                        "probabilities)")
+    _add_float_model_options(p)
     p.add_argument("--board", default=None,
                    help="evaluate on this board (emulated unless --port is given)")
     p.add_argument("--port", default=None, help="serial port of a real board, e.g. /dev/ttyACM0")
@@ -793,12 +795,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=_data_file, default=None,
                    metavar="FILE.npz",
                    help="evaluate on your own data instead of the test split: an .npz with "
-                        "images (uint8 N×H×W×C) or inputs (int8, already quantised), labels "
-                        "(N class ids) and optionally class_names (host int8 and device)")
+                        "images (uint8 N×H×W×C) or inputs (int8 already quantised, or float32 "
+                        "features), labels (N class ids) and optionally class_names")
     p.add_argument("--normalize", type=normalization, default=None,
                    metavar="MEAN,STD|M1,M2,M3:S1,S2,S3",
-                   help="normalisation of --data images on the pixel/255 scale, for a model "
-                        "without an export manifest (default: the manifest's)")
+                   help="normalisation of --data images on the pixel/255 scale, for a float "
+                        "model or an int8 model without an export manifest (default: the "
+                        "manifest's)")
     p.add_argument("--task", choices=["classify", "anomaly"], default=None,
                    help="what a model without an export manifest does: classify (default) "
                         "or anomaly (an autoencoder: scored by reconstruction error, labels "

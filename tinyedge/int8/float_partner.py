@@ -26,7 +26,7 @@ from tinyedge.data.user_data import UserData
 from tinyedge.errors import DatasetError, ModelError, TinyedgeError
 from tinyedge.fileio import file_entry, read_manifest, set_aside, write_manifest
 from tinyedge.floatmodel import FloatModel, load_float_model
-from tinyedge.int8.inputs import ModelInputs, Normalization
+from tinyedge.int8.inputs import ModelInputs, Normalization, check_normalize
 from tinyedge.int8.preprocess import normalize_images
 from tinyedge.int8.signature import Int8Signature
 from tinyedge.layout import FLOAT_RUNTIME, project_root, resolve_stored
@@ -172,11 +172,8 @@ def float_model_rows(model: FloatModel, data: UserData, normalize: Normalization
                            "expects them normalised: --normalize MEAN,STD (pixel/255 scale, "
                            "e.g. 0,1 for pixel/255 or 0.5,0.5 for [-1, 1]) or per channel "
                            "M1,M2,M3:S1,S2,S3")
+    check_normalize(normalize, channels, "the images have")
     mean, std = normalize
-    for name, values in (("mean", mean), ("std", std)):
-        if len(values) not in (1, channels):
-            raise DatasetError(f"--normalize gives {len(values)} {name} values but the "
-                               f"images have {channels} channels; give 1 or {channels}")
     mean = tuple(mean) * (channels // len(mean))
     std = tuple(std) * (channels // len(std))
     rows = normalize_images(data.images, mean, std).astype(np.float32)

@@ -301,12 +301,18 @@ def _data_normalization(model_path: str | Path, data: UserData,
             f"--data {data.path} holds uint8 images and {model_path} has no export manifest "
             "to say how to normalise them; pass --normalize MEAN,STD (pixel/255 scale, e.g. "
             "0.5,0.25) or per channel M1,M2,M3:S1,S2,S3")
+    check_normalize(normalize, channels, "the model takes")
     mean, std = normalize
-    for name, values in (("mean", mean), ("std", std)):
-        if len(values) not in (1, channels):
-            raise DatasetError(f"--normalize gives {len(values)} {name} values but the model "
-                               f"takes {channels} channels; give 1 or {channels}")
     return {"mean": list(mean), "std": list(std), "source": "--normalize"}
+
+
+def check_normalize(normalize: Normalization, channels: int, owner: str) -> None:
+    """Refuse ``--normalize`` unless it gives one mean and std for all channels, or one
+    per channel (``owner`` says whose channels, e.g. "the model takes")."""
+    for name, values in zip(("mean", "std"), normalize, strict=True):
+        if len(values) not in (1, channels):
+            raise DatasetError(f"--normalize gives {len(values)} {name} values but {owner} "
+                               f"{channels} channels; give 1 or {channels}")
 
 
 def _dataset_inputs(model_path: str | Path, signature: Int8Signature,
