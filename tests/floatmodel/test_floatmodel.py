@@ -22,6 +22,7 @@ from tinyedge.floatmodel import (
     graph_params,
     is_float_graph,
     load_float_model,
+    output_kind_of_values,
 )
 from tinyedge.models import build_model, count_macs, resolve
 
@@ -216,6 +217,14 @@ def test_output_kind_of_a_graph() -> None:
                                                                  zero=-128))) == "probabilities"
     for name in ("op_fc", "zoo_scalecnn_4", "op_classifier_float_io"):
         assert graph_output_kind(read_model(CORPUS / f"{name}.tflite")) == "logits"
+
+
+def test_output_kind_of_float_values_when_the_graph_cannot_say() -> None:
+    assert output_kind_of_values(np.array([[0.7, 0.2, 0.1], [0.0, 1.0, 0.0]])) == \
+        "probabilities"
+    assert output_kind_of_values(np.array([[2.1, -0.3, 0.4]])) == "logits"
+    assert output_kind_of_values(np.array([[0.5, 0.4, 0.0]])) == "logits"  # sums to 0.9
+    assert output_kind_of_values(np.array([[0.2, 0.2], [0.9, 0.9]])) == "logits"  # sigmoids
 
 
 def test_int8_models_with_float_edges_are_not_float_models() -> None:

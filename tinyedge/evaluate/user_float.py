@@ -10,7 +10,7 @@ from typing import Any
 from tinyedge.data.user_data import UserData
 from tinyedge.errors import DatasetError, ModelError
 from tinyedge.fileio import check_stage_folder, file_entry, set_aside, write_manifest
-from tinyedge.floatmodel import FloatModel
+from tinyedge.floatmodel import FloatModel, output_kind_of_values
 from tinyedge.int8 import Normalization
 from tinyedge.int8.float_partner import FLOAT_MODEL_KEY, float_model_rows
 from tinyedge.layout import FLOAT_RUNTIME
@@ -44,7 +44,7 @@ def evaluate_float_model(model: FloatModel, data: UserData, out_dir: str | Path,
     if names is not None and len(names) != classes:
         raise DatasetError(f"--data {data.path} names {len(names)} classes, but {model.spec} "
                            f"has {classes} outputs; give one class name per output, or none")
-    kind = output_kind or model.output_kind or "logits"
+    kind = output_kind or model.output_kind or output_kind_of_values(outputs)
     set_aside(out_dir, FLOAT_MODEL_KEY, model.sha256)
     record = make_record(labels, outputs, output_kind=kind)
     metrics = write_record(out_dir, record, names or tuple(str(c) for c in range(classes)),

@@ -5,7 +5,13 @@ that ``tinyedge export --model`` quantizes). Sits beside ``firmware`` (whose TFL
 it uses), below ``int8``."""
 
 from tinyedge.floatmodel.formats import FORMATS, FloatFormat, detect_format
-from tinyedge.floatmodel.head import graph_macs, graph_output_kind, graph_params, is_float_graph
+from tinyedge.floatmodel.head import (
+    graph_macs,
+    graph_output_kind,
+    graph_params,
+    is_float_graph,
+    output_kind_of_values,
+)
 from tinyedge.floatmodel.model import FloatModel, folder_sha256, load_float_model
 
 __all__ = [
@@ -19,4 +25,5 @@ __all__ = [
     "graph_params",
     "is_float_graph",
     "load_float_model",
+    "output_kind_of_values",
 ]

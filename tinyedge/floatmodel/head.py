@@ -1,9 +1,13 @@
-"""What a TFLite classifier's output is: logits, or probabilities (it ends in SOFTMAX or
-LOGISTIC, as every Keras classifier with ``activation="softmax"`` and every published
-MLPerf Tiny classifier does). Confidence, ECE and the reliability diagrams take the
-softmax of logits but the outputs themselves when they are probabilities already."""
+"""Facts read from a model's graph: what a classifier's output is — logits, or
+probabilities (it ends in SOFTMAX or LOGISTIC, as every Keras classifier with
+``activation="softmax"`` and every published MLPerf Tiny classifier does; confidence, ECE
+and the reliability diagrams take the softmax of logits but the outputs themselves when
+they are probabilities already) —, whether a TFLite graph computes in float, and its MACs
+and parameters."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from tinyedge.firmware.tflite_reader import Graph
 from tinyedge.records import OutputKind
@@ -92,3 +96,18 @@ def graph_params(graph: Graph) -> int:
                 seen.add(index)
                 total += tensor.size
     return int(total)
+
+
+def output_kind_of_values(outputs: np.ndarray) -> OutputKind:
+    """What float outputs are when the graph cannot say (a SavedModel, TorchScript or
+    PyTorch factory): ``probabilities`` when every row is non-negative and sums to 1
+    (within 1e-3) — a softmax head; logits essentially never are — else ``logits``.
+
+    Example: [[0.7, 0.2, 0.1], [0.0, 1.0, 0.0]] gives ``probabilities``; [[2.1, -0.3, 0.4]]
+    gives ``logits``."""
+    outputs = np.asarray(outputs, dtype=np.float64)
+    if outputs.ndim != 2 or outputs.shape[1] < 2 or not len(outputs):
+        return "logits"
+    sums = outputs.sum(axis=1)
+    return ("probabilities" if (outputs >= 0).all() and np.abs(sums - 1).max() < 1e-3
+            else "logits")
