@@ -34,6 +34,9 @@ def project(tmp_path: Path, monkeypatch) -> Path:
     np.savez("rows12.npz", inputs=rng.normal(size=(3, 12)).astype(np.float32),
              labels=np.array([0, 1, 4]))
     torch.onnx.export(nn.Linear(12, 3), (torch.zeros(1, 12),), "lin.onnx", dynamo=False)
+    np.savez("small.npz", images=rng.integers(0, 256, (2, 5, 5, 3), dtype=np.uint8))
+    np.savez("quantised.npz", inputs=np.zeros((2, 6, 6, 3), np.int8))
+    Path("notes.txt").write_text("not a model")
     shutil.copy(CORPUS / "op_fc.tflite", "int8.tflite")  # 1×12 int8 → 5 classes
     return tmp_path
 
@@ -98,6 +101,12 @@ def _refused(run_cli, *args: str, message: str) -> None:
     (("export", "--arch", "scalecnn", "--width", "4", "--calib", "data.npz"),
      "--calib goes with --model"),
     (("export",), "export needs --arch and --width (a zoo model), or --model"),
+    (("export", "--model", "net.onnx", "--calib", "small.npz", "--normalize", "0,1"),
+     "net.onnx takes input of shape 1×3×6×6, but --calib small.npz holds rows of 5×5×3"),
+    (("export", "--model", "net.onnx", "--calib", "quantised.npz"),
+     "holds int8 `inputs`; a float model takes float32 inputs"),
+    (("evaluate", "--model", "notes.txt", "--data", "data.npz"),
+     "notes.txt is a model file of an unknown format"),
     (("export", "--model", "int8.tflite", "--calib", "data.npz"),
      "int8.tflite is an int8 model, not a float one"),
     (("export", "--model", "net.onnx", "--calib", "data.npz", "--name", "../x"),
