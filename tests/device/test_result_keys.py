@@ -76,8 +76,12 @@ def test_a_re_export_never_reuses_the_old_models_results(tmp_path: Path,
         shutil.copyfile(second.parent / name, variant / name)
     progress = Messages()
     evaluate(progress)
-    assert any("moved them to" in line for line in progress.lines), progress.lines
-    assert list(out.glob("device_results.jsonl.*.old")), "the old log must be kept"
+    # The old model's whole record (its log included) is moved aside, never overwritten.
+    assert any("held the record of another model; moved it to" in line
+               for line in progress.lines), progress.lines
+    (kept,) = out.parent.glob(f".{out.name}-*")
+    np.testing.assert_array_equal(load_record(kept).logits, old_expected)
+    assert (kept / "device_results.jsonl").is_file(), "the old log must be kept"
     new_expected = expected_logits(model)
     assert not np.array_equal(new_expected, old_expected), "the two exports must differ"
     np.testing.assert_array_equal(load_record(out).logits, new_expected)

@@ -163,6 +163,11 @@ def test_keras_and_pytorch_models_exported_evaluated_everywhere_and_reported(wor
     assert exported["parameters"]["outputs"] == "probabilities"  # Dense(softmax)
     assert exported["figures"]["float_top1"] > 0.5  # the toy task was learnt
     assert exported["figures"]["macs"] == 12 * 12 * 8 * 27 + 6 * 6 * 16 * 72 + 16 * 4
+    result = run_cli("export", "--model", "kcnn.keras", "--calib", "calib.npz", "--normalize",
+                     norm, "--name", "kcnn-again")
+    assert result.code == 0, result.err  # deterministic: the same bytes again
+    assert sha256_file("export/kcnn-again/model_int8.tflite") == sha256_file(
+        "export/kcnn/model_int8.tflite")
     torch_export = json.loads(Path("export/tnet/manifest.json").read_text())
     assert torch_export["inputs"]["float_model"]["factory"] == "tinynets:build"
     assert torch_export["inputs"]["float_model"]["sha256"] == sha256_file("tinynet.pt")

@@ -189,7 +189,9 @@ def evaluate_on_device(
                      data_root=data_root, limit=limit, task=task)
     partner = pair_float(model_path, m, signature, out_dir, float_model=float_model,
                          weights=weights, output_kind=output_kind, progress=progress)
-    set_aside(out_dir, "model", sha256_file(model_path))
+    if (moved := set_aside(out_dir, "model", sha256_file(model_path))) is not None:
+        progress.message(f"{out_dir} held the record of another model; moved it to "
+                         f"{moved.name}")
     # The input set is keyed by the whole set as the model sees it (and, for --data, the
     # file's sha256), so a run with another --limit resumes from the same results while
     # other data never reuses them.

@@ -61,7 +61,9 @@ def evaluate_tflite(
     partner = pair_float(model_path, m, signature, out_dir, float_model=float_model,
                          weights=weights, output_kind=output_kind, progress=progress)
     model_entry = file_entry(model_path)
-    set_aside(out_dir, "model", model_entry["sha256"])
+    if (moved := set_aside(out_dir, "model", model_entry["sha256"])) is not None and progress:
+        progress.message(f"{out_dir} held the record of another model; moved it to "
+                         f"{moved.name}")
     started = time.perf_counter()
     run = prepare_int8(model_path, runtime)  # load or compile: timed apart
     prepared = time.perf_counter()
