@@ -71,7 +71,7 @@ class UserData:
 
 def _fail(path: Path, problem: str, fix: str = "") -> DatasetError:
     fix = fix or ("write it with numpy.savez(path, images=uint8 N×H×W×C, labels=int N) "
-                  "(see README, 'Your own model and data')")
+                  "(see docs/your-own-model.md)")
     return DatasetError(f"--data {path}: {problem}; {fix}")
 
 
