@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers.cli import run_cli_subprocess
+from helpers.cli import refusal_line, run_cli_subprocess, snapshot
 
 from tinyedge.data.synthetic import make_synthetic_dataset
 from tinyedge.export import pipeline
@@ -43,14 +43,10 @@ def _copy_export(result, tmp_path: Path) -> Path:
 
 
 def _refused(tmp_path: Path, *args: str, message: str) -> str:
-    before = sorted(str(p) for p in tmp_path.rglob("*"))
-    result = run_cli_subprocess(*args, cwd=tmp_path)
-    assert result.code == 2, result.err
-    assert "Traceback" not in result.err
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], result.err
-    assert sorted(str(p) for p in tmp_path.rglob("*")) == before, "nothing may be written"
-    return lines[0]
+    before = snapshot(tmp_path)
+    line = refusal_line(run_cli_subprocess(*args, cwd=tmp_path), message)
+    assert snapshot(tmp_path) == before, "nothing may be written"
+    return line
 
 
 def test_export_folder_is_complete_and_its_manifest_names_the_final_paths(five_class_export):

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers.cli import refusal_line, snapshot
 from torch import nn
 
 from tinyedge.fileio import sha256_file
@@ -64,13 +65,9 @@ def test_float_model_record_on_user_data(project: Path, run_cli) -> None:
 
 
 def _refused(run_cli, *args: str, message: str) -> None:
-    before = sorted(Path(".").rglob("*"))
-    result = run_cli(*args)
-    assert result.code == 2, result.err
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], result.err
-    assert "Traceback" not in result.err
-    assert sorted(Path(".").rglob("*")) == before, "nothing may be written"
+    before = snapshot(Path("."))
+    refusal_line(run_cli(*args), message)
+    assert snapshot(Path(".")) == before, "nothing may be written"
 
 
 @pytest.mark.parametrize(("args", "message"), [
