@@ -1,5 +1,5 @@
 """Fuzz the model path: mutants of the seed corpus must be refused with one line, or run
-sanitizer-clean and equal to TFLite Micro (tests/fuzz/fuzzlib.py explains the harness).
+sanitizer-clean and equal to TFLite Micro (tests/helpers/fuzzlib.py explains the harness).
 
     .venv/bin/python scripts/fuzz_models.py --cases 2000 [--seed 1] [--variant host_simd]
 
@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
+sys.path.insert(0, str(ROOT / "tests"))  # the shared test helpers (tests/helpers/)
 
-from fuzzlib import SanitizedRunner, TflmWorker, check, corpus, mutate  # noqa: E402
+from helpers.fuzzlib import SanitizedRunner, TflmWorker, check, corpus, mutate  # noqa: E402
 
 
 def fuzz(cases: int, seed: int, variant: str, keep: Path | None,

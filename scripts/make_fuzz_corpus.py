@@ -17,9 +17,9 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "firmware"))
+sys.path.insert(0, str(ROOT / "tests"))  # the shared test helpers (tests/helpers/)
 
-from firmware_models import OpCase, build_op_model, build_zoo_int8  # noqa: E402
+from helpers.firmware_models import OpCase, build_op_model, build_zoo_int8  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fuzz" / "corpus"
 OP_SEEDS = [

@@ -6,14 +6,11 @@ TFLite Micro on the new model."""
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "firmware"))
-from firmware_models import tflm_outputs
+from helpers.firmware_models import tflm_outputs
 
 from tinyedge.device import evaluate as evaluate_module
 from tinyedge.device.evaluate import evaluate_on_device

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-# The suite runs with --import-mode=importlib, which does not put test folders on sys.path;
-# the model-building helpers live next to the tests that share them.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +16,7 @@ def native_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def zoo_int8(tmp_path_factory: pytest.TempPathFactory):
     """``zoo_int8(arch, width, num_classes=10)`` -> path of that zoo model exported to
     int8, built once per session through tinyedge.export."""
-    from firmware_models import build_zoo_int8
+    from helpers.firmware_models import build_zoo_int8
 
     built: dict[tuple[str, float, int], Path] = {}
 

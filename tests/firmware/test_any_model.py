@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from firmware_models import random_inputs, tflm_outputs
+from helpers.firmware_models import random_inputs, tflm_outputs
 
 from tinyedge.firmware.host import build_native
 from tinyedge.firmware.tflite_reader import read_model

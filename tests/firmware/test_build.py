@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from firmware_models import OpCase, build_op_model, tflm_outputs
+from helpers.firmware_models import OpCase, build_op_model, tflm_outputs
 
 from tinyedge.boards import load_board
 from tinyedge.firmware.build import CODE_BUDGET_BYTES, FitError, build_firmware, format_bytes

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from firmware_models import random_inputs, tflm_outputs
+from helpers.firmware_models import random_inputs, tflm_outputs
 
 from tinyedge.firmware.host import InputError, build_native, run_native
 

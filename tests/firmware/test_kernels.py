@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from firmware_models import (
+from helpers.firmware_models import (
     OpCase,
     build_op_model,
     byte_mismatches,
@@ -16,7 +16,7 @@ from firmware_models import (
     random_inputs,
     tflm_outputs,
 )
-from kernel_cases import CASES, EXPECTED_OP
+from helpers.kernel_cases import CASES, EXPECTED_OP
 
 from tinyedge.firmware.host import build_native
 
@@ -121,7 +121,7 @@ def _crafted_sub(path: Path) -> Path:
     all 65,536 operand pairs, with scales and zero points for which multipliers formed in
     double precision (ADD's, quant.add_multipliers) and in single precision (as some TFLite
     Micro sources write SUB's) give different output bytes."""
-    from crafted_models import Act, Const, one_op, pack
+    from helpers.crafted_models import Act, Const, one_op, pack
 
     every = np.arange(-128, 128).astype(np.int8)
     model = one_op("SUB", {"input": Act((1, 256, 1), 0.03097819723188877, -12),
@@ -170,7 +170,7 @@ def test_resize_nearest_indices_as_tflite_micro(model_dir: Path) -> None:
     """quant.nearest_indices against TFLite Micro itself: a one-column input holding its
     own row numbers, resized along its height, returns the rows TFLite Micro picks — for
     plain, align_corners and half-pixel sampling, input sizes 1 to 31, up and down."""
-    from crafted_models import Act, Const, one_op, pack
+    from helpers.crafted_models import Act, Const, one_op, pack
 
     from tinyedge.firmware.quant import nearest_indices
 

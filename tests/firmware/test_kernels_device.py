@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from firmware_models import build_op_model, case_inputs, random_inputs, tflm_outputs
-from kernel_cases import CASES
+from helpers.firmware_models import build_op_model, case_inputs, random_inputs, tflm_outputs
+from helpers.kernel_cases import CASES
 
 from tinyedge.firmware.suite import SuiteCase, build_suite, run_suite
 

@@ -10,8 +10,8 @@ from typing import Any
 import flatbuffers
 import numpy as np
 import pytest
-from crafted_models import Act, Const, Crafted, crafted, one_op, pack
 from helpers.cli import run_cli_subprocess
+from helpers.crafted_models import Act, Const, Crafted, crafted, one_op, pack
 
 from tinyedge.errors import ModelError
 from tinyedge.firmware import limits

@@ -8,7 +8,7 @@ from pathlib import Path
 import flatbuffers
 import numpy as np
 import pytest
-from firmware_models import OpCase, build_op_model
+from helpers.firmware_models import OpCase, build_op_model
 
 from tinyedge.errors import ModelError, TinyedgeError
 from tinyedge.firmware.host import compile_model_bytes, write_sources

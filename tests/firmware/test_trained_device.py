@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from firmware_models import tflm_outputs
+from helpers.firmware_models import tflm_outputs
 
 from tinyedge.data import load_dataset
 from tinyedge.export import export_model

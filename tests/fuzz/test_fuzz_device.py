@@ -5,15 +5,11 @@ emulator image (tinyedge.firmware.suite)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fuzzlib import corpus, fuzz_inputs, mutate
+from helpers.fuzzlib import corpus, fuzz_inputs, mutate
 
 from tinyedge.errors import ModelError
 from tinyedge.firmware.host import build_native, compile_model_bytes

@@ -1,19 +1,15 @@
 """The model path under fuzzing: every mutant of the seed corpus is refused with one line,
-or runs AddressSanitizer/UBSan-clean and equal to TFLite Micro (tests/fuzz/fuzzlib.py).
+or runs AddressSanitizer/UBSan-clean and equal to TFLite Micro (tests/helpers/fuzzlib.py).
 A bounded run per kernel variant here; `scripts/fuzz_models.py --cases N` runs longer."""
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fuzzlib import SanitizedRunner, TflmWorker, check, corpus, mutate
+from helpers.fuzzlib import SanitizedRunner, TflmWorker, check, corpus, mutate
 
 from tinyedge.firmware.host import compile_model_bytes
 

@@ -132,7 +132,7 @@ def _graph(case: OpCase, rng: np.random.Generator):
 def _crafted_alias(case: OpCase) -> bytes:
     """SQUEEZE / EXPAND_DIMS of the input on ``axis``: the converter writes both as RESHAPE,
     so these one-operator models are written directly (crafted_models)."""
-    from crafted_models import Act, Const, one_op, pack
+    from helpers.crafted_models import Act, Const, one_op, pack
 
     shape, axis = case.shape, case.opts["axis"]
     quant = {"scale": 0.04, "zero_point": -3}

@@ -4,7 +4,7 @@ emulated Cortex-M4 and M7 (test_kernels_device.py)."""
 
 from __future__ import annotations
 
-from firmware_models import OpCase
+from helpers.firmware_models import OpCase
 
 CASES = [
     OpCase("conv3x3_same_relu", "conv", (1, 9, 9, 3), {"filters": 5, "act": "relu"}),

@@ -84,7 +84,7 @@ def one_op(opcode: str, inputs: dict[str, Act | Const | str], output: Act,
     sch = schema()
     model = sch.ModelT()
     model.version = 3
-    model.description = "crafted by tests/firmware/crafted_models.py"
+    model.description = "crafted by tests/helpers/crafted_models.py"
     empty = sch.BufferT()
     model.buffers = [empty]
     graph = sch.SubGraphT()

@@ -35,7 +35,7 @@ from tinyedge.errors import ModelError
 from tinyedge.firmware import kernel_constants
 from tinyedge.firmware.host import compile_model_bytes, firmware_root, kernel_sources
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "fuzz" / "corpus"
 INTERESTING = (0, 1, 2, 3, 4, 7, 8, 16, 255, 256, 1 << 15, 65535, 1 << 16, 1 << 24, 1 << 30,
                (1 << 31) - 1, -1, -2, -(1 << 31))
 SCALES = (0.0, -1.0, 1e-45, 1e-38, 1e-30, 1e-8, 1e8, 1e30, 3e38, math.inf, math.nan)
