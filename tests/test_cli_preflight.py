@@ -128,16 +128,17 @@ def test_closed_stdout_pipe_ends_quietly():
 
 
 @pytest.mark.parametrize("argv, command, hint", [
-    (["models"], "cmd_models", False),
-    (["export", "--arch", "scalecnn", "--width", "4"], "cmd_export", False),
-    (["train", "--arch", "scalecnn", "--width", "4"], "cmd_train", True),
+    (["models"], "info.cmd_models", False),
+    (["export", "--arch", "scalecnn", "--width", "4"], "export.cmd_export", False),
+    (["train", "--arch", "scalecnn", "--width", "4"], "train.cmd_train", True),
 ])
 def test_ctrl_c_mentions_resuming_only_where_a_rerun_resumes(monkeypatch, capsys, argv,
                                                              command, hint):
     def ctrl_c(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, command, ctrl_c)
+    group, name = command.split(".")
+    monkeypatch.setattr(getattr(cli, group), name, ctrl_c)
     assert main(argv) == 130
     expected = "tinyedge: interrupted" + ("; run the same command again to resume" if hint
                                           else "")
@@ -150,7 +151,7 @@ def test_ctrl_c_during_device_evaluation_says_it_resumes(workdir, monkeypatch, c
     def ctrl_c(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_evaluate_device", ctrl_c)
+    monkeypatch.setattr(cli.evaluate, "_evaluate_device", ctrl_c)
     assert main(["evaluate", "--board", "nucleo-f746", "--model", str(model)]) == 130
     assert capsys.readouterr().err.strip().endswith("run the same command again to resume")
 
@@ -161,11 +162,11 @@ def test_measured_energy_and_a_disconnect_are_printed_even_when_quiet():
     active = np.array([0, 0, 1, 1, 1, 1, 1, 0, 0] * 2, dtype=bool)
     current = np.where(active, 0.030, 0.010)
     whole = energy_from_samples(current, active, 1000.0, 3.3, "ppk2:/dev/ttyACM1").to_dict()
-    assert cli._measured_energy_line(whole) == (
+    assert cli.evaluate._measured_energy_line(whole) == (
         "energy per inference: 0.3300 mJ (idle 10.00 mA subtracted; 0.4950 mJ as measured) "
         "over 2 windows, ppk2:/dev/ttyACM1")
     cut = energy_from_samples(current[:12], active[:12], 1000.0, 3.3, "ppk2:/dev/ttyACM1",
                               disconnected=True).to_dict()
-    assert cli._measured_energy_line(cut).endswith(
+    assert cli.evaluate._measured_energy_line(cut).endswith(
         "over 1 windows, ppk2:/dev/ttyACM1; incomplete: the monitor disconnected after 12 "
         "samples (0.012 s); energy is from the 1 complete windows recorded before that")
