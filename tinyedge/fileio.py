@@ -276,17 +276,20 @@ def _bounds(low: float | None, high: float | None) -> str:
     return ""
 
 
-def set_aside(folder: str | Path, key: str, sha256: str) -> Path | None:
+def set_aside(folder: str | Path, key: str | tuple[str, ...], sha256: str) -> Path | None:
     """Move ``folder`` aside when its manifest says it holds the results of another model
-    than ``sha256`` (the manifest's ``inputs[key].sha256``): results are never overwritten
-    by another model's. The folder becomes the hidden sibling ``.<name>-<its sha256[:12]>``
-    (readers skip hidden folders); returns where it went, or None when nothing moved."""
+    than ``sha256`` (the manifest's ``inputs[key].sha256``, the first of ``key``'s names
+    it has — a float record names a zoo ``checkpoint`` or the user's ``float_model``):
+    results are never overwritten by another model's. The folder becomes the hidden
+    sibling ``.<name>-<its sha256[:12]>`` (readers skip hidden folders); returns where it
+    went, or None when nothing moved."""
     folder = Path(folder)
     manifest = read_manifest(folder) if folder.is_dir() else None
     if manifest is None or manifest.get("stage") != "evaluate":
         return None
-    entry = (manifest.get("inputs") or {}).get(key)
-    old = entry.get("sha256") if isinstance(entry, dict) else None
+    inputs = manifest.get("inputs") or {}
+    entries = [inputs.get(k) for k in ((key,) if isinstance(key, str) else key)]
+    old = next((e.get("sha256") for e in entries if isinstance(e, dict)), None)
     if not isinstance(old, str) or old == sha256:
         return None
     target = folder.with_name(f".{folder.name}-{old[:12]}")

@@ -262,6 +262,11 @@ def test_set_aside_moves_only_another_models_evaluation(tmp_path: Path) -> None:
     moved = set_aside(folder, "model", "b" * 64)
     assert moved == folder.with_name(".tflm-" + "a" * 12) and moved.is_dir()
     assert not folder.exists()
+    zoo_float = tmp_path / "results" / "m" / "float"  # a zoo checkpoint's float record
+    write_manifest(zoo_float, "evaluate", inputs={"checkpoint": {"sha256": "c" * 64}})
+    assert set_aside(zoo_float, ("float_model", "checkpoint"), "c" * 64) is None
+    assert set_aside(zoo_float, ("float_model", "checkpoint"), "d" * 64) is not None
+    assert not zoo_float.exists()
     export = tmp_path / "export" / "m"
     write_manifest(export, "export", inputs={"model": {"sha256": "a" * 64}})
     assert set_aside(export, "model", "b" * 64) is None and export.is_dir()  # not a result

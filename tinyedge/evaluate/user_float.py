@@ -45,7 +45,7 @@ def evaluate_float_model(model: FloatModel, data: UserData, out_dir: str | Path,
         raise DatasetError(f"--data {data.path} names {len(names)} classes, but {model.spec} "
                            f"has {classes} outputs; give one class name per output, or none")
     kind = output_kind or model.output_kind or output_kind_of_values(outputs)
-    set_aside(out_dir, FLOAT_MODEL_KEY, model.sha256)
+    set_aside(out_dir, (FLOAT_MODEL_KEY, "checkpoint"), model.sha256)
     record = make_record(labels, outputs, output_kind=kind)
     metrics = write_record(out_dir, record, names or tuple(str(c) for c in range(classes)),
                            runtime=FLOAT_RUNTIME,

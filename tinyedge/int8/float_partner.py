@@ -116,7 +116,7 @@ def float_partner_record(partner: FloatModel, m: ModelInputs, signature: Int8Sig
     reused = _reusable(folder, partner, m, parameters, indices)
     if reused is not None:
         return reused
-    set_aside(folder, FLOAT_MODEL_KEY, partner.sha256)
+    set_aside(folder, (FLOAT_MODEL_KEY, "checkpoint"), partner.sha256)
     outputs = partner.run(rows, progress, desc=f"evaluate float ({partner.format})")
     expected = int(np.prod(signature.output_shape))
     if outputs.shape[1] != expected:
