@@ -136,7 +136,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="how --model expects images normalised (pixel/255 scale); recorded "
                         "in the export manifest for every later evaluation")
     p.add_argument("--name", default=None, type=_export_name,
-                   help="export folder name for --model (default: the model file's stem)")
+                   help="export folder name for --model (default: the model file's stem; "
+                        "<module>-<factory> for a PyTorch factory)")
     add_dataset_option(p, None)
     p.add_argument("--runs", type=Path, default=Path(RUNS_DIR), help="runs folder (default runs/)")
     p.add_argument("--out", type=output_folder, default=Path(EXPORT_DIR),

@@ -69,9 +69,11 @@ class FloatModel:
 
     @property
     def name(self) -> str:
-        """How results name the model: the file's (or factory's) stem."""
+        """How results name the model: the file's stem; ``<module>-<factory>`` for a
+        PyTorch factory (``my_pkg.nets:build`` → ``nets-build``)."""
         if self.format == "torch-module":
-            return split_factory(self.spec)[1]
+            module, factory = split_factory(self.spec)
+            return f"{Path(module.removesuffix('.py')).name.split('.')[-1]}-{factory}"
         return Path(self.spec.rstrip("/")).stem
 
     def layout(self, sample: tuple[int, ...]) -> Layout:
