@@ -12,10 +12,12 @@ tool's marker, and every such marker implies `slow`:
     ray         starts a Ray cluster
     subprocess  runs the installed `tinyedge` (about a second each: a full interpreter)
 
-Markers come from MODULE_MARKERS (modules whose every test needs the tool), from the
-fixtures a test uses (FIXTURE_MARKERS) and from the calls in the test's own body
-(CALL_MARKERS), so a new test is tiered without remembering to. CI runs every tier; a test
-whose tool is missing still fails there.
+Each module declares its tier: ``pytestmark = [pytest.mark.tensorflow, …]`` for a module
+whose every test needs the tool, ``@pytest.mark.<tool>`` on a single test. Every tool
+marker implies ``slow``. This file checks the declarations: a test that uses a fixture
+known to need a tool (FIXTURE_MARKERS) or calls one (CALL_MARKERS, read from the test's
+own body) without being marked for it stops the collection with one line per test naming
+the missing marker. CI runs every tier; a test whose tool is missing still fails there.
 """
 
 from __future__ import annotations
@@ -49,30 +51,6 @@ def synthetic():
 
 
 HEAVY = ("tensorflow", "cross", "qemu", "browser", "ray", "subprocess")
-MODULE_MARKERS = {
-    "device/test_qemu_e2e.py": ("tensorflow", "cross", "qemu"),
-    "device/test_anomaly_device.py": ("tensorflow", "cross", "qemu"),
-    "device/test_boards_io.py": ("tensorflow", "cross", "qemu"),
-    "device/test_boot_handshake.py": ("cross", "qemu"),
-    "device/test_clock_report.py": ("cross", "qemu"),
-    "device/test_emulator_limit.py": ("cross", "qemu"),
-    "device/test_fault_report.py": ("cross", "qemu"),
-    "device/test_result_keys.py": ("tensorflow", "cross", "qemu"),
-    "device/test_build_keys.py": ("cross",),
-    "export/test_pipeline.py": ("tensorflow",),
-    "evaluate/test_user_models.py": ("tensorflow", "cross", "qemu"),
-    "floatmodel/test_keras_safety.py": ("tensorflow",),
-    "export/test_export_safety.py": ("tensorflow",),
-    "firmware/test_kernels.py": ("tensorflow",),
-    "firmware/test_kernels_device.py": ("tensorflow", "cross", "qemu"),
-    "firmware/test_host.py": ("tensorflow",),
-    "firmware/test_build.py": ("tensorflow", "cross", "qemu"),
-    "fuzz/test_fuzz_device.py": ("cross", "qemu"),
-    "fuzz/test_fuzz_models.py": ("subprocess",),  # sanitizer builds, TFLite Micro worker
-    "report/test_browser.py": ("browser",),
-    "sweep/test_sweep.py": ("tensorflow", "cross", "qemu", "ray"),
-    "train/test_loop.py": ("subprocess",),  # real training runs, kill-and-resume
-}
 FIXTURE_MARKERS = {"zoo_int8": "tensorflow", "conv_model": "tensorflow",
                    "model_dir": "tensorflow", "models": "tensorflow", "reference": "tensorflow"}
 CALL_MARKERS = {
@@ -100,19 +78,31 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.fail(f"{', '.join(missing)} not installed: run scripts/setup.sh", False)
 
 
+def used_tools(item: pytest.Item) -> set[str]:
+    """The tool markers a test needs by the fixtures it uses and the calls in its body."""
+    names = {FIXTURE_MARKERS[f] for f in getattr(item, "fixturenames", ())
+             if f in FIXTURE_MARKERS}
+    function = getattr(item, "function", None)
+    if function is not None:
+        try:
+            body = inspect.getsource(function)
+        except OSError:
+            body = ""
+        names |= {marker for call, marker in CALL_MARKERS.items() if call in body}
+    return names
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    undeclared = []
     for item in items:
-        names = set(MODULE_MARKERS.get(item.path.relative_to(TESTS).as_posix(), ()))
-        names |= {FIXTURE_MARKERS[f] for f in getattr(item, "fixturenames", ())
-                  if f in FIXTURE_MARKERS}
-        function = getattr(item, "function", None)
-        if function is not None:
-            try:
-                body = inspect.getsource(function)
-            except OSError:
-                body = ""
-            names |= {marker for call, marker in CALL_MARKERS.items() if call in body}
-        for name in sorted(names):
-            item.add_marker(getattr(pytest.mark, name))
-        if names or item.get_closest_marker("slow"):
+        declared = {m.name for m in item.iter_markers() if m.name in HEAVY}
+        missing = used_tools(item) - declared
+        if missing:
+            undeclared.append(f"{item.nodeid} needs {', '.join(sorted(missing))}: mark it "
+                              f"(@pytest.mark.{sorted(missing)[0]}) or its module "
+                              "(pytestmark)")
+        if declared:
             item.add_marker(pytest.mark.slow)
+    if undeclared:
+        raise pytest.UsageError("tests without their tier markers:\n  "
+                                + "\n  ".join(undeclared))

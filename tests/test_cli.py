@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 from helpers.cli import run_cli_subprocess
 
 
@@ -26,6 +27,7 @@ def test_models_table(run_cli):
         in result.out
 
 
+@pytest.mark.subprocess
 def test_user_errors_are_one_line_exit_2_without_traceback(tmp_path):
     cases = [
         (["train", "--arch", "vgg", "--width", "8"], "unknown architecture 'vgg'"),

@@ -115,6 +115,7 @@ def test_every_option_has_help_naming_its_default():
             assert "default" in action.help, f"{name} does not say its default"
 
 
+@pytest.mark.subprocess
 def test_closed_stdout_pipe_ends_quietly():
     exe = Path(sys.executable).with_name("tinyedge")
     proc = subprocess.Popen([str(exe), "models", "--json"], stdout=subprocess.PIPE,

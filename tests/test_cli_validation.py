@@ -111,6 +111,7 @@ SUBPROCESS_SAMPLE = [PARSE_CASES[i] for i in (0, 3, 16, 19, 24, 27, 29, 32)]
 
 @pytest.mark.parametrize(("args", "message"), SUBPROCESS_SAMPLE,
                          ids=[" ".join(c[0][-2:]) for c in SUBPROCESS_SAMPLE])
+@pytest.mark.subprocess
 def test_the_installed_cli_refuses_the_same_way(tmp_path, args, message):
     assert_refused(tmp_path, *args, message=message, process=True)
 
@@ -163,6 +164,7 @@ def test_every_option_has_help_text():
 # --- Ctrl-C ---------------------------------------------------------------------------
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("delay", [0.5, 1.5, 4.0])
 def test_ctrl_c_is_one_line_exit_130(tmp_path, delay):
     """Ctrl-C while Python imports torch (start-up) or while it trains: one line, 130."""
@@ -448,6 +450,7 @@ def test_corrupt_resumable_state_is_one_line(tmp_path):
                    message="last.pt is not a readable training state")
 
 
+@pytest.mark.subprocess
 def test_report_never_replaces_a_file_that_is_not_a_report(tmp_path):
     root = _results(tmp_path)
     (tmp_path / "notes.html").write_text("<html>my notes</html>")

@@ -47,6 +47,8 @@ def test_exact_pins_live_in_constraints_not_in_the_dependencies() -> None:
     assert names <= pinned
 
 
+@pytest.mark.cross
+@pytest.mark.subprocess
 @pytest.mark.slow
 @pytest.mark.tools("arm-none-eabi-gcc")
 def test_a_non_editable_wheel_builds_firmware_from_any_folder(tmp_path: Path) -> None:

@@ -17,7 +17,12 @@ from tinyedge.layout import DEVICE_JSON, METRICS_NAME, device_runtime
 from tinyedge.records import load_anomaly_metrics, load_anomaly_record
 from tinyedge.report import build_report
 
-pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
+pytestmark = [
+    pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"),
+    pytest.mark.cross,
+    pytest.mark.qemu,
+    pytest.mark.tensorflow,
+]
 
 BOARD = "nucleo-f746"  # emulated: its QEMU mps2-an500 stand-in, Cortex-M7 DSP kernels
 SCORE_FIELDS = ("task", "score", "n", "n_normal", "n_anomalous", "mean_score",

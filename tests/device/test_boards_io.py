@@ -12,6 +12,8 @@ from tinyedge.boards import load_board
 from tinyedge.device.flash import FlashError, flash_firmware, openocd_command
 from tinyedge.device.renode import INSTALL_HINT, write_renode_files
 
+pytestmark = [pytest.mark.cross, pytest.mark.qemu, pytest.mark.tensorflow]
+
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
@@ -38,6 +40,7 @@ def test_flash_without_a_probe_is_one_clear_line(model, tmp_path, run_cli, monke
         "USB port (or pass --probe SERIAL when several are attached) and retry"]
 
 
+@pytest.mark.subprocess
 def test_mass_storage_without_a_drive(tmp_path):
     board = load_board("nucleo-f746")
     with pytest.raises(FlashError, match=r"no debug probe found.*no ST-LINK drive"):

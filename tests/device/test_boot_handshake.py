@@ -16,7 +16,11 @@ from tinyedge.firmware.build import build_firmware
 
 SEED = Path(__file__).resolve().parents[1] / "fuzz" / "corpus" / "op_conv.tflite"
 
-pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
+pytestmark = [
+    pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"),
+    pytest.mark.cross,
+    pytest.mark.qemu,
+]
 
 
 @pytest.mark.slow

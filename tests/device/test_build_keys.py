@@ -13,7 +13,7 @@ from tinyedge.firmware.build import build_firmware
 
 CORPUS = Path(__file__).resolve().parents[1] / "fuzz" / "corpus"
 
-pytestmark = pytest.mark.tools("arm-none-eabi-gcc")
+pytestmark = [pytest.mark.tools("arm-none-eabi-gcc"), pytest.mark.cross]
 
 
 @pytest.mark.slow

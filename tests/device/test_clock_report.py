@@ -19,7 +19,11 @@ from tinyedge.protocol import ClockSource, ClockStatus
 
 SEED = Path(__file__).resolve().parents[1] / "fuzz" / "corpus" / "op_conv.tflite"
 
-pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
+pytestmark = [
+    pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"),
+    pytest.mark.cross,
+    pytest.mark.qemu,
+]
 
 
 def hello(board_name: str, tmp_path: Path):

@@ -16,7 +16,11 @@ from tinyedge.qemu import QemuError, qemu_command, run_to_exit
 
 SEED = Path(__file__).resolve().parents[1] / "fuzz" / "corpus" / "op_conv.tflite"
 
-pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
+pytestmark = [
+    pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"),
+    pytest.mark.cross,
+    pytest.mark.qemu,
+]
 
 
 @pytest.mark.slow

@@ -18,7 +18,11 @@ from tinyedge.firmware.codegen import GeneratedSource
 
 SEED = Path(__file__).resolve().parents[1] / "fuzz" / "corpus" / "zoo_scalecnn_4.tflite"
 
-pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
+pytestmark = [
+    pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"),
+    pytest.mark.cross,
+    pytest.mark.qemu,
+]
 
 
 @pytest.mark.slow

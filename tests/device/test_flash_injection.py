@@ -53,6 +53,7 @@ def test_qemu_values_escape_commas() -> None:
     assert qemu_value("/tmp/a,file=/etc/passwd") == "/tmp/a,,file=/etc/passwd"
 
 
+@pytest.mark.subprocess
 @pytest.mark.tools("openocd")
 def test_real_openocd_never_runs_tcl_from_a_folder_name(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,6 +71,7 @@ def test_real_openocd_never_runs_tcl_from_a_folder_name(tmp_path: Path,
     assert not (folder / "pwned").exists()
 
 
+@pytest.mark.subprocess
 def test_cli_flash_refuses_tcl_in_the_probe_before_any_work(tmp_path: Path) -> None:
     model = tmp_path / "model.tflite"
     model.write_bytes(b"unused")

@@ -23,6 +23,8 @@ from tinyedge.evaluate import evaluate_tflite
 from tinyedge.layout import resolve_stored
 from tinyedge.records import load_record
 
+pytestmark = [pytest.mark.cross, pytest.mark.qemu, pytest.mark.tensorflow]
+
 N_IMAGES = 50
 
 
@@ -143,6 +145,7 @@ def logged_indices(log: Path) -> list[int]:
     return [json.loads(line)["i"] for line in lines[1:]]
 
 
+@pytest.mark.subprocess
 def test_killed_evaluation_resumes_without_loss_or_duplicates(models, reference, tmp_path):
     model = models("scalecnn", 4)
     exe = str(Path(sys.executable).with_name("tinyedge"))

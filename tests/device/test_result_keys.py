@@ -20,7 +20,12 @@ from tinyedge.models import resolve
 from tinyedge.progress import SilentProgress
 from tinyedge.records import load_record
 
-pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
+pytestmark = [
+    pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"),
+    pytest.mark.cross,
+    pytest.mark.qemu,
+    pytest.mark.tensorflow,
+]
 
 N = 6
 

@@ -18,7 +18,11 @@ from tinyedge.fileio import sha256_file
 from tinyedge.int8 import check_int8_model, quantize_images, run_int8
 from tinyedge.records import load_record
 
-pytestmark = [pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"), pytest.mark.cross]
+pytestmark = [
+    pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"),
+    pytest.mark.cross,
+    pytest.mark.qemu,
+]
 
 CORPUS = Path(__file__).resolve().parents[1] / "fuzz" / "corpus"
 NORM = ((0.5,), (0.25,))

@@ -26,6 +26,7 @@ def _refused(run_cli, out: Path, *args: str, message: str) -> None:
     assert not out.exists()
 
 
+@pytest.mark.tensorflow
 def test_autoencoder_scores_reconstruction_error_the_same_on_tflm_and_native(tmp_path,
                                                                             run_cli):
     """The MLPerf Tiny FC autoencoder, untrained, exported to int8 with its manifest

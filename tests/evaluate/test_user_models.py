@@ -19,7 +19,12 @@ from helpers.cli import refusal_line
 from tinyedge.fileio import sha256_file
 from tinyedge.records import load_record
 
-pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
+pytestmark = [
+    pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"),
+    pytest.mark.cross,
+    pytest.mark.qemu,
+    pytest.mark.tensorflow,
+]
 
 CLASSES = 4
 SIDE = 12

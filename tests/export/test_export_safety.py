@@ -16,6 +16,8 @@ from tinyedge.export.untrained import export_untrained
 from tinyedge.fileio import sha256_file
 from tinyedge.models import resolve
 
+pytestmark = [pytest.mark.tensorflow]
+
 SPEC = resolve("scalecnn", 4)
 
 

@@ -18,6 +18,8 @@ from tinyedge.models import resolve
 from tinyedge.records import load_record
 from tinyedge.train import TrainConfig, train
 
+pytestmark = [pytest.mark.tensorflow]
+
 # Short trainings that reach > 80 % on digits (MobileNetV2 m=0.10 learns slowest), so
 # top-1 rarely hinges on a near-tie.
 VARIANTS = {("scalecnn", 4): 15, ("mobilenetv2", 0.10): 15}

@@ -91,6 +91,8 @@ def test_flatten_model_is_bit_exact_on_every_host_runtime(flatten_model: Path,
         np.testing.assert_array_equal(got, expected, err_msg=runtime)
 
 
+@pytest.mark.cross
+@pytest.mark.qemu
 @pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
 def test_flatten_model_is_bit_exact_on_emulated_cores(flatten_model: Path,
                                                       tmp_path: Path) -> None:

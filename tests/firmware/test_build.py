@@ -18,6 +18,8 @@ from tinyedge.firmware.build import CODE_BUDGET_BYTES, FitError, build_firmware,
 from tinyedge.firmware.host import compile_model
 from tinyedge.firmware.smoke import run_smoke
 
+pytestmark = [pytest.mark.cross, pytest.mark.qemu, pytest.mark.tensorflow]
+
 QEMU_TIMEOUT_S = 60
 
 

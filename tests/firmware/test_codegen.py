@@ -12,6 +12,8 @@ import pytest
 from tinyedge.firmware import kernel_constants
 from tinyedge.firmware.host import firmware_root, kernel_sources, write_sources
 
+pytestmark = [pytest.mark.tensorflow]
+
 CORES = [
     ("cortex-m7", ["-mfpu=fpv5-d16", "-mfloat-abi=hard"]),
     ("cortex-m4", ["-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"]),

@@ -119,6 +119,7 @@ def test_dsp_cores_default_to_the_dsp_kernels(tmp_path: Path) -> None:
         check_variant(plain, "optimized")
 
 
+@pytest.mark.tensorflow
 def test_dsp_scratch_is_planned_in_the_arena(zoo_int8) -> None:
     from tinyedge.firmware.compiler import compile_graph
     from tinyedge.firmware.tflite_reader import read_model
@@ -136,6 +137,8 @@ def test_dsp_scratch_is_planned_in_the_arena(zoo_int8) -> None:
     assert dsp.arena_size >= max(layer.scratch for layer in convs)
 
 
+@pytest.mark.cross
+@pytest.mark.tensorflow
 def test_a_model_that_fits_only_with_reference_kernels_still_builds(zoo_int8, tmp_path: Path
                                                                     ) -> None:
     """The DSP layouts cost some flash; on a board where only the reference layout fits,

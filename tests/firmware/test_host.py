@@ -10,6 +10,8 @@ from helpers.firmware_models import random_inputs, tflm_outputs
 
 from tinyedge.firmware.host import InputError, build_native, run_native
 
+pytestmark = [pytest.mark.tensorflow]
+
 # The four zoo models issue 4 names: 200 random inputs each, both kernel variants.
 ZOO = [("scalecnn", 4), ("scalecnn", 8), ("mobilenetv2", 0.10), ("mobilenetv2", 0.35)]
 

@@ -20,6 +20,8 @@ from helpers.kernel_cases import CASES, EXPECTED_OP
 
 from tinyedge.firmware.host import build_native
 
+pytestmark = [pytest.mark.tensorflow]
+
 # Host builds under test: (kernel variant, extra compiler flags). host_simd-portable forces
 # the host_simd kernels' portable C loops on a host whose -march=native would take the
 # AVX-512 VNNI path, so both paths of that variant are checked wherever the tests run.

@@ -15,7 +15,12 @@ from helpers.kernel_cases import CASES
 
 from tinyedge.firmware.suite import SuiteCase, build_suite, run_suite
 
-pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
+pytestmark = [
+    pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"),
+    pytest.mark.cross,
+    pytest.mark.qemu,
+    pytest.mark.tensorflow,
+]
 
 BOARDS = {"cortex-m7": "mps2-an500", "cortex-m4": "mps2-an386"}
 ZOO = [("scalecnn", 4), ("scalecnn", 8), ("scalecnn", 16),

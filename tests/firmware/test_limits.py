@@ -105,6 +105,7 @@ def test_window_and_work_bounds() -> None:
     limits.check_int32("op", {"conv": {"pad_h": (1 << 31) - 1}, "dims": [(1, 2, 3, 4)]})
 
 
+@pytest.mark.subprocess
 def test_cli_build_refuses_a_crafted_model_and_writes_nothing(tmp_path: Path) -> None:
     def change(model):
         op(model).builtinOptions.dilationWFactor = (1 << 31) - 1

@@ -10,6 +10,8 @@ from tinyedge.firmware.memory_plan import plan_report
 from tinyedge.firmware.tflite_reader import read_model
 from tinyedge.models import build_model, count_macs, resolve
 
+pytestmark = [pytest.mark.tensorflow]
+
 
 @pytest.mark.parametrize(("arch", "width"), [("scalecnn", 4), ("mobilenetv2", 0.10)])
 def test_layer_macs_sum_to_the_zoo_count(zoo_int8, arch: str, width: float) -> None:

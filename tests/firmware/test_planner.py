@@ -41,6 +41,7 @@ def test_random_plans_are_valid(seed: int) -> None:
     assert arena_size(buffers, offsets) >= lower_bound(buffers)
 
 
+@pytest.mark.tensorflow
 @pytest.mark.parametrize(("arch", "width"), [("scalecnn", 4), ("mobilenetv2", 0.10)])
 @pytest.mark.parametrize("variant", ["reference", "host_simd", "cortexm_dsp"])
 def test_real_model_plan(zoo_int8, arch: str, width: float, variant: str) -> None:

@@ -18,7 +18,11 @@ from tinyedge.int8 import check_int8_model, quantize_images
 from tinyedge.models import resolve
 from tinyedge.train import TrainConfig, train
 
-pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
+pytestmark = [
+    pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"),
+    pytest.mark.cross,
+    pytest.mark.qemu,
+]
 
 MODELS = [("scalecnn", 8, 4), ("mobilenetv2", 0.35, 3)]  # arch, width, epochs
 N = 60

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from helpers.cli import refusal_line
 
+pytestmark = [pytest.mark.tensorflow]
+
 
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
 def test_a_lambda_layer_is_refused_and_never_run(tmp_path: Path, run_cli, monkeypatch, suffix):

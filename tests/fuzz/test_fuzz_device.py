@@ -17,7 +17,11 @@ from tinyedge.firmware.suite import SuiteCase, build_suite, run_suite
 
 ACCEPTED = 20
 
-pytestmark = pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc")
+pytestmark = [
+    pytest.mark.tools("qemu-system-arm", "arm-none-eabi-gcc"),
+    pytest.mark.cross,
+    pytest.mark.qemu,
+]
 
 
 def accepted_mutants(folder: Path) -> list[Path]:

@@ -13,6 +13,8 @@ from helpers.fuzzlib import SanitizedRunner, TflmWorker, check, corpus, mutate
 
 from tinyedge.firmware.host import compile_model_bytes
 
+pytestmark = [pytest.mark.subprocess]
+
 CASES = 150
 
 

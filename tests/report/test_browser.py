@@ -12,6 +12,8 @@ import pytest
 from matplotlib.image import imread
 from report.chromium import run
 
+pytestmark = [pytest.mark.browser]
+
 # Appended to a copy of the page: after "load", write what the browser saw into the DOM,
 # where --dump-dom prints it.
 CHECK = """<script>

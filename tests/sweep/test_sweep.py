@@ -16,6 +16,8 @@ import pytest
 from tinyedge.sweep import load_grid, run_sweep
 from tinyedge.sweep.grid import GridError
 
+pytestmark = [pytest.mark.cross, pytest.mark.qemu, pytest.mark.ray, pytest.mark.tensorflow]
+
 GRID = """
 dataset = "digits"
 epochs = 1

@@ -16,6 +16,8 @@ from tinyedge.models import resolve
 from tinyedge.train import TrainConfig, cosine_lr, load_model, train
 from tinyedge.train.loop import STATE_NAME
 
+pytestmark = [pytest.mark.subprocess]
+
 
 def _config(**kw):
     base = dict(arch="scalecnn", width=4, seed=0, dataset="synthetic", epochs=3, batch_size=32)
